@@ -1,0 +1,76 @@
+"""The one record every reader yields and the indexer consumes."""
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+_SPACE = re.compile(r"\s+")
+# How much of the body goes into a content-derived id: enough to tell two
+# same-titled, same-dated stories apart, little enough to survive a fixed typo
+# far down the page.
+_ID_BODY_CHARS = 500
+
+
+def _normalise(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().casefold()
+
+
+@dataclass
+class Article:
+    """A news article, whatever file format it came from.
+
+    ``date`` is timezone-aware or None when the source does not say: a date is
+    never invented. ``origin`` says where the record came from
+    (``path`` or ``path#position``) so a user can find it again.
+    """
+
+    title: str = ""
+    body: str = ""
+    authors: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    sources: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    url: str = ""
+    publisher: str = ""
+    language: str = ""
+    origin: str = ""
+    id: str = ""
+
+    def __post_init__(self) -> None:
+        if self.date is not None and self.date.tzinfo is None:
+            # Sources that give no zone are taken as UTC, so every stored
+            # date compares with every other.
+            self.date = self.date.replace(tzinfo=timezone.utc)
+        if not self.id:
+            self.id = self.url.strip() or content_id(self.title, self.date, self.body)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready mapping with the same keys as the record (dates in ISO 8601)."""
+        data = asdict(self)
+        data["date"] = self.date.isoformat() if self.date else None
+        return {"id": data.pop("id"), **data}
+
+    def fingerprint(self) -> str:
+        """Hash of the content, to tell an unchanged re-read from an update."""
+        data = self.to_dict()
+        data.pop("origin")
+        return hashlib.sha1(repr(sorted(data.items())).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A file or record that could not be read, and why."""
+
+    origin: str
+    reason: str
+
+
+def content_id(title: str, date: datetime | None, body: str) -> str:
+    """Stable id for an article with no URL: same story, same id."""
+    key = "\n".join(
+        [_normalise(title), date.isoformat() if date else "", _normalise(body)[:_ID_BODY_CHARS]]
+    )
+    return hashlib.sha1(key.encode("utf-8")).hexdigest()[:20]

@@ -1,0 +1,34 @@
+"""Library exceptions. The CLI turns each into a one-line message and exit code."""
+from __future__ import annotations
+
+
+class SearcherError(Exception):
+    """Base class: a problem with the user's input or data, not a bug."""
+
+    exit_code = 2
+
+
+class IndexNotFound(SearcherError):
+    """No index at the given location."""
+
+
+class QuerySyntaxError(SearcherError):
+    """The query cannot be parsed; ``position`` is the 0-based offset of the problem."""
+
+    def __init__(self, message: str, position: int | None = None, query: str = ""):
+        self.position = position
+        self.query = query
+        where = f" at position {position + 1}" if position is not None else ""
+        super().__init__(f"{message}{where}")
+
+
+class ArticleNotFound(SearcherError):
+    """No article with the given id."""
+
+
+class IndexLocked(SearcherError):
+    """Another process is writing to the index."""
+
+
+class ReaderError(SearcherError):
+    """A file or record could not be read; the indexer reports it and goes on."""

@@ -1,0 +1,67 @@
+"""Article <-> Whoosh document (indexed and stored fields)."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from ..article import Article
+from .schema import BOUNDARY_TOKEN, NAME_FIELDS, VALUE_SEP
+
+
+def _clean(value: str) -> str:
+    return " ".join(value.replace(VALUE_SEP, " ").split())
+
+
+def to_document(article: Article) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "id": article.id,
+        "title": article.title,
+        "body": article.body,
+        "origin": article.origin,
+        "fingerprint": article.fingerprint(),
+    }
+    if article.url:
+        doc["url"] = article.url
+    if article.language:
+        doc["lang"] = article.language.lower()
+    if article.date is not None:
+        # Whoosh stores naive datetimes: store UTC and say so on the way out.
+        doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
+    named = {
+        "author": article.authors,
+        "source": article.sources,
+        "tag": article.tags,
+        "publisher": [article.publisher],
+    }
+    for name, (word_field, value_field) in NAME_FIELDS.items():
+        values = [v for v in map(_clean, named[name]) if v]
+        if values:
+            doc[word_field] = f" {BOUNDARY_TOKEN} ".join(values)
+            doc[value_field] = VALUE_SEP.join(values)
+    return doc
+
+
+def split_values(stored: str | None) -> list[str]:
+    return [v for v in (stored or "").split(VALUE_SEP) if v]
+
+
+def stored_date(fields: dict[str, Any]) -> datetime | None:
+    value = fields.get("date")
+    return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else None
+
+
+def to_article(fields: dict[str, Any]) -> Article:
+    publishers = split_values(fields.get("publishers"))
+    return Article(
+        id=fields["id"],
+        title=fields.get("title", ""),
+        body=fields.get("body", ""),
+        authors=split_values(fields.get("authors")),
+        date=stored_date(fields),
+        sources=split_values(fields.get("sources")),
+        tags=split_values(fields.get("tags")),
+        url=fields.get("url", ""),
+        publisher=publishers[0] if publishers else "",
+        language=fields.get("lang", ""),
+        origin=fields.get("origin", ""),
+    )

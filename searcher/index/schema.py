@@ -1,0 +1,68 @@
+"""What the index holds and how text is analysed.
+
+Each name-like facet (author, source, tag, publisher) is indexed twice:
+a word-level field for searching (``author:scott`` and ``author:"bob scott"``
+both match, case-insensitively) and an exact-value field that keeps the
+original case, for facet counts and display.
+"""
+from __future__ import annotations
+
+from .whoosh_import import accent_map, analysis, fields
+
+# Joins multi-valued fields into one stored string; never appears in text.
+VALUE_SEP = "\x1f"
+# Indexed between values of a word-level field so that a phrase never
+# matches across two values ("News World" in "Politics News|World News").
+BOUNDARY_TOKEN = "_valuebreak_"
+
+# Query field name -> (word field, exact-value field).
+NAME_FIELDS = {
+    "author": ("author", "authors"),
+    "source": ("source", "sources"),
+    "tag": ("tag", "tags"),
+    "publisher": ("publisher", "publishers"),
+}
+TEXT_FIELDS = ("title", "body")
+
+
+def text_analyzer() -> analysis.Analyzer:
+    """English full text: words, lower case, accents folded, stop words out, Porter stems."""
+    return (
+        analysis.RegexTokenizer()
+        | analysis.LowercaseFilter()
+        | analysis.CharsetFilter(accent_map)
+        | analysis.StopFilter()
+        | analysis.StemFilter()
+    )
+
+
+def name_analyzer() -> analysis.Analyzer:
+    """Names and labels: words, lower case, accents folded; no stems, no stop words."""
+    return (
+        analysis.RegexTokenizer()
+        | analysis.LowercaseFilter()
+        | analysis.CharsetFilter(accent_map)
+    )
+
+
+def value_analyzer() -> analysis.Analyzer:
+    """Exact values, case kept: one token per value."""
+    return analysis.RegexTokenizer(expression=r"[^\x1f]+")
+
+
+def build_schema() -> fields.Schema:
+    name_fields = {}
+    for word_field, value_field in NAME_FIELDS.values():
+        name_fields[word_field] = fields.TEXT(analyzer=name_analyzer(), phrase=True)
+        name_fields[value_field] = fields.KEYWORD(analyzer=value_analyzer(), stored=True)
+    return fields.Schema(
+        id=fields.ID(unique=True, stored=True),
+        url=fields.ID(stored=True),
+        title=fields.TEXT(analyzer=text_analyzer(), stored=True),
+        body=fields.TEXT(analyzer=text_analyzer(), stored=True),
+        date=fields.DATETIME(stored=True, sortable=True),
+        lang=fields.ID(stored=True),
+        origin=fields.STORED(),
+        fingerprint=fields.STORED(),
+        **name_fields,
+    )

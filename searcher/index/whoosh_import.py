@@ -1,0 +1,16 @@
+"""Import Whoosh 2.7.4 once, quietly.
+
+Whoosh 2.7.4 has invalid escape sequences that Python 3.12+ reports as
+SyntaxWarnings while compiling it; they are harmless, so they are silenced
+here, around the one place every Whoosh module we use is first imported.
+"""
+from __future__ import annotations
+
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", SyntaxWarning)
+    from whoosh import analysis, fields, index, matching, qparser, query, scoring, searching, sorting, writing  # noqa: F401
+    from whoosh.query import spans  # noqa: F401
+    from whoosh.support.charset import accent_map  # noqa: F401
+    from whoosh.util.text import utf8decode  # noqa: F401

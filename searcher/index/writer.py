@@ -1,0 +1,148 @@
+"""Writing articles into the index: counts, batching, the manifest."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable, Optional
+
+from ..article import Article, Skipped
+from ..errors import IndexLocked
+from ..readers import iter_files, read_file
+from ..results import IndexReport
+from .documents import to_document
+from .manifest import FileEntry, Manifest, file_key, file_signature
+from .whoosh_import import index as whoosh_index
+from .whoosh_import import writing
+
+DEFAULT_COMMIT_EVERY = 5000
+# Whoosh's default of 128 MB makes the posting pool spill to disk early.
+WRITER_LIMIT_MB = 256
+
+Progress = Callable[[str], None]
+
+
+class Indexer:
+    """One indexing run over an open Whoosh index.
+
+    Articles are buffered by id, so an article met twice in one batch is
+    written once, and committed every ``commit_every`` articles; after each
+    commit the manifest records the files whose articles it now holds.
+    """
+
+    def __init__(self, ix: "whoosh_index.Index", index_dir: Path, commit_every: int = DEFAULT_COMMIT_EVERY):
+        self.ix = ix
+        self.index_dir = index_dir
+        self.manifest = Manifest.load(index_dir)
+        self.commit_every = max(1, commit_every)
+        self.report = IndexReport()
+        self._batch: dict[str, dict] = {}
+        self._stale: set[str] = set()
+        self._done_files: dict[str, FileEntry] = {}
+        self._seen: dict[str, str] = {}  # id -> fingerprint, this run
+        self._searcher = ix.searcher()
+
+    # -- public -----------------------------------------------------------
+    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None) -> IndexReport:
+        try:
+            for path in iter_files(paths, exclude=[self.index_dir]):
+                if progress:
+                    progress(str(path))
+                self._add_file(path)
+            self._flush()
+        finally:
+            self._searcher.close()
+        return self._finish()
+
+    def add_articles(self, articles: Iterable[Article]) -> IndexReport:
+        try:
+            for article in articles:
+                self._add_article(article)
+            self._flush()
+        finally:
+            self._searcher.close()
+        return self._finish()
+
+    # -- internals --------------------------------------------------------
+    def _add_file(self, path: Path) -> None:
+        entry = self.manifest.is_unchanged(path)
+        if entry is not None:
+            self.report.files_unchanged += 1
+            self.report.unchanged += len(entry.ids)
+            return
+        try:
+            size, mtime_ns = file_signature(path)
+        except OSError as exc:
+            self._skip_file(path, exc.strerror or str(exc))
+            return
+        ids: list[str] = []
+        for record in read_file(path):
+            if isinstance(record, Skipped):
+                if record.origin == str(path):
+                    # The whole file failed: nothing from it is kept, and the
+                    # next run tries it again.
+                    self._skip_file(path, record.reason)
+                    return
+                self.report.skipped.append(record)
+                continue
+            self._add_article(record)
+            ids.append(record.id)
+        self.report.files_read += 1
+        key = file_key(path)
+        previous = self.manifest.files.get(key)
+        if previous:
+            self._stale.update(set(previous.ids) - set(ids))
+        self.manifest.skipped.pop(key, None)
+        self._done_files[key] = FileEntry(size, mtime_ns, list(dict.fromkeys(ids)))
+
+    def _skip_file(self, path: Path, reason: str) -> None:
+        self.report.skipped.append(Skipped(str(path), reason))
+        self.manifest.skipped[file_key(path)] = reason
+
+    def _previous_fingerprint(self, article_id: str) -> str | None:
+        if article_id in self._seen:
+            return self._seen[article_id]
+        stored = self._searcher.document(id=article_id)
+        return stored.get("fingerprint") if stored else None
+
+    def _add_article(self, article: Article) -> None:
+        fingerprint = article.fingerprint()
+        previous = self._previous_fingerprint(article.id)
+        self._seen[article.id] = fingerprint
+        if previous == fingerprint:
+            self.report.unchanged += 1
+            return
+        if previous is None:
+            self.report.new += 1
+        else:
+            self.report.updated += 1
+        self._batch[article.id] = to_document(article)
+        if len(self._batch) >= self.commit_every:
+            self._flush()
+
+    def _flush(self) -> None:
+        # Ids another file still provides are not stale.
+        stale = {i for i in self._stale if i not in self._seen}
+        if self._batch or stale:
+            try:
+                writer = self.ix.writer(limitmb=WRITER_LIMIT_MB)
+            except writing.LockError as exc:
+                raise IndexLocked("another process is writing to this index; try again when it has finished") from exc
+            try:
+                for article_id in stale:
+                    writer.delete_by_term("id", article_id)
+                for doc in self._batch.values():
+                    writer.update_document(**doc)
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            self.report.removed += len(stale)
+        self._batch.clear()
+        self._stale.clear()
+        self.manifest.files.update(self._done_files)
+        self._done_files.clear()
+        self.manifest.save()
+
+    def _finish(self) -> IndexReport:
+        with self.ix.searcher() as searcher:
+            self.report.total = searcher.doc_count()
+        return self.report

@@ -1,0 +1,164 @@
+"""Compile our query tree into a Whoosh query.
+
+Everything Whoosh-specific about a query lives here: which index fields a
+user field maps to, how words are analysed, how slop and boosts translate.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+from ..index.schema import NAME_FIELDS, TEXT_FIELDS
+from ..index.whoosh_import import fields as wfields
+from ..index.whoosh_import import query as wq
+from ..index.whoosh_import import spans
+from . import tree as t
+
+# BM25F weights title matches above body matches; issue 7 tunes this.
+TITLE_BOOST = 2.0
+_EXACT_FIELDS = {"id": "id", "url": "url", "lang": "lang"}
+
+
+class Compiler:
+    def __init__(self, schema: "wfields.Schema", default_operator: str = "and"):
+        self.schema = schema
+        self.default_operator = default_operator
+
+    def compile(self, node: t.Node) -> "wq.Query":
+        query = self._node(node)
+        return query if query is not None else wq.NullQuery
+
+    # -- fields and analysis ---------------------------------------------
+    def _targets(self, field: Optional[str]) -> list[tuple[str, float]]:
+        """Index fields (with boosts) that a user field searches."""
+        if field is None:
+            return [("title", TITLE_BOOST), ("body", 1.0)]
+        if field in TEXT_FIELDS:
+            return [(field, 1.0)]
+        if field in NAME_FIELDS:
+            return [(NAME_FIELDS[field][0], 1.0)]
+        if field in _EXACT_FIELDS:
+            return [(_EXACT_FIELDS[field], 1.0)]
+        raise ValueError(f"field {field!r} cannot hold words")
+
+    def _analyse(self, index_field: str, text: str) -> list[str]:
+        if index_field in _EXACT_FIELDS.values():
+            return [text.lower() if index_field == "lang" else text]
+        return list(self.schema[index_field].process_text(text, mode="query"))
+
+    def _per_field(self, field: Optional[str], build) -> Optional["wq.Query"]:
+        """Build one query per target field and OR them (dropping empties)."""
+        parts = []
+        for index_field, boost in self._targets(field):
+            query = build(index_field)
+            if query is not None:
+                if boost != 1.0:
+                    query = query.with_boost(query.boost * boost)
+                parts.append(query)
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    @staticmethod
+    def _words_query(index_field: str, tokens: list[str], slop: int, boost: float):
+        if not tokens:
+            return None  # only stop words
+        if len(tokens) == 1:
+            return wq.Term(index_field, tokens[0], boost=boost)
+        # Whoosh's slop 1 means adjacent; ours counts the extra words allowed.
+        return wq.Phrase(index_field, tokens, slop=slop + 1, boost=boost)
+
+    # -- nodes ------------------------------------------------------------
+    def _node(self, node: t.Node) -> Optional["wq.Query"]:
+        method = getattr(self, f"_{type(node).__name__.lower()}")
+        return method(node)
+
+    def _term(self, node: t.Term):
+        return self._per_field(
+            node.field,
+            lambda f: self._words_query(f, self._analyse(f, node.text), 0, node.boost),
+        )
+
+    def _phrase(self, node: t.Phrase):
+        def build(f):
+            tokens = [tok for word in node.words for tok in self._analyse(f, word)]
+            return self._words_query(f, tokens, node.slop, node.boost)
+
+        return self._per_field(node.field, build)
+
+    def _prefix(self, node: t.Prefix):
+        return self._per_field(node.field, lambda f: wq.Prefix(f, node.text.lower(), boost=node.boost))
+
+    def _wildcard(self, node: t.Wildcard):
+        return self._per_field(node.field, lambda f: wq.Wildcard(f, node.pattern.lower(), boost=node.boost))
+
+    def _fuzzy(self, node: t.Fuzzy):
+        def build(f):
+            tokens = self._analyse(f, node.text) or [node.text.lower()]
+            return wq.FuzzyTerm(f, tokens[0], maxdist=node.distance, prefixlength=1, boost=node.boost)
+
+        return self._per_field(node.field, build)
+
+    def _near(self, node: t.Near):
+        field = _near_field(node)
+
+        def build(f):
+            sides = []
+            for side in (node.left, node.right):
+                words = side.words if isinstance(side, t.Phrase) else (side.text,)
+                tokens = [tok for word in words for tok in self._analyse(f, word)]
+                if not tokens:
+                    return None
+                if len(tokens) == 1:
+                    sides.append(wq.Term(f, tokens[0]))
+                else:
+                    sides.append(spans.SpanNear2([wq.Term(f, tok) for tok in tokens], slop=1, ordered=True))
+            # SpanNear's slop 1 means adjacent; NEAR/n allows n words between.
+            return spans.SpanNear(sides[0], sides[1], slop=node.distance + 1, ordered=node.ordered)
+
+        return self._per_field(field, build)
+
+    def _atleast(self, node: t.AtLeast):
+        from .whoosh_atleast import AtLeastQuery
+
+        inner = self._term(node.term)
+        if inner is None:
+            return None
+        leaves = [q for q in inner.leaves()] if isinstance(inner, wq.Or) else [inner]
+        parts = [AtLeastQuery(leaf, node.count) for leaf in leaves]
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def _daterange(self, node: t.DateRange):
+        start = node.start.replace(tzinfo=None) if node.start else None
+        end = node.end.replace(tzinfo=None) if node.end else None
+        return wq.DateRange("date", start, end, endexcl=True)
+
+    def _and(self, node: t.And):
+        parts = [q for q in map(self._node, node.children) if q is not None]
+        if not parts:
+            return None
+        if all(isinstance(p, wq.Not) for p in parts):
+            parts.insert(0, wq.Every())
+        return parts[0] if len(parts) == 1 else wq.And(parts)
+
+    def _or(self, node: t.Or):
+        parts = [q for q in map(self._node, node.children) if q is not None]
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
+
+    def _not(self, node: t.Not):
+        inner = self._node(node.child)
+        return wq.Not(inner) if inner is not None else None
+
+    def _matchall(self, node: t.MatchAll):
+        return wq.Every()
+
+
+def _near_field(node: t.Near) -> Optional[str]:
+    fields = {side.field for side in (node.left, node.right)}
+    fields.discard(None)
+    return fields.pop() if len(fields) == 1 else None
+
+
+def compile_query(node: t.Node, schema: "wfields.Schema") -> "wq.Query":
+    return Compiler(schema).compile(node)

@@ -1,0 +1,149 @@
+"""JSON (.json: one object, an array, or an object holding an array) and
+JSON Lines (.jsonl, .ndjson: one object a line), with the field names common
+exports use mapped onto Article."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..article import Article
+from ..dates import parse_date
+from . import Record, Skipped, register
+from .text import read_text
+
+# First present key wins; order says which name is preferred.
+_TITLE = ("title", "headline", "name")
+_AUTHORS = ("authors", "author", "byline", "creator", "dc:creator")
+_DATE = ("date", "published", "pubDate", "datePublished", "published_at", "publishedAt",
+         "publish_date", "pub_date", "created_at", "timestamp")
+_BODY = ("body", "text", "content", "articleBody", "full_text", "description", "summary")
+_SOURCES = ("sources", "source")
+_TAGS = ("tags", "categories", "keywords", "section", "subjects", "category", "articleSection")
+_URL = ("url", "link", "href", "canonical_url")
+_ID = ("id", "_id", "guid", "docid", "doc_id")
+_PUBLISHER = ("publisher", "site_name", "outlet", "newspaper", "media")
+_LANGUAGE = ("language", "lang", "inLanguage")
+# Exports wrap their records in one of these keys.
+_CONTAINERS = ("articles", "items", "data", "results", "documents", "records", "hits")
+
+_BYLINE_PREFIX = re.compile(r"^\s*by\s+", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+
+
+def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
+    for key in keys:
+        value = record.get(key)
+        if value not in (None, "", [], {}):
+            return value
+    return None
+
+
+def _names(value: Any) -> list[str]:
+    """Plain strings from a string, a list, or schema.org-style {"name": ...} objects."""
+    if value is None:
+        return []
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("title") or ""
+    if isinstance(value, (list, tuple)):
+        return [name for item in value for name in _names(item)]
+    return [str(value).strip()] if str(value).strip() else []
+
+
+def _authors(value: Any) -> list[str]:
+    out: list[str] = []
+    for name in _names(value):
+        out.extend(part for part in _NAME_SPLIT.split(_BYLINE_PREFIX.sub("", name)) if part)
+    return _unique(out)
+
+
+def _keywords(record: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for key in keys:
+        for name in _names(record.get(key)):
+            out.extend(part for part in _LIST_SPLIT.split(name) if part)
+    return _unique(out)
+
+
+def _unique(items: list[str]) -> list[str]:
+    seen: set[str] = set()
+    return [x for x in items if not (x.casefold() in seen or seen.add(x.casefold()))]
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (list, tuple)):
+        return "\n\n".join(_text(v) for v in value if _text(v))
+    if isinstance(value, dict):
+        return _text(value.get("text") or value.get("value") or "")
+    return "" if value is None else str(value).strip()
+
+
+def to_article(record: dict[str, Any], origin: str) -> Article | None:
+    """Map one JSON object to an Article; None when it has neither title nor body."""
+    title = _text(_first(record, _TITLE))
+    body = _text(_first(record, _BODY))
+    if not title and not body:
+        return None
+    ident = _first(record, _ID)
+    publisher = _names(_first(record, _PUBLISHER))
+    language = _first(record, _LANGUAGE)
+    return Article(
+        title=title,
+        body=body,
+        authors=_authors(_first(record, _AUTHORS)),
+        date=parse_date(_first(record, _DATE)),
+        sources=_keywords(record, _SOURCES),
+        tags=_keywords(record, _TAGS),
+        url=_text(_first(record, _URL)),
+        publisher=publisher[0] if publisher else "",
+        language=str(language) if isinstance(language, str) else "",
+        origin=origin,
+        id=str(ident) if ident is not None else "",
+    )
+
+
+def _records(data: Any) -> list[Any]:
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in _CONTAINERS:
+            if isinstance(data.get(key), list):
+                return data[key]
+        return [data]
+    raise ValueError("JSON holds neither an object nor an array")
+
+
+def _convert(records: list[tuple[int, Any]], path: Path) -> Iterator[Record]:
+    for position, record in records:
+        origin = f"{path}#{position}"
+        if not isinstance(record, dict):
+            yield Skipped(origin, "record is not a JSON object")
+            continue
+        article = to_article(record, origin)
+        yield article if article else Skipped(origin, "record has neither title nor body")
+
+
+def read_json(path: Path) -> Iterator[Record]:
+    try:
+        data = json.loads(read_text(path))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"invalid JSON: {exc}") from exc
+    yield from _convert(list(enumerate(_records(data), 1)), path)
+
+
+def read_jsonl(path: Path) -> Iterator[Record]:
+    for number, line in enumerate(read_text(path).splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield Skipped(f"{path}#{number}", f"invalid JSON on line {number}: {exc.msg}")
+            continue
+        yield from _convert([(number, record)], path)
+
+
+register("json", [".json"], read_json)
+register("jsonl", [".jsonl", ".ndjson"], read_jsonl)
