@@ -31,7 +31,9 @@ def text_analyzer() -> analysis.Analyzer:
         analysis.RegexTokenizer()
         | analysis.LowercaseFilter()
         | analysis.CharsetFilter(accent_map)
-        | analysis.StopFilter()
+        # Positions keep the gap a stop word leaves, so "gas pipeline" does
+        # not match "gas and pipeline".
+        | analysis.StopFilter(renumber=False)
         | analysis.StemFilter()
     )
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..index.documents import split_values, stored_date
-from ..index.whoosh_import import scoring
+from ..index.whoosh_import import scoring, sorting
 from ..index.whoosh_import import index as whoosh_index
 from ..results import Hit, SearchResult
 from . import tree
@@ -34,6 +34,16 @@ def _hit(fields: dict, score, rank: int) -> Hit:
     )
 
 
+def _date_order(schema, newest_first: bool) -> "sorting.FacetType":
+    """Sort by date, undated articles last either way, ties in id order."""
+    missing = schema["date"].column_type._default  # what the column holds for "no date"
+    if newest_first:
+        key = sorting.TranslateFacet(lambda v: -1 if v == missing else -v, sorting.FieldFacet("date"))
+    else:
+        key = sorting.FieldFacet("date")
+    return sorting.MultiFacet([key, sorting.FieldFacet("id")])
+
+
 def run_search(
     ix: "whoosh_index.Index",
     node: tree.Node,
@@ -48,9 +58,7 @@ def run_search(
     query = Compiler(ix.schema).compile(node)
     options: dict = {"limit": max(offset + limit, 1)}
     if sort != "relevance":
-        # Ties (and undated articles) fall back to a stable order by id.
-        options["sortedby"] = ["date", "id"]
-        options["reverse"] = sort == "-date"
+        options["sortedby"] = _date_order(ix.schema, newest_first=sort == "-date")
     with ix.searcher(weighting=weighting()) as searcher:
         results = searcher.search(query, **options)
         total = len(results)

@@ -40,10 +40,12 @@ class Compiler:
             return [(_EXACT_FIELDS[field], 1.0)]
         raise ValueError(f"field {field!r} cannot hold words")
 
-    def _analyse(self, index_field: str, text: str) -> list[str]:
+    def _analyse(self, index_field: str, text: str) -> list[tuple[str, int]]:
+        """(token, position) pairs; positions show gaps left by stop words."""
         if index_field in _EXACT_FIELDS.values():
-            return [text.lower() if index_field == "lang" else text]
-        return list(self.schema[index_field].process_text(text, mode="query"))
+            return [(text.lower() if index_field == "lang" else text, 0)]
+        analyzer = self.schema[index_field].analyzer
+        return [(tok.text, tok.pos) for tok in analyzer(text, positions=True, mode="query")]
 
     def _per_field(self, field: Optional[str], build) -> Optional["wq.Query"]:
         """Build one query per target field and OR them (dropping empties)."""
@@ -59,13 +61,15 @@ class Compiler:
         return parts[0] if len(parts) == 1 else wq.Or(parts)
 
     @staticmethod
-    def _words_query(index_field: str, tokens: list[str], slop: int, boost: float):
+    def _words_query(index_field: str, tokens: list[tuple[str, int]], slop: int, boost: float):
         if not tokens:
             return None  # only stop words
         if len(tokens) == 1:
-            return wq.Term(index_field, tokens[0], boost=boost)
+            return wq.Term(index_field, tokens[0][0], boost=boost)
         # Whoosh's slop 1 means adjacent; ours counts the extra words allowed.
-        return wq.Phrase(index_field, tokens, slop=slop + 1, boost=boost)
+        # A stop word inside a phrase leaves a gap that must be allowed too.
+        gap = max(b[1] - a[1] - 1 for a, b in zip(tokens, tokens[1:]))
+        return wq.Phrase(index_field, [t for t, _ in tokens], slop=slop + gap + 1, boost=boost)
 
     # -- nodes ------------------------------------------------------------
     def _node(self, node: t.Node) -> Optional["wq.Query"]:
@@ -80,8 +84,7 @@ class Compiler:
 
     def _phrase(self, node: t.Phrase):
         def build(f):
-            tokens = [tok for word in node.words for tok in self._analyse(f, word)]
-            return self._words_query(f, tokens, node.slop, node.boost)
+            return self._words_query(f, self._analyse(f, " ".join(node.words)), node.slop, node.boost)
 
         return self._per_field(node.field, build)
 
@@ -93,8 +96,8 @@ class Compiler:
 
     def _fuzzy(self, node: t.Fuzzy):
         def build(f):
-            tokens = self._analyse(f, node.text) or [node.text.lower()]
-            return wq.FuzzyTerm(f, tokens[0], maxdist=node.distance, prefixlength=1, boost=node.boost)
+            tokens = self._analyse(f, node.text) or [(node.text.lower(), 0)]
+            return wq.FuzzyTerm(f, tokens[0][0], maxdist=node.distance, prefixlength=1, boost=node.boost)
 
         return self._per_field(node.field, build)
 
@@ -105,7 +108,7 @@ class Compiler:
             sides = []
             for side in (node.left, node.right):
                 words = side.words if isinstance(side, t.Phrase) else (side.text,)
-                tokens = [tok for word in words for tok in self._analyse(f, word)]
+                tokens = [tok for tok, _ in self._analyse(f, " ".join(words))]
                 if not tokens:
                     return None
                 if len(tokens) == 1:
