@@ -41,8 +41,11 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     return out.getvalue().rstrip("\n")
 
 
-def table(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "simple") -> str:
-    return tabulate(rows, headers=list(header), tablefmt=fmt, disable_numparse=True)
+def table(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "simple",
+          numeric: Sequence[str] = ()) -> str:
+    """A tabulate table; columns named in ``numeric`` are right-aligned."""
+    align = ["right" if name in numeric else "left" for name in header]
+    return tabulate(rows, headers=list(header), tablefmt=fmt, disable_numparse=True, colalign=align)
 
 
 # -- search ---------------------------------------------------------------
@@ -71,7 +74,7 @@ def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple") -> s
         for hit in result.hits
     ]
     first, last = result.offset + 1, result.offset + len(result.hits)
-    return f"{table(_HIT_COLUMNS, rows, tablefmt)}\n\n{first}-{last} of {result.total} articles"
+    return f"{table(_HIT_COLUMNS, rows, tablefmt, numeric=('rank', 'score'))}\n\n{first}-{last} of {result.total} articles"
 
 
 # -- show / parse ---------------------------------------------------------
@@ -124,7 +127,7 @@ def stats_report(stats: Stats, fmt: str, tablefmt: str = "simple") -> str:
     ]
     for title, counts in (("tag", stats.top_tags), ("source", stats.top_sources), ("author", stats.top_authors)):
         if counts:
-            lines += ["", table((title, "articles"), counts, tablefmt)]
+            lines += ["", table((title, "articles"), counts, tablefmt, numeric=("articles",))]
     if stats.skipped_files:
         lines += ["", "files skipped in the last run (retried next time):"]
         lines += [f"  {s.origin}: {s.reason}" for s in stats.skipped_files]

@@ -1,0 +1,139 @@
+"""The CLI end to end with CliRunner: exact output, exit codes, no tracebacks."""
+import csv
+import io
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from searcher.cli import cli
+
+
+@pytest.fixture
+def run(archive_path):
+    def invoke(*args, index=True):
+        extra = ["--index", str(archive_path)] if index else []
+        return CliRunner().invoke(cli, [*args, *extra])
+
+    return invoke
+
+
+def test_search_table_exact(run):
+    result = run("search", 'title:"xi"', "--sort", "-date")
+    assert result.exit_code == 0, result.output
+    assert result.output == (
+        "  rank  date        title                           authors    sources          score\n"
+        "------  ----------  ------------------------------  ---------  -------------  -------\n"
+        "     1  2023-03-20  Xi visits Moscow                Bob Scott  Xinhua\n"
+        "     2  2022-09-16  Putin and Xi meet in Samarkand  Bob Scott  BBC, Thai PBS\n"
+        "\n"
+        "1-2 of 2 articles\n"
+    )
+
+
+def test_search_json_shape(run):
+    result = run("search", "marathon", "--format", "json")
+    data = json.loads(result.output)
+    assert data["query"] == "marathon" and data["total"] == 1
+    (hit,) = data["hits"]
+    assert {"id", "title", "date", "authors", "sources", "tags", "url", "score"} <= set(hit)
+    assert hit["id"] == "https://t.test/8" and hit["date"] is None and isinstance(hit["score"], float)
+
+
+def test_search_csv_and_tabulate_format(run):
+    rows = list(csv.DictReader(io.StringIO(run("search", "xi", "--format", "csv", "--sort", "date").output)))
+    assert [r["date"][:10] for r in rows] == ["2022-09-16", "2023-03-20"]
+    assert rows[0]["sources"] == "BBC; Thai PBS"
+    github = run("search", "xi", "--fmt", "github").output
+    assert github.splitlines()[0].startswith("|   rank | date")
+
+
+def test_no_hits_message(run):
+    result = run("search", "zebra")
+    assert (result.exit_code, result.output) == (0, "No articles match 'zebra'.\n")
+
+
+@pytest.mark.parametrize("query, message", [
+    ('"gas pipeline', "Error: unclosed quote at position 1\n"),
+    ("(putin OR xi", "Error: missing closing parenthesis"),
+    ("colour:red", "Error: unknown field 'colour'"),
+])
+def test_malformed_query_is_one_line_exit_2(run, query, message):
+    result = run("search", query)
+    assert result.exit_code == 2
+    assert result.output.startswith(message) and result.output.count("\n") == 1
+    assert "Traceback" not in result.output
+
+
+def test_missing_index_exit_2(tmp_path):
+    result = CliRunner().invoke(cli, ["search", "x", "--index", str(tmp_path / "none")])
+    assert result.exit_code == 2
+    assert result.output == f"Error: no index at {tmp_path / 'none'}: run 'searcher index PATH...' first\n"
+
+
+def test_index_location_from_environment(tmp_path, archive_path):
+    result = CliRunner().invoke(cli, ["stats", "--format", "json"], env={"SEARCHER_INDEX": str(archive_path)})
+    assert json.loads(result.output)["articles"] == 10
+
+
+def test_show(run):
+    result = run("show", "https://t.test/6")
+    assert result.exit_code == 0
+    assert result.output.splitlines()[:3] == ["Xi visits Moscow", "================", "id:        https://t.test/6"]
+    assert result.output.endswith("Xi Jinping arrived in Moscow for talks with Putin on trade and energy.\n")
+    missing = run("show", "nope")
+    assert (missing.exit_code, missing.output) == (2, "Error: no article with id 'nope'\n")
+
+
+def test_stats(run, archive_records):
+    data = json.loads(run("stats", "--format", "json").output)
+    assert data["articles"] == len(archive_records)
+    dates = sorted(r["date"] for r in archive_records if r.get("date"))
+    assert (data["first_date"][:10], data["last_date"][:10]) == (dates[0][:10], dates[-1][:10])
+    assert data["undated"] == sum(1 for r in archive_records if not r.get("date"))
+    tag_counts = {}
+    for r in archive_records:
+        for tag in r["tags"]:
+            tag_counts[tag] = tag_counts.get(tag, 0) + 1
+    expected = sorted(tag_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:10]
+    assert [(t["value"], t["count"]) for t in data["top_tags"]] == expected
+    table = run("stats").output
+    assert f"articles:  {len(archive_records)}" in table and "Politics News" in table
+
+
+def test_index_twice_reports_nothing_new(tmp_path, fixtures_dir):
+    index = str(tmp_path / "ix")
+    first = CliRunner().invoke(cli, ["index", str(fixtures_dir / "archive"), "--index", index])
+    second = CliRunner().invoke(cli, ["index", str(fixtures_dir / "archive"), "--index", index])
+    assert first.exit_code == 0 and first.output.startswith("10 new, 0 updated, 0 unchanged, 0 skipped")
+    assert second.output == (
+        "0 new, 0 updated, 10 unchanged, 0 skipped (0 files read, 1 unchanged files not re-read)\n"
+        "10 articles in the index\n"
+    )
+
+
+def test_index_with_skipped_input_exits_1(tmp_path):
+    (tmp_path / "bad.json").write_text("{", encoding="utf-8")
+    (tmp_path / "ok.jsonl").write_text('{"title": "fine"}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["index", str(tmp_path), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1
+    assert f"skipped {tmp_path / 'bad.json'}: invalid JSON" in result.output
+    assert "1 new" in result.output
+
+
+def test_parse_outputs_one_json_object_per_article(fixtures_dir):
+    result = CliRunner().invoke(cli, ["parse", str(fixtures_dir / "archive" / "articles.jsonl")])
+    lines = result.output.splitlines()
+    assert result.exit_code == 0 and len(lines) == 10
+    first = json.loads(lines[0])
+    assert list(first) == ["id", "title", "body", "authors", "date", "sources", "tags", "url",
+                           "publisher", "language", "origin"]
+    assert first["date"] == "2022-09-16T10:00:00+00:00"
+
+
+def test_module_entry_point():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "searcher", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0 and "Full-text search for news archives." in result.stdout
