@@ -10,8 +10,8 @@ from typing import Optional
 from ..index.schema import NAME_FIELDS, TEXT_FIELDS
 from ..index.whoosh_import import fields as wfields
 from ..index.whoosh_import import query as wq
-from ..index.whoosh_import import spans
 from . import tree as t
+from .whoosh_extras import AtLeastQuery, near
 
 # BM25F weights title matches above body matches; issue 7 tunes this.
 TITLE_BOOST = 2.0
@@ -54,7 +54,7 @@ class Compiler:
             query = build(index_field)
             if query is not None:
                 if boost != 1.0:
-                    query = query.with_boost(query.boost * boost)
+                    query = query.with_boost(getattr(query, "boost", 1.0) * boost)
                 parts.append(query)
         if not parts:
             return None
@@ -114,15 +114,13 @@ class Compiler:
                 if len(tokens) == 1:
                     sides.append(wq.Term(f, tokens[0]))
                 else:
-                    sides.append(spans.SpanNear2([wq.Term(f, tok) for tok in tokens], slop=1, ordered=True))
+                    sides.append(near([wq.Term(f, tok) for tok in tokens], slop=1, ordered=True))
             # SpanNear's slop 1 means adjacent; NEAR/n allows n words between.
-            return spans.SpanNear(sides[0], sides[1], slop=node.distance + 1, ordered=node.ordered)
+            return near(sides, slop=node.distance + 1, ordered=node.ordered)
 
         return self._per_field(field, build)
 
     def _atleast(self, node: t.AtLeast):
-        from .whoosh_atleast import AtLeastQuery
-
         inner = self._term(node.term)
         if inner is None:
             return None

@@ -1,7 +1,7 @@
-"""``atleastN(term)``: a Whoosh query for articles that mention a term at least N times."""
+"""Whoosh queries that Whoosh 2.7.4 lacks or gets wrong: ``atleastN`` and NEAR."""
 from __future__ import annotations
 
-from ..index.whoosh_import import matching
+from ..index.whoosh_import import matching, spans
 from whoosh.query.wrappers import WrappingQuery
 
 
@@ -39,3 +39,22 @@ def _occurrences(matcher) -> int:
         return int(matcher.value_as("frequency"))
     # Phrases count their matching spans.
     return len(matcher.spans())
+
+
+class NearQuery(spans.SpanNear):
+    """SpanNear that can sit inside And/Or.
+
+    Whoosh 2.7.4's SpanNear has no ``estimate_size`` (And/Or need it to
+    order their children) and SpanNear2 fails with a NameError on that path.
+    """
+
+    def estimate_size(self, ixreader) -> int:
+        return min(self.a.estimate_size(ixreader), self.b.estimate_size(ixreader))
+
+
+def near(queries: list, slop: int, ordered: bool) -> NearQuery:
+    """Chain two or more span queries: each next one within ``slop`` of the last."""
+    result = queries[0]
+    for query in queries[1:]:
+        result = NearQuery(result, query, slop=slop, ordered=ordered)
+    return result
