@@ -137,3 +137,27 @@ def test_module_entry_point():
 
     result = subprocess.run([sys.executable, "-m", "searcher", "--help"], capture_output=True, text=True)
     assert result.returncode == 0 and "Full-text search for news archives." in result.stdout
+
+
+def test_parse_the_real_seed(shared_dir):
+    seed = shared_dir / "seed" / "thaiger-putin-xi-sco.txt"
+    result = CliRunner().invoke(cli, ["parse", str(seed), "--format", "json"])
+    (line,) = result.output.splitlines()
+    article = json.loads(line)
+    assert article["title"] == "Putin & Xi strengthen ties amid Western antagonism"
+    assert (article["authors"], article["sources"], article["tags"], article["date"]) == (
+        ["Bob Scott"], ["BBC", "China Daily", "Thai PBS"], ["Politics News", "World News"], None)
+    assert article["body"].startswith("China President Xi Jinping and Russian President Vladimir Putin met")
+    assert article["body"].endswith("about a third of what Russia sells to Europe.")
+
+
+def test_demo_corpus_indexed_twice(tmp_path):
+    from .conftest import REPO
+
+    index = str(tmp_path / "ix")
+    first = CliRunner().invoke(cli, ["index", str(REPO / "corpus"), "--index", index, "--format", "json"])
+    second = CliRunner().invoke(cli, ["index", str(REPO / "corpus"), "--index", index, "--format", "json"])
+    one, two = json.loads(first.output), json.loads(second.output)
+    assert one["new"] == one["total"] >= 30 and one["skipped"] == []
+    assert (two["new"], two["updated"], two["files_read"], two["total"]) == (0, 0, 0, one["total"])
+    assert two["unchanged"] == one["total"]
