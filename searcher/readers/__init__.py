@@ -1,9 +1,14 @@
 """Readers turn files into Articles. One registry maps formats to readers.
 
 Adding a format is adding one module that calls :func:`register` and naming
-it in ``_READER_MODULES``. A reader is a function ``read(path) -> Iterable[
-Article | Skipped]``: it yields a Skipped for a record it cannot use, and
-raises ReaderError (or any exception) when the whole file is unreadable.
+it in ``_READER_MODULES``. A reader is a function ``read(source) ->
+Iterable[Article | Skipped]`` over a :class:`~.source.Source` (a file on
+disk or a member of a container): it yields a Skipped for a record it cannot
+use, and raises (ValueError, OSError, ...) when the whole file is unreadable.
+
+A format is chosen by file extension; where several formats share one
+(``.xml``: feeds, NITF, NewsML) or a reader must confirm (``sniff``), the
+first bytes decide.
 """
 from __future__ import annotations
 
@@ -11,13 +16,14 @@ import importlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Union
+from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..article import Article, Skipped
-
+from .source import Source
 
 Record = Union[Article, Skipped]
-ReadFn = Callable[[Path], Iterable[Record]]
+ReadFn = Callable[[Source], Iterable[Record]]
+SniffFn = Callable[[bytes], bool]
 
 
 @dataclass(frozen=True)
@@ -25,6 +31,7 @@ class Format:
     name: str
     extensions: tuple[str, ...]
     read: ReadFn
+    sniff: Optional[SniffFn] = None  # True when the first bytes look like this format
 
 
 _FORMATS: dict[str, Format] = {}
@@ -32,8 +39,8 @@ _READER_MODULES = ("plaintext", "jsonfmt")
 _loaded = False
 
 
-def register(name: str, extensions: Iterable[str], read: ReadFn) -> None:
-    _FORMATS[name] = Format(name, tuple(e.lower() for e in extensions), read)
+def register(name: str, extensions: Iterable[str], read: ReadFn, sniff: Optional[SniffFn] = None) -> None:
+    _FORMATS[name] = Format(name, tuple(e.lower() for e in extensions), read, sniff)
 
 
 def _load() -> None:
@@ -49,25 +56,38 @@ def formats() -> dict[str, Format]:
     return dict(_FORMATS)
 
 
-def format_for(path: Path) -> Format | None:
-    """The reader for a file, by extension; None when no reader claims it."""
+def candidates(name: str) -> list[Format]:
+    """Formats whose extensions match a file name (no bytes read)."""
     _load()
-    name = path.name.lower()
-    for fmt in _FORMATS.values():
-        if any(name.endswith(ext) for ext in fmt.extensions):
+    lower = name.lower()
+    return [fmt for fmt in _FORMATS.values() if any(lower.endswith(ext) for ext in fmt.extensions)]
+
+
+def format_for(source: Union[Source, Path]) -> Optional[Format]:
+    """The reader for a file: by extension, confirmed by content where needed."""
+    if isinstance(source, Path):
+        source = Source.from_path(source)
+    found = candidates(source.name)
+    if len(found) == 1 and found[0].sniff is None:
+        return found[0]
+    if not found:
+        return None
+    head = source.head()
+    for fmt in found:
+        if fmt.sniff is None or fmt.sniff(head):
             return fmt
     return None
 
 
 def iter_files(
-    paths: Iterable[str | os.PathLike[str]], exclude: Iterable[Path] = ()
+    paths: Iterable[Union[str, "os.PathLike[str]"]], exclude: Iterable[Path] = ()
 ) -> Iterator[Path]:
     """Files to read under the given files and folders, recursively, in a stable order.
 
     In folders, hidden entries (``.git``, editor swap files), folders in
-    ``exclude`` (the index itself) and files no reader claims are passed
-    over; a file named explicitly is always yielded, so that it is reported
-    if it cannot be read.
+    ``exclude`` (the index itself) and files no reader claims by name are
+    passed over; a file named explicitly is always yielded, so that it is
+    reported if it cannot be read.
     """
     excluded = {Path(p).resolve() for p in exclude}
     for raw in paths:
@@ -80,30 +100,36 @@ def iter_files(
                 d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() not in excluded
             )
             for name in sorted(files):
-                if not name.startswith(".") and format_for(Path(name)) is not None:
+                if not name.startswith(".") and candidates(name):
                     yield Path(root) / name
 
 
-def read_file(path: Path) -> Iterator[Record]:
-    """Every record of one file; an unreadable file becomes one Skipped."""
-    fmt = format_for(path)
-    if fmt is None:
-        yield Skipped(str(path), "unsupported file type")
-        return
+def read_source(source: Source) -> Iterator[Record]:
+    """Every record of one source; an unreadable one becomes a single Skipped."""
     try:
-        yield from fmt.read(path)
+        fmt = format_for(source)
+        if fmt is None:
+            yield Skipped(str(source), "unsupported file type")
+            return
+        yield from fmt.read(source)
     except (OSError, UnicodeError, ValueError) as exc:
-        yield Skipped(str(path), _describe(exc))
+        yield Skipped(str(source), _describe(exc))
+
+
+def read_file(path: Path) -> Iterator[Record]:
+    return read_source(Source.from_path(path))
 
 
 def _describe(exc: Exception) -> str:
     if isinstance(exc, FileNotFoundError):
         return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "is a folder"
     if isinstance(exc, OSError):
         return exc.strerror or str(exc)
     return str(exc) or type(exc).__name__
 
 
-def read_paths(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Record]:
+def read_paths(paths: Iterable[Union[str, "os.PathLike[str]"]]) -> Iterator[Record]:
     for path in iter_files(paths):
         yield from read_file(path)

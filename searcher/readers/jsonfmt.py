@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any, Iterator
 
 from ..article import Article
 from ..dates import parse_date
 from . import Record, Skipped, register
+from .source import Source
 from .text import read_text
 
 # First present key wins; order says which name is preferred.
@@ -115,7 +115,7 @@ def _records(data: Any) -> list[Any]:
     raise ValueError("JSON holds neither an object nor an array")
 
 
-def _convert(records: list[tuple[int, Any]], path: Path) -> Iterator[Record]:
+def _convert(records: list[tuple[int, Any]], path: Source) -> Iterator[Record]:
     for position, record in records:
         origin = f"{path}#{position}"
         if not isinstance(record, dict):
@@ -125,7 +125,7 @@ def _convert(records: list[tuple[int, Any]], path: Path) -> Iterator[Record]:
         yield article if article else Skipped(origin, "record has neither title nor body")
 
 
-def read_json(path: Path) -> Iterator[Record]:
+def read_json(path: Source) -> Iterator[Record]:
     try:
         data = json.loads(read_text(path))
     except json.JSONDecodeError as exc:
@@ -133,7 +133,7 @@ def read_json(path: Path) -> Iterator[Record]:
     yield from _convert(list(enumerate(_records(data), 1)), path)
 
 
-def read_jsonl(path: Path) -> Iterator[Record]:
+def read_jsonl(path: Source) -> Iterator[Record]:
     for number, line in enumerate(read_text(path).splitlines(), 1):
         if not line.strip():
             continue

@@ -28,6 +28,7 @@ from ..article import Article
 from ..dates import parse_date
 from . import Record, Skipped, register
 from .outlets import split_sources
+from .source import Source
 from .text import read_text
 
 Block = list[str]  # one paragraph: its non-blank lines
@@ -64,7 +65,7 @@ _NAME_LINE_WORDS = 10  # room for "Jane Doe and John Roe"
 _RELATED_TAIL_LINE = 200  # lines under a final "Related Articles" are headlines
 
 
-def read(path: Path) -> Iterator[Record]:
+def read(path: Source) -> Iterator[Record]:
     article = parse(read_text(path), path)
     if article is None:
         yield Skipped(str(path), "empty file")
@@ -72,7 +73,7 @@ def read(path: Path) -> Iterator[Record]:
         yield article
 
 
-def parse(text: str, path: Path) -> Article | None:
+def parse(text: str, path: Source | Path) -> Article | None:
     """The Article in one file's text, or None when it has no title."""
     lines = [line.strip() for line in text.lstrip("\ufeff").splitlines()]
     lines, date = _take_date_lines(lines)
@@ -342,7 +343,7 @@ def _full_date(text: str) -> datetime | None:
     return parse_date(text)
 
 
-def _filename_date(path: Path) -> datetime | None:
+def _filename_date(path: Source | Path) -> datetime | None:
     for match in _FILENAME_DATE.finditer(path.name):
         year, month, day = int(match.group(1)), int(match.group(3)), int(match.group(4))
         if 1900 <= year <= 2100:

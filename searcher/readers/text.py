@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import codecs
-from pathlib import Path
+from typing import Protocol
 
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -24,5 +24,9 @@ def decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def read_text(path: Path) -> str:
-    return decode(path.read_bytes())
+class _Readable(Protocol):
+    def read_bytes(self) -> bytes: ...
+
+
+def read_text(source: _Readable) -> str:
+    return decode(source.read_bytes())
