@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Union
+from typing import Callable, Iterable, Iterator, Mapping, Optional, Union
 
 from .article import Article, Skipped
 from .errors import ArticleNotFound
-from .results import IndexReport, SearchResult, Stats
+from .results import Hit, IndexReport, SearchResult, Stats, Timeline
 
 DEFAULT_INDEX = "index"
 INDEX_ENV = "SEARCHER_INDEX"
@@ -18,6 +18,12 @@ PathLike = Union[str, "os.PathLike[str]"]
 def default_index_path() -> Path:
     """``$SEARCHER_INDEX`` when set, else ``./index``."""
     return Path(os.environ.get(INDEX_ENV) or DEFAULT_INDEX)
+
+
+def _filters(filters: Optional[Mapping[str, Union[str, Iterable[str]]]]) -> Optional[dict[str, list[str]]]:
+    if not filters:
+        return None
+    return {key: [values] if isinstance(values, str) else list(values) for key, values in filters.items()}
 
 
 def parse_files(paths: Iterable[PathLike]) -> Iterator[Union[Article, Skipped]]:
@@ -38,6 +44,7 @@ class Archive:
     def __init__(self, path: PathLike, ix) -> None:
         self.path = Path(path)
         self._ix = ix
+        self._query_engine = None
 
     @classmethod
     def open(cls, path: Optional[PathLike] = None) -> "Archive":
@@ -80,6 +87,13 @@ class Archive:
             return indexer.add_articles(articles)
         return indexer.add_paths(paths, progress=progress)
 
+    def _engine(self):
+        if self._query_engine is None:
+            from .query.engine import Engine
+
+            self._query_engine = Engine(self._ix)
+        return self._query_engine
+
     def search(
         self,
         query: str,
@@ -87,13 +101,36 @@ class Archive:
         limit: int = 10,
         offset: int = 0,
         sort: str = "relevance",
+        match: str = "all",
+        facets: Iterable[str] = (),
+        facet_limit: Optional[int] = 10,
+        filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
     ) -> SearchResult:
-        """Search with our query language; raises QuerySyntaxError on a malformed query."""
-        from .query.execute import run_search
-        from .query.parser import parse
+        """Search with our query language.
 
-        node = parse(query)
-        return run_search(self._ix, node, query, limit=limit, offset=offset, sort=sort)
+        ``sort``: relevance, date (oldest first) or -date (newest first).
+        ``match="any"`` ranks articles matching more of the words first.
+        ``facets``: any of tags, sources, authors, publisher, year, month;
+        counted over every match, not just the page. ``filters`` drills
+        down: ``{"tag": ["Politics News"], "year": "2022"}`` (AND across
+        keys, OR within one). Raises QuerySyntaxError on a malformed query.
+        """
+        return self._engine().search(query, limit=limit, offset=offset, sort=sort, match=match,
+                                     facets=facets, facet_limit=facet_limit, filters=_filters(filters))
+
+    def facet(self, name: str, query: str = "", *,
+              filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None) -> list[tuple[str, int]]:
+        """Every value of one facet with its article count (all articles when no query)."""
+        return self._engine().facet(name, query, filters=_filters(filters))
+
+    def timeline(self, query: str = "", *, by: str = "month", match: str = "all",
+                 filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None) -> Timeline:
+        """Matching articles per year, month, week or day, zeros included."""
+        return self._engine().timeline(query, by=by, filters=_filters(filters), match=match)
+
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        """The articles closest in content to one article, itself excluded."""
+        return self._engine().similar(article_id, limit=limit)
 
     def get(self, article_id: str) -> Article:
         from .index.store import get_article
@@ -112,6 +149,8 @@ class Archive:
         return self._ix.doc_count()
 
     def close(self) -> None:
+        if self._query_engine is not None:
+            self._query_engine.close()
         self._ix.close()
 
     def __enter__(self) -> "Archive":

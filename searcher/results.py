@@ -20,6 +20,11 @@ class Hit:
     publisher: str
     score: Optional[float]
     rank: int = 0
+    snippet: str = ""
+    # Where the matched words are in ``snippet``: (start, end) character offsets.
+    highlights: list[tuple[int, int]] = field(default_factory=list)
+    # The analysed terms this article matched (stems: "pipelin").
+    matched_terms: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -32,6 +37,9 @@ class Hit:
             "url": self.url,
             "publisher": self.publisher,
             "score": None if self.score is None else round(self.score, 4),
+            "snippet": self.snippet,
+            "highlights": [list(span) for span in self.highlights],
+            "matched_terms": self.matched_terms,
         }
 
 
@@ -42,6 +50,13 @@ class SearchResult:
     hits: list[Hit]
     offset: int = 0
     sort: str = "relevance"
+    match: str = "all"
+    # facet name -> [(value, count)], by count then value, over all matches.
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    # query word -> close indexed words, when a word is not in the index.
+    suggestions: dict[str, list[str]] = field(default_factory=dict)
+    # "any" when no article had every word and any-word results are shown.
+    fallback: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -49,7 +64,32 @@ class SearchResult:
             "total": self.total,
             "offset": self.offset,
             "sort": self.sort,
+            "match": self.match,
+            "fallback": self.fallback,
             "hits": [hit.to_dict() for hit in self.hits],
+            "facets": {name: [{"value": v, "count": c} for v, c in counts]
+                       for name, counts in self.facets.items()},
+            "suggestions": self.suggestions,
+        }
+
+
+@dataclass
+class Timeline:
+    """Matching articles per period, every period in the span (zeros included)."""
+
+    query: str
+    by: str
+    periods: list[tuple[str, int]]
+    undated: int
+    total: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "by": self.by,
+            "total": self.total,
+            "undated": self.undated,
+            "periods": [{"period": p, "count": c} for p, c in self.periods],
         }
 
 

@@ -12,7 +12,7 @@ from .documents import to_article
 from .manifest import Manifest
 from .schema import build_schema
 from .whoosh_import import index as whoosh_index
-from whoosh.util.times import long_to_datetime
+from .whoosh_import import long_to_datetime
 
 INDEX_NAME = "MAIN"
 

@@ -10,7 +10,8 @@ import warnings
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
-    from whoosh import analysis, fields, index, matching, qparser, query, scoring, searching, sorting, writing  # noqa: F401
+    from whoosh import analysis, fields, highlight, index, matching, query, scoring, searching, sorting, writing  # noqa: F401
     from whoosh.query import spans  # noqa: F401
     from whoosh.support.charset import accent_map  # noqa: F401
-    from whoosh.util.text import utf8decode  # noqa: F401
+    from whoosh.util.times import long_to_datetime  # noqa: F401
+    from whoosh.query.wrappers import WrappingQuery  # noqa: F401

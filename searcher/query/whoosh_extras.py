@@ -1,8 +1,7 @@
 """Whoosh queries that Whoosh 2.7.4 lacks or gets wrong: ``atleastN`` and NEAR."""
 from __future__ import annotations
 
-from ..index.whoosh_import import matching, spans
-from whoosh.query.wrappers import WrappingQuery
+from ..index.whoosh_import import WrappingQuery, matching, spans
 
 
 class AtLeastQuery(WrappingQuery):
@@ -58,3 +57,31 @@ def near(queries: list, slop: int, ordered: bool) -> NearQuery:
     for query in queries[1:]:
         result = NearQuery(result, query, slop=slop, ordered=ordered)
     return result
+
+
+class _ZeroScoreMatcher(matching.WrappingMatcher):
+    def score(self):
+        return 0.0
+
+    def weight(self):
+        return 0.0
+
+    def max_quality(self):
+        return 0.0
+
+    def block_quality(self):
+        return 0.0
+
+    def supports_block_quality(self):
+        return False
+
+
+class FilterQuery(WrappingQuery):
+    """Matches what its child matches and adds nothing to the score, so a
+    drill-down filter narrows the hits without reordering them. (In Whoosh
+    2.7.4 the ``filter=`` search option leaves the total unfiltered, Require
+    returns unfiltered hits, and ConstantScoreQuery adds its score per leaf.)"""
+
+    def matcher(self, searcher, context=None):
+        child = self.child.matcher(searcher, searcher.boolean_context())
+        return _ZeroScoreMatcher(child) if child.is_active() else matching.NullMatcher

@@ -35,7 +35,7 @@ class Format:
 
 
 _FORMATS: dict[str, Format] = {}
-_READER_MODULES = ("plaintext", "jsonfmt")
+_READER_MODULES = ("plaintext", "jsonfmt", "html")
 _loaded = False
 
 

@@ -1,0 +1,226 @@
+"""Run query trees against the Whoosh index; return our own result records.
+
+One Engine per open archive keeps a searcher and the facet columns for the
+current index version, and refreshes both when a writer has committed.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Iterable, Optional
+
+from ..errors import ArticleNotFound
+from ..index.documents import split_values, stored_date
+from ..index.schema import TEXT_FIELDS
+from ..index.whoosh_import import index as whoosh_index
+from ..index.whoosh_import import query as wq
+from ..index.whoosh_import import scoring, sorting
+from ..results import Hit, SearchResult, Timeline
+from . import tree
+from .facets import DATE_FACETS, FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
+from .highlight import make_snippet
+from .parser import parse
+from .suggest import suggestions
+from .whoosh_compile import Compiler
+from .whoosh_extras import FilterQuery
+
+SORTS = ("relevance", "date", "-date")
+MATCHES = ("all", "any")
+# BM25F parameters (Whoosh defaults for now; issue 7 tunes them on evidence).
+BM25_B = 0.75
+BM25_K1 = 1.2
+Filters = Optional[dict[str, Iterable[str]]]
+
+
+def weighting() -> "scoring.WeightingModel":
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+
+
+def _hit(fields: dict, score: Optional[float], rank: int) -> Hit:
+    publishers = split_values(fields.get("publishers"))
+    return Hit(
+        id=fields["id"], title=fields.get("title", ""), date=stored_date(fields),
+        authors=split_values(fields.get("authors")), sources=split_values(fields.get("sources")),
+        tags=split_values(fields.get("tags")), url=fields.get("url", ""),
+        publisher=publishers[0] if publishers else "", score=score, rank=rank,
+    )
+
+
+def _bare_words(node: tree.Node) -> bool:
+    """True for ``a b c``: an AND of plain words, the case worth an any-term retry."""
+    return isinstance(node, tree.And) and len(node.children) > 1 and all(
+        isinstance(c, tree.Term) and c.field is None for c in node.children)
+
+
+class Engine:
+    def __init__(self, ix: "whoosh_index.Index"):
+        self.ix = ix
+        self._searcher = ix.searcher(weighting=weighting())
+        self._facets = FacetCache(self._searcher.reader())
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    # -- state ------------------------------------------------------------
+    def searcher(self):
+        if not self._searcher.up_to_date():
+            self._searcher = self._searcher.refresh()
+            self._facets = FacetCache(self._searcher.reader())
+        return self._searcher
+
+    def compile(self, node: tree.Node) -> "wq.Query":
+        return Compiler(self.ix.schema).compile(node)
+
+    def _filter(self, filters: Filters) -> Optional["wq.Query"]:
+        """AND across keys, OR within one key; values matched case-insensitively."""
+        if not filters:
+            return None
+        self.searcher()
+        clauses = []
+        for key, values in filters.items():
+            facet = FILTER_KEYS.get(key)
+            if facet is None:
+                raise ValueError(f"unknown filter {key!r} (filters: {', '.join(sorted(FILTER_KEYS))})")
+            values = [values] if isinstance(values, str) else list(values)
+            if facet in VALUE_FACETS:
+                column = self._facets.values(facet)
+                terms = [column.values[i] for v in values for i in column.by_lower.get(v.lower(), ())]
+                clauses.append(wq.Or([wq.Term(VALUE_FACETS[facet], t) for t in terms]) if terms else wq.NullQuery)
+            else:
+                clauses.append(wq.Or([_period_query(facet, v) for v in values]))
+        return clauses[0] if len(clauses) == 1 else wq.And(clauses)
+
+    def _docnums(self, query: "wq.Query") -> list[int]:
+        return sorted(self.searcher().docs_for_query(query))
+
+    # -- search -----------------------------------------------------------
+    def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
+               match: str = "all", facets: Iterable[str] = (), facet_limit: Optional[int] = 10,
+               filters: Filters = None) -> SearchResult:
+        if sort not in SORTS:
+            raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+        if match not in MATCHES:
+            raise ValueError(f"match must be one of {', '.join(MATCHES)}")
+        facets = list(facets)
+        for facet in facets:
+            if facet not in FACETS:
+                raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
+        node = parse(text, default_operator="or" if match == "any" else "and")
+        result = self._run(node, text, limit, offset, sort, match, facets, facet_limit, filters)
+        if result.total == 0 and match == "all" and _bare_words(node):
+            # Nothing has every word: say so, and offer articles with any of them.
+            anyterm = parse(text, default_operator="or")
+            result = self._run(anyterm, text, limit, offset, sort, "any", facets, facet_limit, filters)
+            result.fallback = "any"
+        if result.total == 0 or result.fallback:
+            result.suggestions = suggestions(self.searcher(), self.ix.schema, node)
+        return result
+
+    def _run(self, node, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
+        searcher = self.searcher()
+        query = _filtered(self.compile(node), self._filter(filters))
+        options: dict = {"terms": True}
+        if sort != "relevance":
+            options["sortedby"] = _date_order(self.ix.schema, newest_first=sort == "-date")
+        coverage = match == "any" and sort == "relevance" and isinstance(node, tree.Or)
+        # Any-term ranking puts articles matching more of the words first, so
+        # it needs every match scored; otherwise only the requested page.
+        options["limit"] = None if coverage else max(offset + limit, 1)
+        results = searcher.search(query, **options)
+        ranked = list(results)
+        if coverage:
+            groups = [_term_set(self.compile(child)) for child in node.children]
+            ranked.sort(key=lambda h: (-sum(1 for g in groups if g & set(h.matched_terms())), -h.score))
+        terms = _body_terms(query, searcher.reader())
+        analyzer = self.ix.schema["body"].analyzer
+        hits = []
+        for rank, hit in enumerate(ranked[offset:offset + limit], offset + 1):
+            fields = hit.fields()
+            item = _hit(fields, hit.score if sort == "relevance" else None, rank)
+            item.snippet, item.highlights = make_snippet(fields.get("body", ""), terms, analyzer)
+            item.matched_terms = sorted({text for _, text in _decoded(hit.matched_terms())})
+            hits.append(item)
+        facet_counts = {}
+        if facets:
+            docnums = self._docnums(query)
+            facet_counts = {f: self._facets.count(f, docnums, facet_limit) for f in facets}
+        return SearchResult(query=text, total=len(results), hits=hits, offset=offset, sort=sort,
+                            match=match, facets=facet_counts)
+
+    # -- facets, timeline, similar ----------------------------------------
+    def facet(self, facet: str, text: str = "", filters: Filters = None) -> list[tuple[str, int]]:
+        """Every value of one facet with its count over the matching articles."""
+        if facet not in FACETS:
+            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
+        docnums = self._docnums(_filtered(self.compile(parse(text)), self._filter(filters)))
+        return self._facets.count(facet, docnums, None)
+
+    def timeline(self, text: str = "", by: str = "month", filters: Filters = None,
+                 match: str = "all") -> Timeline:
+        node = parse(text, default_operator="or" if match == "any" else "and")
+        docnums = self._docnums(_filtered(self.compile(node), self._filter(filters)))
+        rows, undated = timeline(self._facets, docnums, by)
+        return Timeline(query=text, by=by, periods=rows, undated=undated, total=len(docnums))
+
+    def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=article_id)
+        if docnum is None:
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        results = searcher.more_like(docnum, "body", top=limit, numterms=12)
+        return [_hit(hit.fields(), hit.score, rank) for rank, hit in enumerate(results, 1)]
+
+
+def _filtered(query: "wq.Query", filter_query: Optional["wq.Query"]) -> "wq.Query":
+    """Restrict to the filter without letting it change the scores."""
+    return query if filter_query is None else wq.And([query, FilterQuery(filter_query)])
+
+
+def _period_query(facet: str, value: str) -> "wq.Query":
+    """year=2022 or month=2022-09 as a date range."""
+    try:
+        if facet == "year":
+            start, end = datetime(int(value), 1, 1), datetime(int(value) + 1, 1, 1)
+        else:
+            year, month = (int(part) for part in value.split("-"))
+            start = datetime(year, month, 1)
+            end = datetime(year + (month == 12), month % 12 + 1, 1)
+    except ValueError:
+        raise ValueError(f"bad {facet} filter {value!r} (use {'2022' if facet == 'year' else '2022-09'})") from None
+    return wq.DateRange("date", start, end, endexcl=True)
+
+
+def _date_order(schema, newest_first: bool) -> "sorting.FacetType":
+    """Sort by date, undated articles last either way, ties in id order."""
+    missing = schema["date"].column_type._default  # what the column holds for "no date"
+    if newest_first:
+        key = sorting.TranslateFacet(lambda v: -1 if v == missing else -v, sorting.FieldFacet("date"))
+    else:
+        key = sorting.FieldFacet("date")
+    return sorting.MultiFacet([key, sorting.FieldFacet("id")])
+
+
+def _decoded(terms) -> set[tuple[str, str]]:
+    """Matched text terms (dates and other binary terms left out)."""
+    return {(f, t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in terms or () if f in TEXT_FIELDS}
+
+
+def _term_set(query: "wq.Query") -> set:
+    return {(f, t.encode("utf-8") if isinstance(t, str) else t) for f, t in query.iter_all_terms()}
+
+
+def _body_terms(query: "wq.Query", reader) -> frozenset[str]:
+    """The analysed body terms a query matches, wildcards and fuzzy terms expanded.
+
+    Asked leaf by leaf: Whoosh 2.7.4's compound existing_terms() keeps only the
+    first field's terms.
+    """
+    found: set[str] = set()
+    for leaf in query.leaves() if not query.is_leaf() else [query]:
+        if leaf.field() != "body":
+            continue
+        try:
+            terms = leaf.existing_terms(reader, expand=True)
+        except (NotImplementedError, AttributeError):
+            terms = leaf.iter_all_terms()
+        found.update(t.decode("utf-8") if isinstance(t, bytes) else t for _, t in terms)
+    return frozenset(found)

@@ -1,0 +1,157 @@
+"""Facet counts and timelines over a whole result set.
+
+Values are read once per index version into compact per-document columns
+(value ids per document, a date per document), the way Lucene's field cache
+works, instead of walking stored fields for every query. Counting a result
+set is then one pass over its document numbers.
+"""
+from __future__ import annotations
+
+from array import array
+from collections import Counter
+from datetime import date, timedelta
+from typing import Iterable, Optional
+
+from ..index.schema import NAME_FIELDS
+from ..index.whoosh_import import long_to_datetime
+
+# Facet name (API and CLI) -> exact-value index field.
+VALUE_FACETS = {
+    "tags": NAME_FIELDS["tag"][1],
+    "sources": NAME_FIELDS["source"][1],
+    "authors": NAME_FIELDS["author"][1],
+    "publisher": NAME_FIELDS["publisher"][1],
+}
+DATE_FACETS = ("year", "month")
+FACETS = tuple(VALUE_FACETS) + DATE_FACETS
+# Filter keys: the query-language field names and the facet names both work.
+FILTER_KEYS = {"tag": "tags", "source": "sources", "author": "authors", **{name: name for name in FACETS}}
+PERIODS = ("year", "month", "week", "day")
+
+
+class ValueColumn:
+    """For one multi-valued field: its distinct values and each document's value ids."""
+
+    def __init__(self, reader, field: str):
+        self.values: list[str] = []
+        self.by_lower: dict[str, list[int]] = {}
+        self.docs: list[tuple[int, ...]] = [()] * reader.doc_count_all()
+        buckets: dict[int, list[int]] = {}
+        for value_id, term in enumerate(reader.field_terms(field)):
+            self.values.append(term)
+            self.by_lower.setdefault(term.lower(), []).append(value_id)
+            for docnum in reader.postings(field, term).all_ids():
+                buckets.setdefault(docnum, []).append(value_id)
+        for docnum, ids in buckets.items():
+            self.docs[docnum] = tuple(ids)
+
+    def count(self, docnums: Iterable[int]) -> Counter:
+        counts: Counter = Counter()
+        docs = self.docs
+        for docnum in docnums:
+            counts.update(docs[docnum])
+        return Counter({self.values[i]: n for i, n in counts.items()})
+
+
+class DateColumn:
+    """Each document's date as days since 0001-01-01 (ordinal); 0 when undated."""
+
+    def __init__(self, reader):
+        column = reader.column_reader("date", translate=False)
+        missing = reader.schema["date"].column_type._default
+        self.days = array("i", [0]) * reader.doc_count_all()
+        for docnum in range(reader.doc_count_all()):
+            raw = column[docnum]
+            if raw != missing:
+                self.days[docnum] = long_to_datetime(raw).toordinal()
+
+    def day(self, docnum: int) -> Optional[date]:
+        ordinal = self.days[docnum]
+        return date.fromordinal(ordinal) if ordinal else None
+
+
+class FacetCache:
+    """Columns for one open reader; rebuilt when the index changes."""
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._values: dict[str, ValueColumn] = {}
+        self._dates: Optional[DateColumn] = None
+
+    def values(self, facet: str) -> ValueColumn:
+        if facet not in self._values:
+            self._values[facet] = ValueColumn(self.reader, VALUE_FACETS[facet])
+        return self._values[facet]
+
+    def dates(self) -> DateColumn:
+        if self._dates is None:
+            self._dates = DateColumn(self.reader)
+        return self._dates
+
+    def count(self, facet: str, docnums: list[int], limit: Optional[int]) -> list[tuple[str, int]]:
+        if facet in VALUE_FACETS:
+            counts = self.values(facet).count(docnums)
+        elif facet in DATE_FACETS:
+            counts = Counter(
+                label for label in (period_label(self.dates().day(d), facet) for d in docnums) if label
+            )
+        else:
+            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
+        ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        return ordered if limit is None else ordered[:limit]
+
+
+def period_label(day: Optional[date], period: str) -> Optional[str]:
+    if day is None:
+        return None
+    if period == "year":
+        return f"{day.year:04d}"
+    if period == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    if period == "week":
+        year, week, _ = day.isocalendar()
+        return f"{year:04d}-W{week:02d}"
+    if period == "day":
+        return day.isoformat()
+    raise ValueError(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
+
+
+def _period_start(day: date, period: str) -> date:
+    if period == "year":
+        return date(day.year, 1, 1)
+    if period == "month":
+        return date(day.year, day.month, 1)
+    if period == "week":
+        return day - timedelta(days=day.weekday())
+    return day
+
+
+def _next_period(start: date, period: str) -> date:
+    if period == "year":
+        return date(start.year + 1, 1, 1)
+    if period == "month":
+        return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
+    return start + timedelta(days=7 if period == "week" else 1)
+
+
+def timeline(cache: FacetCache, docnums: list[int], period: str) -> tuple[list[tuple[str, int]], int]:
+    """(period label, count) for every period from the first to the last, zeros
+    included, and the number of undated documents."""
+    if period not in PERIODS:
+        raise ValueError(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
+    dates = cache.dates()
+    days = [dates.day(d) for d in docnums]
+    undated = sum(1 for d in days if d is None)
+    counts = Counter(period_label(d, period) for d in days if d is not None)
+    if not counts:
+        return [], undated
+    dated = [d for d in days if d is not None]
+    rows = []
+    start, last = _period_start(min(dated), period), _period_start(max(dated), period)
+    while start <= last:
+        label = period_label(start, period)
+        rows.append((label, counts.get(label, 0)))
+        start = _next_period(start, period)
+    return rows, undated
+
+

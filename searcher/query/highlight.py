@@ -1,0 +1,75 @@
+"""Snippets: the best one or two body fragments with the matched words marked.
+
+Whoosh's own highlighter lets fragments grow past any length we set, so the
+windows are chosen here: analyse the text once (character offsets kept),
+find the tokens whose analysed form is a query term, and keep the windows
+that cover the most distinct terms.
+"""
+from __future__ import annotations
+
+import re
+
+SNIPPET_CHARS = 200
+FRAGMENTS = 2
+LEAD = 30  # characters of context before the first match in a window
+JOINER = " … "
+_SPACE = re.compile(r"\s+")
+
+Span = tuple[int, int]
+
+
+def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
+    return [
+        (tok.startchar, tok.endchar, tok.text)
+        for tok in analyzer(text, chars=True, removestops=False, mode="query")
+        if tok.text in terms
+    ]
+
+
+def _window(text: str, matches, first: int, width: int) -> tuple[int, int, list]:
+    start = max(0, matches[first][0] - LEAD)
+    if start:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < matches[first][0] else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > matches[first][1] else end
+    inside = [m for m in matches[first:] if m[1] <= end]
+    return start, end, inside
+
+
+def make_snippet(text: str, terms: frozenset[str], analyzer) -> tuple[str, list[Span]]:
+    """Best fragments of ``text`` for the analysed ``terms``, and where the
+    matched words are in it; the opening of the text, unmarked, when none of
+    the terms occur."""
+    matches = _matches(text, terms, analyzer) if terms and text else []
+    if not matches:
+        return _opening(text), []
+    width = SNIPPET_CHARS // FRAGMENTS
+    candidates = [_window(text, matches, i, width) for i in range(len(matches))]
+    chosen: list[tuple[int, int, list]] = []
+    # Most distinct terms first, then most matches, then earliest.
+    for window in sorted(candidates, key=lambda w: (-len({m[2] for m in w[2]}), -len(w[2]), w[0])):
+        if all(window[1] <= c[0] or window[0] >= c[1] for c in chosen):
+            chosen.append(window)
+        if len(chosen) == FRAGMENTS:
+            break
+    parts, spans, offset = [], [], 0
+    for start, end, inside in sorted(chosen):
+        if parts:
+            parts.append(JOINER)
+            offset += len(JOINER)
+        piece = text[start:end].replace("\n", " ").replace("\r", " ").replace("\t", " ")
+        spans.extend((offset + s - start, offset + e - start) for s, e, _ in inside)
+        parts.append(piece)
+        offset += len(piece)
+    return "".join(parts), spans
+
+
+def _opening(text: str) -> str:
+    opening = _SPACE.sub(" ", text[: SNIPPET_CHARS + 40]).strip()
+    if len(opening) > SNIPPET_CHARS:
+        cut = opening.rfind(" ", 0, SNIPPET_CHARS)
+        opening = opening[: cut if cut > 0 else SNIPPET_CHARS].rstrip() + " …"
+    return opening

@@ -1,0 +1,441 @@
+"""Article metadata from a parsed news page: JSON-LD, OpenGraph, <meta> tags,
+<time>, <link rel=canonical>, <html lang> and byline elements.
+
+:func:`page_meta` reads everything a page declares about itself into a
+:class:`PageMeta`; each field takes the first source that gives a usable
+value, in the order the ``_*`` tuples and functions below list (structured
+data first, then meta tags, then visible markup). Nothing here fetches or
+guesses from the URL: a date the page does not state stays None.
+"""
+from __future__ import annotations
+
+import html
+import json
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+from ..dates import parse_date
+
+# schema.org types whose node describes the article itself.
+ARTICLE_TYPES = {
+    "newsarticle", "article", "reportagenewsarticle", "blogposting", "analysisnewsarticle",
+    "backgroundnewsarticle", "opinionnewsarticle", "reviewnewsarticle", "liveblogposting",
+    "socialmediaposting", "report", "techarticle", "scholarlyarticle",
+}
+_ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "website", "brand"}
+
+# <meta name|property|itemprop> keys (lower case), best first.
+_TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title")
+_DATE_META = (
+    "article:published_time", "og:article:published_time", "published_time", "article.published",
+    "datepublished", "pubdate", "publishdate", "publish-date", "publish_date", "date",
+    "dc.date.issued", "dc.date", "dcterms.issued", "dcterms.created", "dc.date.created",
+    "sailthru.date", "parsely-pub-date", "originalpublicationdate", "og:pubdate", "article:published",
+    "datecreated", "citation_publication_date", "citation_date",
+)
+_AUTHOR_META = (
+    "article:author", "author", "byl", "dc.creator", "dcterms.creator", "sailthru.author",
+    "parsely-author", "citation_author", "og:article:author",
+)
+_TAG_META = (
+    "article:section", "article:tag", "news_keywords", "keywords", "parsely-section",
+    "parsely-tags", "sailthru.tags", "dc.subject",
+)
+_PUBLISHER_META = ("og:site_name", "application-name", "dc.publisher", "publisher", "copyright")
+_URL_META = ("og:url", "twitter:url", "parsely-link", "dc.identifier")
+_LANGUAGE_META = ("content-language", "dc.language", "language", "og:locale", "inlanguage")
+
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+# "Title | Site", "Title - Site", "Title — Site", "Title :: Site".
+_TITLE_SEPARATOR = re.compile(r"\s+(?:[|\u2013\u2014\u00b7\u2022:]{1,2}|-{1,2})\s+")
+_BYLINE_PREFIX = re.compile(
+    r"^\s*(?:(?:written|posted|reported|reporting|words|story|text|photos?|updated)\s+)?"
+    r"(?:by|von|par|por|door|di)\s*:?\s+", re.IGNORECASE)
+# Where the names in a byline stop: "By Ann Lee Updated 5:35 PM", "By Ann Lee on May 2".
+_BYLINE_END = re.compile(
+    r"\s+(?:updated|published|posted|last updated|on\s+\w+\s+\d|\d{1,2}[:/.]\d|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
+    re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"\s*(?:,|;|\||/|\band\b|&|\bund\b|\bet\b|\n)\s*", re.IGNORECASE)
+_ROLE = re.compile(
+    r"\b(?:staff|reporter|correspondent|editor|editors|writer|columnist|contributor|"
+    r"producer|photographer|desk|team|newsroom|bureau|agency|press|wire service|news service|"
+    r"contributing|senior|associate|special to|for the)\b", re.IGNORECASE)
+_URLISH = re.compile(r"(?:https?:|www\.|\.(?:com|org|net|co\.uk)\b|@|/)", re.IGNORECASE)
+_LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+_MAX_TAGS = 30
+
+
+@dataclass
+class PageMeta:
+    title: str = ""
+    authors: list[str] = field(default_factory=list)
+    date: datetime | None = None
+    tags: list[str] = field(default_factory=list)
+    url: str = ""
+    publisher: str = ""
+    language: str = ""
+    body: str = ""  # JSON-LD articleBody, when the page carries one
+
+
+def clean(text: Any) -> str:
+    """One line of text: entities decoded, whitespace collapsed."""
+    if text is None:
+        return ""
+    return _SPACE.sub(" ", html.unescape(str(text))).strip()
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        key = item.casefold()
+        if item and key not in seen:
+            seen.add(key)
+            out.append(item)
+    return out
+
+
+# --- JSON-LD --------------------------------------------------------------
+
+def _json_blocks(tree) -> Iterator[Any]:
+    for script in tree.iter("script"):
+        kind = (script.get("type") or "").strip().lower()
+        if kind != "application/ld+json" or not script.text:
+            continue
+        text = script.text.strip()
+        text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$", "", text).strip()
+        text = re.sub(r"^<!--|-->$", "", text).strip()
+        try:
+            yield json.loads(text, strict=False)
+        except ValueError:
+            # A trailing comma is the commonest hand-written JSON-LD error.
+            try:
+                yield json.loads(re.sub(r",\s*([}\]])", r"\1", text), strict=False)
+            except ValueError:
+                continue
+
+
+def _nodes(data: Any, depth: int = 0) -> Iterator[dict]:
+    """Every object in a JSON-LD block, outer ones first."""
+    if depth > 8:
+        return
+    if isinstance(data, list):
+        for item in data:
+            yield from _nodes(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        for value in data.values():
+            if isinstance(value, (dict, list)):
+                yield from _nodes(value, depth + 1)
+
+
+def _types(node: dict) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).rsplit("/", 1)[-1].lower() for k in kinds if k}
+
+
+class _JsonLd:
+    """The article node of a page's JSON-LD, with ``@id`` references resolved."""
+
+    def __init__(self, tree) -> None:
+        self.ids: dict[str, dict] = {}
+        self.article: dict = {}
+        candidates = []
+        for block in _json_blocks(tree):
+            for node in _nodes(block):
+                if isinstance(node.get("@id"), str) and len(node) > 1:
+                    self.ids.setdefault(node["@id"], node)
+                if _types(node) & ARTICLE_TYPES:
+                    candidates.append(node)
+        # The first article node that names a headline is the page's own;
+        # later ones are usually related stories.
+        named = [node for node in candidates if node.get("headline") or node.get("name")]
+        if named or candidates:
+            self.article = (named or candidates)[0]
+
+    def resolve(self, value: Any) -> Any:
+        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and value.get("@id") in self.ids:
+            return self.ids[value["@id"]]
+        return value
+
+    def get(self, key: str) -> Any:
+        return self.resolve(self.article.get(key))
+
+    def names(self, value: Any, persons_only: bool = False) -> list[str]:
+        value = self.resolve(value)
+        if isinstance(value, list):
+            return [name for item in value for name in self.names(item, persons_only)]
+        if isinstance(value, dict):
+            if persons_only and _types(value) & _ORG_TYPES:
+                return []
+            value = value.get("name") or ""
+            if isinstance(value, list):
+                value = value[0] if value else ""
+        text = clean(value) if isinstance(value, (str, int, float)) else ""
+        return [text] if text else []
+
+    def text(self, key: str) -> str:
+        value = self.get(key)
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        if isinstance(value, dict):
+            value = value.get("@id") or value.get("url") or value.get("name") or ""
+        return clean(value) if isinstance(value, (str, int, float)) else ""
+
+
+# --- <meta> ---------------------------------------------------------------
+
+def _meta_index(tree) -> dict[str, list[str]]:
+    """Lower-case name/property/itemprop -> contents, in page order."""
+    index: dict[str, list[str]] = {}
+    for meta in tree.iter("meta"):
+        content = meta.get("content")
+        if content is None or not content.strip():
+            continue
+        keys = {(meta.get(attr) or "").strip().lower() for attr in ("name", "property", "itemprop", "http-equiv")}
+        for key in keys - {""}:
+            index.setdefault(key, []).append(clean(content))
+    return index
+
+
+def _first_meta(meta: dict[str, list[str]], keys: tuple[str, ...]) -> str:
+    for key in keys:
+        for value in meta.get(key, ()):
+            if value:
+                return value
+    return ""
+
+
+# --- fields ---------------------------------------------------------------
+
+def _element_text(element) -> str:
+    return clean(element.text_content())
+
+
+def _classes(element) -> str:
+    return " ".join(element.get(attr) or "" for attr in ("class", "id", "data-testid")).lower()
+
+
+def strip_site_name(title: str, site_names: Iterable[str] = ()) -> str:
+    """'Story | Site' -> 'Story'. A trailing or leading part is dropped when it
+    names the site; after a bar ('|', '::', '·') also when it is a few words
+    after a longer headline ('Story | Watch News Videos Online')."""
+    names = {re.sub(r"\W+", "", n).casefold() for n in site_names if n}
+
+    def is_site(part: str) -> bool:
+        key = re.sub(r"\W+", "", part).casefold()
+        return bool(key) and any(key == n or (len(n) > 3 and (n in key or key in n)) for n in names)
+
+    title = clean(title)
+    bar_used = False
+    while True:
+        separators = list(_TITLE_SEPARATOR.finditer(title))
+        if not separators:
+            return title
+        last, first = separators[-1], separators[0]
+        head, tail = title[: last.start()], title[last.end():]
+        head_words, tail_words = len(_WORD.findall(head)), len(_WORD.findall(tail))
+        barred = last.group(0).strip() in {"|", "||", "::", "\u00b7", "\u2022"}
+        if is_site(tail):
+            title = head.strip()
+        elif barred and not bar_used and tail_words <= 4 and head_words > tail_words:
+            title, bar_used = head.strip(), True
+        elif is_site(title[: first.start()]):
+            title = title[first.end():].strip()
+        else:
+            return title
+
+
+def _h1(tree, page_title: str) -> str:
+    """The h1 that is the headline: the one sharing most words with <title>."""
+    texts = [_element_text(h) for h in tree.iter("h1")]
+    texts = [t for t in texts if t]
+    if not texts:
+        return ""
+    title_words = set(_WORD.findall(page_title.lower()))
+    if title_words:
+        def overlap(text: str) -> float:
+            words = set(_WORD.findall(text.lower()))
+            return len(words & title_words) / max(len(words), 1)
+        best = max(texts, key=overlap)
+        if overlap(best) >= 0.5:
+            return best
+    longer = [t for t in texts if len(_WORD.findall(t)) >= 3]
+    return (longer or texts)[0]
+
+
+def _title(tree, meta, ld: _JsonLd, sites: list[str]) -> str:
+    title_el = tree.find(".//title")
+    page_title = _element_text(title_el) if title_el is not None else ""
+    for candidate in (
+        _first_meta(meta, _TITLE_META[:1]),
+        ld.text("headline"),
+        _first_meta(meta, _TITLE_META[1:5]),
+        _h1(tree, page_title),
+        page_title,
+        ld.text("name"),
+    ):
+        candidate = strip_site_name(candidate, sites)
+        if candidate and len(_WORD.findall(candidate)) > 0:
+            return candidate
+    return ""
+
+
+def clean_authors(values: Iterable[str], site_names: Iterable[str] = ()) -> list[str]:
+    """Person names from bylines: 'By A and B, CNN' -> ['A', 'B']."""
+    sites = {s.casefold() for s in site_names if s}
+    out = []
+    for value in values:
+        value = clean(value)
+        if _URLISH.match(value) or value.startswith("http"):
+            continue
+        value = _BYLINE_END.sub("", _BYLINE_PREFIX.sub("", value))
+        for part in _NAME_SPLIT.split(value):
+            name = _BYLINE_PREFIX.sub("", part).strip(" .:-\u2013\u2014\"'()[]")
+            if name.endswith((" Jr", " Sr")) or re.search(r"\b[A-Z]$", name):
+                name += "."
+            words = name.split()
+            if (not words or len(words) > 5 or _URLISH.search(name) or any(c.isdigit() for c in name)
+                    or name.casefold() in sites or not any(c.isalpha() for c in name)
+                    or (_ROLE.search(name) and len(words) > 0 and not name.istitle())
+                    or (_ROLE.search(name) and len(words) <= 3 and _ROLE.search(words[-1]))
+                    or name.casefold() in {"admin", "administrator", "staff", "editor", "author"}):
+                continue
+            out.append(name)
+    return _unique(out)
+
+
+def _byline_texts(tree) -> Iterator[str]:
+    """Visible bylines: rel=author links, itemprop=author, class/id 'byline'/'author'."""
+    for link in tree.xpath('//a[@rel="author"]'):
+        yield _element_text(link)
+    for element in tree.xpath('//*[@itemprop="author"]'):
+        names = element.xpath('.//*[@itemprop="name"]')
+        for source in names or [element]:
+            yield source.get("content") or _element_text(source)
+    for element in tree.xpath(
+            '//*[contains(translate(@class, "BYLINE", "byline"), "byline") '
+            'or contains(translate(@id, "BYLINE", "byline"), "byline") '
+            'or contains(concat(" ", normalize-space(translate(@class, "AUTHOR", "author")), " "), " author ")]'):
+        if element.tag in {"script", "style", "meta", "img"}:
+            continue
+        text = _element_text(element)
+        if 0 < len(text) < 120:
+            yield text
+            return
+
+
+def _authors(tree, meta, ld: _JsonLd, sites: list[str]) -> list[str]:
+    sources: list[list[str]] = [ld.names(ld.article.get("author"), persons_only=True),
+                                ld.names(ld.article.get("creator"), persons_only=True)]
+    sources += [meta.get(key, []) for key in _AUTHOR_META]
+    for values in sources:
+        names = clean_authors(values, sites)
+        if names:
+            return names
+    return clean_authors(list(_byline_texts(tree))[:1], sites)
+
+
+def _date(tree, meta, ld: _JsonLd) -> datetime | None:
+    candidates = [ld.text("datePublished"), ld.text("dateCreated")]
+    candidates += [value for key in _DATE_META for value in meta.get(key, ())]
+    times = tree.xpath('//time[@datetime]')
+    published = [t for t in times if t.get("pubdate") is not None or "publish" in _classes(t)
+                 or (t.get("itemprop") or "").lower() == "datepublished"]
+    candidates += [t.get("datetime") for t in published]
+    candidates += [el.get("content") or el.get("datetime") or _element_text(el)
+                   for el in tree.xpath('//*[@itemprop="datePublished"]')]
+    candidates += [t.get("datetime") for t in times]
+    latest = datetime.now(timezone.utc) + timedelta(days=2)
+    for candidate in candidates:
+        date = parse_date(candidate) if candidate else None
+        if date is not None and date.year >= 1990 and date <= latest:
+            return date
+    return None
+
+
+def _absolute(url: str, base: str) -> str:
+    url = url.strip()
+    if url.startswith("//"):
+        url = "https:" + url
+    if not urlsplit(url).scheme and base:
+        url = urljoin(base, url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path in ("", "/"):
+        return ""  # relative with no base, or a site's home page, is not the article's address
+    return url
+
+
+def _url(tree, meta, ld: _JsonLd) -> str:
+    declared = [_first_meta(meta, _URL_META[:2]), ld.text("url"), ld.text("mainEntityOfPage")]
+    base = next((u for u in declared if urlsplit(u).scheme in ("http", "https")), "")
+    canonical = [link.get("href") or "" for link in tree.xpath('//link[@href]')
+                 if "canonical" in (link.get("rel") or "").lower().split()]
+    for candidate in canonical + declared + meta.get(_URL_META[2], []):
+        url = _absolute(candidate, base) if candidate else ""
+        if url:
+            return url
+    return ""
+
+
+def _publisher(meta, ld: _JsonLd) -> str:
+    og = _first_meta(meta, _PUBLISHER_META[:1])
+    if og:
+        return og.lstrip("@")
+    names = ld.names(ld.article.get("publisher")) or ld.names(ld.article.get("sourceOrganization"))
+    return names[0] if names else _first_meta(meta, _PUBLISHER_META[2:4])
+
+
+def _language(tree, meta, ld: _JsonLd) -> str:
+    """Primary language subtag, lower case ('en-US' -> 'en'), so lang:en finds it."""
+    value = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or ""
+    inlang = ld.get("inLanguage")
+    if isinstance(inlang, dict):
+        inlang = inlang.get("alternateName") or inlang.get("name")
+    for candidate in (value, inlang if isinstance(inlang, str) else "", _first_meta(meta, _LANGUAGE_META)):
+        match = re.match(r"\s*([A-Za-z]{2,3})(?:[-_]|\s*$|\s*,)", candidate or "")
+        if match:
+            return match.group(1).lower()
+    return ""
+
+
+def _tags(meta, ld: _JsonLd) -> list[str]:
+    values: list[str] = []
+    for key in ("articleSection", "keywords"):
+        value = ld.get(key)
+        values += value if isinstance(value, list) else [value] if value else []
+    for key in _TAG_META:
+        values += meta.get(key, [])
+    out = []
+    for value in values:
+        if not isinstance(value, str):
+            continue
+        for part in _LIST_SPLIT.split(clean(value)):
+            if 0 < len(part) <= 60 and not _URLISH.search(part) and ":" not in part:
+                out.append(part)
+    return _unique(out)[:_MAX_TAGS]
+
+
+def page_meta(tree) -> PageMeta:
+    """Everything a parsed page (an lxml.html root) says about its article."""
+    meta = _meta_index(tree)
+    ld = _JsonLd(tree)
+    publisher = _publisher(meta, ld)
+    sites = [publisher, *ld.names(ld.article.get("publisher")), *meta.get("og:site_name", [])]
+    body = ld.get("articleBody")
+    return PageMeta(
+        title=_title(tree, meta, ld, sites),
+        authors=_authors(tree, meta, ld, sites),
+        date=_date(tree, meta, ld),
+        tags=_tags(meta, ld),
+        url=_url(tree, meta, ld),
+        publisher=publisher,
+        language=_language(tree, meta, ld),
+        body=body.strip() if isinstance(body, str) else "",
+    )
