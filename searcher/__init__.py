@@ -27,14 +27,17 @@ _EXPORTS = {
     "IndexNotFound": "errors",
     "ArticleNotFound": "errors",
     "IndexLocked": "errors",
+    "InvalidArgument": "errors",
+    "Timeline": "results",
 }
 __all__ = sorted(_EXPORTS)
 
 if TYPE_CHECKING:
     from .api import Archive, parse_files
     from .article import Article, Skipped
-    from .errors import ArticleNotFound, IndexLocked, IndexNotFound, QuerySyntaxError, SearcherError
-    from .results import Hit, IndexReport, SearchResult, Stats
+    from .errors import (ArticleNotFound, IndexLocked, IndexNotFound, InvalidArgument, QuerySyntaxError,
+                         SearcherError)
+    from .results import Hit, IndexReport, SearchResult, Stats, Timeline
 
 
 def __getattr__(name: str) -> Any:

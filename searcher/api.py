@@ -105,6 +105,8 @@ class Archive:
         facets: Iterable[str] = (),
         facet_limit: Optional[int] = 10,
         filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
+        since: Optional[str] = None,
+        until: Optional[str] = None,
     ) -> SearchResult:
         """Search with our query language.
 
@@ -113,20 +115,26 @@ class Archive:
         ``facets``: any of tags, sources, authors, publisher, year, month;
         counted over every match, not just the page. ``filters`` drills
         down: ``{"tag": ["Politics News"], "year": "2022"}`` (AND across
-        keys, OR within one). Raises QuerySyntaxError on a malformed query.
+        keys, OR within one). ``since``/``until``: a date in any common form
+        or a span back from now (``7d``, ``3m``, ``1y``); ``until`` includes
+        the whole period it names. Raises QuerySyntaxError on a malformed query.
         """
         return self._engine().search(query, limit=limit, offset=offset, sort=sort, match=match,
-                                     facets=facets, facet_limit=facet_limit, filters=_filters(filters))
+                                     facets=facets, facet_limit=facet_limit, filters=_filters(filters),
+                                     since=since, until=until)
 
     def facet(self, name: str, query: str = "", *,
-              filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None) -> list[tuple[str, int]]:
+              filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
+              since: Optional[str] = None, until: Optional[str] = None) -> list[tuple[str, int]]:
         """Every value of one facet with its article count (all articles when no query)."""
-        return self._engine().facet(name, query, filters=_filters(filters))
+        return self._engine().facet(name, query, filters=_filters(filters), since=since, until=until)
 
     def timeline(self, query: str = "", *, by: str = "month", match: str = "all",
-                 filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None) -> Timeline:
+                 filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
+                 since: Optional[str] = None, until: Optional[str] = None) -> Timeline:
         """Matching articles per year, month, week or day, zeros included."""
-        return self._engine().timeline(query, by=by, filters=_filters(filters), match=match)
+        return self._engine().timeline(query, by=by, filters=_filters(filters), match=match,
+                                       since=since, until=until)
 
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles closest in content to one article, itself excluded."""

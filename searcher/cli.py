@@ -7,6 +7,8 @@ is locked by another writer.
 from __future__ import annotations
 
 import functools
+import os
+import shutil
 import sys
 from typing import Any, Callable
 
@@ -79,23 +81,142 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
         sys.exit(1)
 
 
+def _filters(values: tuple[str, ...]) -> dict[str, list[str]]:
+    """--filter tag="Politics News" (repeatable) -> {"tag": ["Politics News"]}."""
+    out: dict[str, list[str]] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise click.BadParameter(f"{item!r}: use KEY=VALUE, e.g. tag=\"Politics News\"", param_hint="--filter")
+        out.setdefault(key.strip().lower(), []).append(value.strip().strip('"'))
+    return out
+
+
+def _use_color(flag: bool | None) -> bool:
+    """Bold only on a terminal, and never when NO_COLOR is set or --no-color given."""
+    if flag is not None:
+        return flag
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def _fields(value: str | None) -> list[str] | None:
+    from .cli_render import HIT_FIELDS
+
+    if not value:
+        return None
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    unknown = [n for n in names if n not in HIT_FIELDS]
+    if unknown:
+        raise click.BadParameter(f"unknown {', '.join(unknown)} (fields: {', '.join(HIT_FIELDS)})",
+                                 param_hint="--fields")
+    return names
+
+
+def query_options(fn: Callable) -> Callable:
+    """--filter, --since, --until: the narrowing options every query command takes."""
+    fn = click.option("--until", default=None, metavar="DATE",
+                      help="Up to the end of this date (2022-09-30, 2022-09, 2022; or 7d, 3m, 1y ago).")(fn)
+    fn = click.option("--since", default=None, metavar="DATE",
+                      help="From this date (any common form) or a span back from now: 7d, 2w, 3m, 1y.")(fn)
+    return click.option("--filter", "filters", multiple=True, metavar="KEY=VALUE",
+                        help="Only articles with this tag/source/author/publisher/year/month "
+                             "(repeatable: AND across keys, OR within one).")(fn)
+
+
+FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+
+
 @cli.command("search")
 @click.argument("query")
 @index_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--page", type=click.IntRange(min=1), default=None, help="Page number (pages of --limit hits).")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many hits.")
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance",
               show_default=True, help="date: oldest first; -date: newest first.")
-@output_options(("table", "json", "jsonl", "csv"))
-def search_cmd(query: str, index_dir: str | None, limit: int, offset: int, sort: str,
+@click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True,
+              help="any: articles with any of the words, those with more of them first.")
+@click.option("--facet", "facets", multiple=True, metavar="NAME",
+              help="Count tags, sources, authors, publisher, year or month over all matches (repeatable).")
+@click.option("--facet-limit", type=click.IntRange(min=1), default=10, show_default=True)
+@query_options
+@click.option("--fields", default=None, help="Columns, comma-separated (rank,id,date,title,authors,"
+                                             "sources,tags,publisher,url,score,snippet).")
+@click.option("--color/--no-color", default=None, help="Bold the matched words (default: on a terminal).")
+@output_options(FORMATS)
+def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, offset: int, sort: str,
+               match: str, facets: tuple[str, ...], facet_limit: int, filters: tuple[str, ...],
+               since: str | None, until: str | None, fields: str | None, color: bool | None,
                fmt: str, tablefmt: str) -> None:
     """Search the archive. QUERY uses the syntax in the README."""
     from .api import Archive
     from .cli_render import search_result
 
+    if page is not None:
+        offset = (page - 1) * limit
     with Archive.open(index_dir) as archive:
-        result = archive.search(query, limit=limit, offset=offset, sort=sort)
-    click.echo(search_result(result, fmt, tablefmt))
+        result = archive.search(query, limit=limit, offset=offset, sort=sort, match=match, facets=facets,
+                                facet_limit=facet_limit, filters=_filters(filters), since=since, until=until)
+    width = shutil.get_terminal_size((160, 24)).columns
+    bold = _use_color(color)
+    # click.echo strips ANSI codes off a terminal unless told the colour was asked for.
+    click.echo(search_result(result, fmt, tablefmt, _fields(fields), width, bold), color=bold)
+
+
+@cli.command("facets")
+@click.argument("facet", type=click.Choice(["tags", "sources", "authors", "publisher", "year", "month"]))
+@click.argument("query", default="")
+@index_option
+@query_options
+@output_options(("table", "json", "csv", "markdown"))
+def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str, ...], since: str | None,
+               until: str | None, fmt: str, tablefmt: str) -> None:
+    """Every value of FACET with its article count, over QUERY's matches (all articles without one)."""
+    from .api import Archive
+    from .cli_render import facet_output
+
+    with Archive.open(index_dir) as archive:
+        counts = archive.facet(facet, query, filters=_filters(filters), since=since, until=until)
+    click.echo(facet_output(facet, counts, fmt, tablefmt))
+
+
+@cli.command("timeline")
+@click.argument("query", default="")
+@index_option
+@click.option("--by", type=click.Choice(["year", "month", "week", "day"]), default="month", show_default=True)
+@click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True)
+@query_options
+@output_options(("table", "json", "csv", "markdown"))
+def timeline_cmd(query: str, index_dir: str | None, by: str, match: str, filters: tuple[str, ...],
+                 since: str | None, until: str | None, fmt: str, tablefmt: str) -> None:
+    """Matching articles per period, every period in the span (zeros included)."""
+    from .api import Archive
+    from .cli_render import timeline_output
+
+    with Archive.open(index_dir) as archive:
+        timeline = archive.timeline(query, by=by, match=match, filters=_filters(filters), since=since, until=until)
+    click.echo(timeline_output(timeline, fmt, tablefmt))
+
+
+@cli.command("similar")
+@click.argument("article_id")
+@index_option
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
+@click.option("--fields", default=None, help="Columns, comma-separated.")
+@output_options(("table", "json", "jsonl", "csv", "markdown"))
+def similar_cmd(article_id: str, index_dir: str | None, limit: int, fields: str | None, fmt: str,
+                tablefmt: str) -> None:
+    """The articles closest in content to ARTICLE_ID (itself excluded)."""
+    from .api import Archive
+    from .cli_render import hits_output, to_json
+
+    with Archive.open(index_dir) as archive:
+        hits = archive.similar(article_id, limit=limit)
+    if fmt == "json":
+        click.echo(to_json({"id": article_id, "hits": [hit.to_dict() for hit in hits]}))
+    else:
+        default = ["rank", "date", "title", "authors", "sources", "score"]
+        click.echo(hits_output(hits, fmt, tablefmt, _fields(fields) or default, 160, False))
 
 
 @cli.command("show")

@@ -8,25 +8,20 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import datetime
 from typing import Any, Iterable, Optional, Sequence
 
 from tabulate import tabulate
 
 from .article import Article
-from .results import IndexReport, SearchResult, Stats
+from .results import Hit, IndexReport, SearchResult, Stats, Timeline
 
-FORMATS = ("table", "json", "jsonl", "csv")
-TITLE_WIDTH = 60
 LIST_SEP = "; "
 
 
 def _day(value: Optional[datetime]) -> str:
     return value.strftime("%Y-%m-%d") if value else ""
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def to_json(data: Any) -> str:
@@ -48,33 +43,113 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "simp
     return tabulate(rows, headers=list(header), tablefmt=fmt, disable_numparse=True, colalign=align)
 
 
-# -- search ---------------------------------------------------------------
-_HIT_COLUMNS = ("rank", "date", "title", "authors", "sources", "score")
-_HIT_CSV_COLUMNS = ("rank", "id", "date", "title", "authors", "sources", "tags", "url", "score")
+# -- hits -----------------------------------------------------------------
+HIT_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "publisher", "url",
+              "score", "snippet")
+TABLE_FIELDS = ("rank", "date", "title", "authors", "sources", "score", "snippet")
+CSV_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "url", "score", "snippet")
+# Wrap widths for table cells; the snippet takes what the terminal has left.
+_WRAP = {"title": 40, "authors": 22, "sources": 22, "tags": 22, "publisher": 20, "url": 40, "id": 30}
+_MIN_SNIPPET = 30
+BOLD, RESET = "\x1b[1m", "\x1b[0m"
 
 
-def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple") -> str:
+def _cell(hit: Hit, name: str, for_table: bool) -> str:
+    value = getattr(hit, name)
+    if name == "date":
+        return _day(value) if for_table else (value.isoformat() if value else "")
+    if name == "score":
+        return "" if value is None else (f"{value:.2f}" if for_table else f"{value:.4f}")
+    if isinstance(value, list):
+        return (", " if for_table else LIST_SEP).join(value)
+    return str(value)
+
+
+def _snippet_width(fields: Sequence[str], total_width: int) -> int:
+    fixed = {"rank": 6, "date": 10, "score": 7}
+    used = sum(fixed.get(f, _WRAP.get(f, 20)) + 2 for f in fields if f != "snippet")
+    return max(_MIN_SNIPPET, total_width - used - 2)
+
+
+def _embolden(text: str, hits: Sequence[Hit]) -> str:
+    """Bold every matched word (as the snippets show them) in rendered text."""
+    words = {hit.snippet[s:e].lower() for hit in hits for s, e in hit.highlights}
+    if not words:
+        return text
+    pattern = re.compile(r"\b(" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")\b",
+                         re.IGNORECASE)
+    return pattern.sub(lambda m: f"{BOLD}{m.group(0)}{RESET}", text)
+
+
+def hits_table(hits: Sequence[Hit], fields: Sequence[str], tablefmt: str, width: int, color: bool) -> str:
+    rows = [[_cell(hit, f, True) for f in fields] for hit in hits]
+    wraps = [(_snippet_width(fields, width) if f == "snippet" else _WRAP.get(f)) for f in fields]
+    align = ["right" if f in ("rank", "score") else "left" for f in fields]
+    text = tabulate(rows, headers=list(fields), tablefmt=tablefmt, disable_numparse=True,
+                    colalign=align, maxcolwidths=wraps)
+    return _embolden(text, hits) if color else text
+
+
+def hits_output(hits: Sequence[Hit], fmt: str, tablefmt: str, fields: Optional[Sequence[str]],
+                width: int, color: bool) -> str:
+    if fmt == "jsonl":
+        return "\n".join(json.dumps(hit.to_dict(), ensure_ascii=False) for hit in hits)
+    if fmt == "csv":
+        names = fields or CSV_FIELDS
+        return to_csv(names, [[_cell(hit, f, False) for f in names] for hit in hits])
+    return hits_table(hits, fields or TABLE_FIELDS, "github" if fmt == "markdown" else tablefmt, width, color)
+
+
+def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple", fields: Optional[Sequence[str]] = None,
+                  width: int = 160, color: bool = False) -> str:
     if fmt == "json":
         return to_json(result.to_dict())
-    if fmt == "jsonl":
-        return "\n".join(json.dumps(hit.to_dict(), ensure_ascii=False) for hit in result.hits)
+    if fmt in ("jsonl", "csv"):
+        return hits_output(result.hits, fmt, tablefmt, fields, width, color)
+    lines = []
+    if result.fallback == "any":
+        lines += [f"No article has every word of {result.query!r}; showing articles with any of them.", ""]
+    if result.hits:
+        first, last = result.offset + 1, result.offset + len(result.hits)
+        lines += [hits_output(result.hits, fmt, tablefmt, fields, width, color), "",
+                  f"{first}-{last} of {result.total} articles"]
+    elif result.total:
+        lines.append(f"No articles on this page; {result.total} articles match {result.query!r}.")
+    else:
+        lines.append(f"No articles match {result.query!r}.")
+    for word, options in result.suggestions.items():
+        lines.append(f"Did you mean: {word} -> {', '.join(options)}?")
+    for name, counts in result.facets.items():
+        lines += ["", facet_table(name, counts, "github" if fmt == "markdown" else tablefmt)]
+    return "\n".join(lines)
+
+
+# -- facets and timeline ----------------------------------------------------
+def facet_table(name: str, counts: Sequence[tuple[str, int]], tablefmt: str = "simple") -> str:
+    return table((name, "articles"), counts, tablefmt, numeric=("articles",))
+
+
+def facet_output(name: str, counts: Sequence[tuple[str, int]], fmt: str, tablefmt: str) -> str:
+    if fmt == "json":
+        return to_json([{"value": v, "count": c} for v, c in counts])
     if fmt == "csv":
-        rows = []
-        for hit in result.hits:
-            data = hit.to_dict()
-            rows.append([hit.rank, hit.id, data["date"] or "", hit.title, LIST_SEP.join(hit.authors),
-                         LIST_SEP.join(hit.sources), LIST_SEP.join(hit.tags), hit.url,
-                         "" if hit.score is None else f"{hit.score:.4f}"])
-        return to_csv(_HIT_CSV_COLUMNS, rows)
-    if not result.hits:
-        return f"No articles match {result.query!r}."
-    rows = [
-        [hit.rank, _day(hit.date), _cut(hit.title, TITLE_WIDTH), ", ".join(hit.authors),
-         ", ".join(hit.sources), "" if hit.score is None else f"{hit.score:.2f}"]
-        for hit in result.hits
-    ]
-    first, last = result.offset + 1, result.offset + len(result.hits)
-    return f"{table(_HIT_COLUMNS, rows, tablefmt, numeric=('rank', 'score'))}\n\n{first}-{last} of {result.total} articles"
+        return to_csv(("value", "count"), counts)
+    return facet_table(name, counts, "github" if fmt == "markdown" else tablefmt)
+
+
+BAR_WIDTH = 40
+
+
+def timeline_output(timeline: Timeline, fmt: str, tablefmt: str) -> str:
+    if fmt == "json":
+        return to_json([{"period": p, "count": c} for p, c in timeline.periods])
+    if fmt == "csv":
+        return to_csv(("period", "count"), timeline.periods)
+    top = max((c for _, c in timeline.periods), default=0)
+    rows = [(p, c, "█" * round(BAR_WIDTH * c / top) if top else "") for p, c in timeline.periods]
+    text = table(("period", "articles", ""), rows, "github" if fmt == "markdown" else tablefmt,
+                 numeric=("articles",)) if rows else "No dated articles match."
+    return f"{text}\n\n{timeline.total} articles, {timeline.undated} without a date"
 
 
 # -- show / parse ---------------------------------------------------------

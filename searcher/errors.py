@@ -32,3 +32,7 @@ class IndexLocked(SearcherError):
 
 class ReaderError(SearcherError):
     """A file or record could not be read; the indexer reports it and goes on."""
+
+
+class InvalidArgument(SearcherError, ValueError):
+    """An option's value is not one the library knows (a facet, sort, filter...)."""

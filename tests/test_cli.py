@@ -19,7 +19,7 @@ def run(archive_path):
 
 
 def test_search_table_exact(run):
-    result = run("search", 'title:"xi"', "--sort", "-date")
+    result = run("search", 'title:"xi"', "--sort", "-date", "--fields", "rank,date,title,authors,sources,score")
     assert result.exit_code == 0, result.output
     assert result.output == (
         "  rank  date        title                           authors    sources          score\n"
@@ -29,6 +29,31 @@ def test_search_table_exact(run):
         "\n"
         "1-2 of 2 articles\n"
     )
+
+
+def test_search_table_with_snippets_wraps_to_the_terminal(archive_path):
+    result = CliRunner().invoke(cli, ["search", "moscow", "--index", str(archive_path),
+                                      "--fields", "rank,title,snippet"], env={"COLUMNS": "70"})
+    assert result.output == (
+        "  rank  title             snippet\n"
+        "------  ----------------  -----------------------------\n"
+        "     1  Xi visits Moscow  Xi Jinping arrived in Moscow\n"
+        "                          for talks with Putin on trade\n"
+        "                          and energy.\n"
+        "\n"
+        "1-1 of 1 articles\n"
+    )
+
+
+def test_bold_only_when_asked_or_on_a_terminal(archive_path):
+    args = ["search", "moscow", "--index", str(archive_path), "--fields", "title"]
+    plain = CliRunner().invoke(cli, args).output
+    bold = CliRunner().invoke(cli, [*args, "--color"]).output
+    no_color = CliRunner().invoke(cli, [*args, "--color"], env={"NO_COLOR": "1"}).output
+    assert "\x1b[" not in plain
+    assert "Xi visits \x1b[1mMoscow\x1b[0m" in bold
+    assert "\x1b[1m" in no_color  # an explicit --color wins over NO_COLOR
+    assert "\x1b[" not in CliRunner().invoke(cli, [*args, "--no-color"]).output
 
 
 def test_search_json_shape(run):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Iterable, Optional
 
-from ..errors import ArticleNotFound
+from ..errors import ArticleNotFound, InvalidArgument
 from ..index.documents import split_values, stored_date
 from ..index.schema import TEXT_FIELDS
 from ..index.whoosh_import import index as whoosh_index
@@ -18,7 +18,7 @@ from ..results import Hit, SearchResult, Timeline
 from . import tree
 from .facets import DATE_FACETS, FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
 from .highlight import make_snippet
-from .parser import parse
+from .parser import date_span, parse
 from .suggest import suggestions
 from .whoosh_compile import Compiler
 from .whoosh_extras import FilterQuery
@@ -79,7 +79,7 @@ class Engine:
         for key, values in filters.items():
             facet = FILTER_KEYS.get(key)
             if facet is None:
-                raise ValueError(f"unknown filter {key!r} (filters: {', '.join(sorted(FILTER_KEYS))})")
+                raise InvalidArgument(f"unknown filter {key!r} (filters: {', '.join(sorted(FILTER_KEYS))})")
             values = [values] if isinstance(values, str) else list(values)
             if facet in VALUE_FACETS:
                 column = self._facets.values(facet)
@@ -95,29 +95,32 @@ class Engine:
     # -- search -----------------------------------------------------------
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                match: str = "all", facets: Iterable[str] = (), facet_limit: Optional[int] = 10,
-               filters: Filters = None) -> SearchResult:
+               filters: Filters = None, since: Optional[str] = None,
+               until: Optional[str] = None) -> SearchResult:
         if sort not in SORTS:
-            raise ValueError(f"sort must be one of {', '.join(SORTS)}")
+            raise InvalidArgument(f"sort must be one of {', '.join(SORTS)}")
         if match not in MATCHES:
-            raise ValueError(f"match must be one of {', '.join(MATCHES)}")
+            raise InvalidArgument(f"match must be one of {', '.join(MATCHES)}")
         facets = list(facets)
         for facet in facets:
             if facet not in FACETS:
-                raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
+                raise InvalidArgument(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
         node = parse(text, default_operator="or" if match == "any" else "and")
-        result = self._run(node, text, limit, offset, sort, match, facets, facet_limit, filters)
+        span = date_span(since, until)
+        result = self._run(node, span, text, limit, offset, sort, match, facets, facet_limit, filters)
         if result.total == 0 and match == "all" and _bare_words(node):
             # Nothing has every word: say so, and offer articles with any of them.
             anyterm = parse(text, default_operator="or")
-            result = self._run(anyterm, text, limit, offset, sort, "any", facets, facet_limit, filters)
-            result.fallback = "any"
+            offered = self._run(anyterm, span, text, limit, offset, sort, "any", facets, facet_limit, filters)
+            if offered.total:
+                result, result.fallback = offered, "any"
         if result.total == 0 or result.fallback:
             result.suggestions = suggestions(self.searcher(), self.ix.schema, node)
         return result
 
-    def _run(self, node, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
+    def _run(self, node, span, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
         searcher = self.searcher()
-        query = _filtered(self.compile(node), self._filter(filters))
+        query = _filtered(self.compile(_within(node, span)), self._filter(filters))
         options: dict = {"terms": True}
         if sort != "relevance":
             options["sortedby"] = _date_order(self.ix.schema, newest_first=sort == "-date")
@@ -147,16 +150,18 @@ class Engine:
                             match=match, facets=facet_counts)
 
     # -- facets, timeline, similar ----------------------------------------
-    def facet(self, facet: str, text: str = "", filters: Filters = None) -> list[tuple[str, int]]:
+    def facet(self, facet: str, text: str = "", filters: Filters = None, since: Optional[str] = None,
+              until: Optional[str] = None) -> list[tuple[str, int]]:
         """Every value of one facet with its count over the matching articles."""
         if facet not in FACETS:
-            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
-        docnums = self._docnums(_filtered(self.compile(parse(text)), self._filter(filters)))
+            raise InvalidArgument(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
+        node = _within(parse(text), date_span(since, until))
+        docnums = self._docnums(_filtered(self.compile(node), self._filter(filters)))
         return self._facets.count(facet, docnums, None)
 
     def timeline(self, text: str = "", by: str = "month", filters: Filters = None,
-                 match: str = "all") -> Timeline:
-        node = parse(text, default_operator="or" if match == "any" else "and")
+                 match: str = "all", since: Optional[str] = None, until: Optional[str] = None) -> Timeline:
+        node = _within(parse(text, default_operator="or" if match == "any" else "and"), date_span(since, until))
         docnums = self._docnums(_filtered(self.compile(node), self._filter(filters)))
         rows, undated = timeline(self._facets, docnums, by)
         return Timeline(query=text, by=by, periods=rows, undated=undated, total=len(docnums))
@@ -168,6 +173,14 @@ class Engine:
             raise ArticleNotFound(f"no article with id {article_id!r}")
         results = searcher.more_like(docnum, "body", top=limit, numterms=12)
         return [_hit(hit.fields(), hit.score, rank) for rank, hit in enumerate(results, 1)]
+
+
+def _within(node: tree.Node, span: Optional[tree.DateRange]) -> tree.Node:
+    if span is None:
+        return node
+    if isinstance(node, tree.MatchAll):
+        return span
+    return tree.And((node, span))
 
 
 def _filtered(query: "wq.Query", filter_query: Optional["wq.Query"]) -> "wq.Query":
@@ -185,7 +198,7 @@ def _period_query(facet: str, value: str) -> "wq.Query":
             start = datetime(year, month, 1)
             end = datetime(year + (month == 12), month % 12 + 1, 1)
     except ValueError:
-        raise ValueError(f"bad {facet} filter {value!r} (use {'2022' if facet == 'year' else '2022-09'})") from None
+        raise InvalidArgument(f"bad {facet} filter {value!r} (use {'2022' if facet == 'year' else '2022-09'})") from None
     return wq.DateRange("date", start, end, endexcl=True)
 
 

@@ -12,6 +12,7 @@ from collections import Counter
 from datetime import date, timedelta
 from typing import Iterable, Optional
 
+from ..errors import InvalidArgument
 from ..index.schema import NAME_FIELDS
 from ..index.whoosh_import import long_to_datetime
 
@@ -96,7 +97,7 @@ class FacetCache:
                 label for label in (period_label(self.dates().day(d), facet) for d in docnums) if label
             )
         else:
-            raise ValueError(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
+            raise InvalidArgument(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
         ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
         return ordered if limit is None else ordered[:limit]
 
@@ -113,7 +114,7 @@ def period_label(day: Optional[date], period: str) -> Optional[str]:
         return f"{year:04d}-W{week:02d}"
     if period == "day":
         return day.isoformat()
-    raise ValueError(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
+    raise InvalidArgument(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
 
 
 def _period_start(day: date, period: str) -> date:
@@ -138,7 +139,7 @@ def timeline(cache: FacetCache, docnums: list[int], period: str) -> tuple[list[t
     """(period label, count) for every period from the first to the last, zeros
     included, and the number of undated documents."""
     if period not in PERIODS:
-        raise ValueError(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
+        raise InvalidArgument(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
     dates = cache.dates()
     days = [dates.day(d) for d in docnums]
     undated = sum(1 for d in days if d is None)

@@ -481,3 +481,45 @@ def _anchor(node: Node) -> Node:
     if isinstance(node, Not):
         return And((MatchAll(), Not(_anchor(node.child))))
     return node
+
+
+# ---- --since / --until ---------------------------------------------------
+
+_RELATIVE_RE = re.compile(r"\s*([0-9]+)\s*([dwmy])\s*", re.I)
+
+
+def date_span(since: Optional[str] = None, until: Optional[str] = None,
+              now: Optional[datetime] = None) -> Optional[DateRange]:
+    """The range between ``since`` (from the start of the period it names) and
+    ``until`` (through the end of the period it names). Each is anything the
+    ``date:`` syntax reads (2022, 2022-09, 16 September 2022 ...) or a span
+    back from now: ``7d``, ``2w``, ``3m``, ``1y``."""
+    if not since and not until:
+        return None
+    now = to_utc(now or datetime.now(timezone.utc))
+    bounds = []
+    for option, text, side in (("--since", since, 0), ("--until", until, 1)):
+        if not text:
+            bounds.append(None)
+            continue
+        relative = _RELATIVE_RE.fullmatch(text)
+        if relative:
+            bounds.append(_ago(now, int(relative[1]), relative[2].lower()))
+            continue
+        try:
+            bounds.append(_Parser(text, "and").period(text.strip(), 0)[side])
+        except QuerySyntaxError as exc:
+            raise QuerySyntaxError(f"{option}: cannot read date '{text}' (try 2022-09-16 or 7d, 3m, 1y)",
+                                   None, text) from exc
+    if bounds[0] and bounds[1] and bounds[0] >= bounds[1]:
+        raise QuerySyntaxError("--since is after --until", None, f"{since} {until}")
+    return DateRange(bounds[0], bounds[1])
+
+
+def _ago(now: datetime, count: int, unit: str) -> datetime:
+    if unit in "dw":
+        return now - timedelta(days=count * (7 if unit == "w" else 1))
+    months = now.year * 12 + now.month - 1 - count * (12 if unit == "y" else 1)
+    year, month = divmod(months, 12)
+    day = min(now.day, 28)  # the same day of the month, clamped where months are short
+    return now.replace(year=year, month=month + 1, day=day)

@@ -35,7 +35,7 @@ class Format:
 
 
 _FORMATS: dict[str, Format] = {}
-_READER_MODULES = ("plaintext", "jsonfmt", "html")
+_READER_MODULES = ("plaintext", "jsonfmt", "html", "reuters", "warc", "feeds", "newsxml")
 _loaded = False
 
 

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -27,26 +30,37 @@ ARTICLE_TYPES = {
 }
 _ORG_TYPES = {"organization", "newsmediaorganization", "corporation", "website", "brand"}
 
-# <meta name|property|itemprop> keys (lower case), best first.
-_TITLE_META = ("og:title", "twitter:title", "parsely-title", "sailthru.title", "dc.title", "title")
+# <meta name|property> keys (lower case; microdata as itemprop:KEY), best first.
+_TITLE_META = ("twitter:title", "parsely-title", "sailthru.title", "dc.title")
 _DATE_META = (
     "article:published_time", "og:article:published_time", "published_time", "article.published",
-    "datepublished", "pubdate", "publishdate", "publish-date", "publish_date", "date",
-    "dc.date.issued", "dc.date", "dcterms.issued", "dcterms.created", "dc.date.created",
-    "sailthru.date", "parsely-pub-date", "originalpublicationdate", "og:pubdate", "article:published",
-    "datecreated", "citation_publication_date", "citation_date",
+    "article:published", "datepublished", "pubdate", "publishdate", "publish-date", "publish_date",
+    "article_date_original", "date", "dc.date.issued", "dc.date", "dcterms.issued",
+    "dcterms.created", "dc.date.created", "sailthru.date", "parsely-pub-date",
+    "originalpublicationdate", "og:pubdate", "citation_publication_date", "citation_date",
 )
 _AUTHOR_META = (
-    "article:author", "author", "byl", "dc.creator", "dcterms.creator", "sailthru.author",
-    "parsely-author", "citation_author", "og:article:author",
+    "article:author", "author", "article_author", "byl", "dc.creator", "dcterms.creator",
+    "sailthru.author", "parsely-author", "citation_author", "og:article:author", "itemprop:author",
 )
 _TAG_META = (
-    "article:section", "article:tag", "news_keywords", "keywords", "parsely-section",
-    "parsely-tags", "sailthru.tags", "dc.subject",
+    "article:section", "article:tag", "news_keywords", "parsely-section", "parsely-tags",
+    "sailthru.tags",
 )
-_PUBLISHER_META = ("og:site_name", "application-name", "dc.publisher", "publisher", "copyright")
-_URL_META = ("og:url", "twitter:url", "parsely-link", "dc.identifier")
-_LANGUAGE_META = ("content-language", "dc.language", "language", "og:locale", "inlanguage")
+# Often stuffed with every word of the headline: used only when nothing above is.
+_KEYWORD_META = ("keywords", "dc.subject", "itemprop:keywords")
+_PUBLISHER_META = ("dc.publisher", "publisher")
+_URL_META = ("og:url", "twitter:url")
+_LANGUAGE_META = ("content-language", "dc.language", "language", "og:locale", "itemprop:inlanguage")
+# parse.ly's JSON in <meta name="parsely-page">: its keys -> our meta keys.
+_PARSELY = {"pub_date": "parsely-pub-date", "author": "parsely-author", "authors": "parsely-author",
+            "title": "parsely-title", "link": "parsely-link", "section": "parsely-section",
+            "tags": "parsely-tags"}
+# Zone names dateutil cannot place (it knows UTC, GMT, Z).
+_ZONES = dict(zone.split("=") for zone in (
+    "EST=-05:00 EDT=-04:00 CST=-06:00 CDT=-05:00 MST=-07:00 MDT=-06:00 PST=-08:00 PDT=-07:00 "
+    "BST=+01:00 CET=+01:00 CEST=+02:00 IST=+05:30 JST=+09:00 AEST=+10:00 AEDT=+11:00").split())
+_ZONE_NAME = re.compile(r"\b(" + "|".join(_ZONES) + r")\b")
 
 _SPACE = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
@@ -64,9 +78,11 @@ _NAME_SPLIT = re.compile(r"\s*(?:,|;|\||/|\band\b|&|\bund\b|\bet\b|\n)\s*", re.I
 _ROLE = re.compile(
     r"\b(?:staff|reporter|correspondent|editor|editors|writer|columnist|contributor|"
     r"producer|photographer|desk|team|newsroom|bureau|agency|press|wire service|news service|"
-    r"contributing|senior|associate|special to|for the)\b", re.IGNORECASE)
+    r"contributing|senior|associate|special to|for the|media|group|network|inc|ltd|llc|"
+    r"corporation|company|publishing|magazine|newspaper|online)\b", re.IGNORECASE)
 _URLISH = re.compile(r"(?:https?:|www\.|\.(?:com|org|net|co\.uk)\b|@|/)", re.IGNORECASE)
-_LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+_LIST_SEPARATOR = re.compile(r"[,;|](?![^()]*\))")
+_NOT_NAMES = {"admin", "administrator", "staff", "editor", "author", "guest", "print", "email"}
 _MAX_TAGS = 30
 
 
@@ -91,13 +107,7 @@ def clean(text: Any) -> str:
 
 def _unique(items: Iterable[str]) -> list[str]:
     seen: set[str] = set()
-    out = []
-    for item in items:
-        key = item.casefold()
-        if item and key not in seen:
-            seen.add(key)
-            out.append(item)
-    return out
+    return [x for x in items if x and not (x.casefold() in seen or seen.add(x.casefold()))]
 
 
 # --- JSON-LD --------------------------------------------------------------
@@ -107,9 +117,7 @@ def _json_blocks(tree) -> Iterator[Any]:
         kind = (script.get("type") or "").strip().lower()
         if kind != "application/ld+json" or not script.text:
             continue
-        text = script.text.strip()
-        text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$", "", text).strip()
-        text = re.sub(r"^<!--|-->$", "", text).strip()
+        text = re.sub(r"^\s*(?://\s*)?(?:<!\[CDATA\[|<!--)|(?://\s*)?(?:\]\]>|-->)\s*$", "", script.text)
         try:
             yield json.loads(text, strict=False)
         except ValueError:
@@ -175,15 +183,13 @@ class _JsonLd:
             if persons_only and _types(value) & _ORG_TYPES:
                 return []
             value = value.get("name") or ""
-            if isinstance(value, list):
-                value = value[0] if value else ""
+            value = (value or [""])[0] if isinstance(value, list) else value
         text = clean(value) if isinstance(value, (str, int, float)) else ""
         return [text] if text else []
 
     def text(self, key: str) -> str:
         value = self.get(key)
-        if isinstance(value, list):
-            value = value[0] if value else ""
+        value = (value or [""])[0] if isinstance(value, list) else value
         if isinstance(value, dict):
             value = value.get("@id") or value.get("url") or value.get("name") or ""
         return clean(value) if isinstance(value, (str, int, float)) else ""
@@ -192,24 +198,36 @@ class _JsonLd:
 # --- <meta> ---------------------------------------------------------------
 
 def _meta_index(tree) -> dict[str, list[str]]:
-    """Lower-case name/property/itemprop -> contents, in page order."""
+    """Lower-case name/property/http-equiv -> contents, in page order.
+
+    Microdata (``itemprop``) is kept apart as ``itemprop:KEY``: it may belong
+    to a related story's item rather than to the page.
+    """
     index: dict[str, list[str]] = {}
     for meta in tree.iter("meta"):
         content = meta.get("content")
         if content is None or not content.strip():
             continue
-        keys = {(meta.get(attr) or "").strip().lower() for attr in ("name", "property", "itemprop", "http-equiv")}
+        keys = {(meta.get(attr) or "").strip().lower() for attr in ("name", "property", "http-equiv")}
+        if meta.get("itemprop"):
+            keys.add("itemprop:" + meta.get("itemprop").strip().lower())
         for key in keys - {""}:
-            index.setdefault(key, []).append(clean(content))
+            index.setdefault(key, []).append(content if key == "parsely-page" else clean(content))
+    for raw in index.pop("parsely-page", [])[:1]:
+        try:
+            page = json.loads(raw)
+        except ValueError:
+            continue
+        for name, key in _PARSELY.items():
+            value = page.get(name) if isinstance(page, dict) else None
+            values = value if isinstance(value, list) else [value]
+            if key not in index:
+                index[key] = [clean(v) for v in values if isinstance(v, str) and v.strip()]
     return index
 
 
 def _first_meta(meta: dict[str, list[str]], keys: tuple[str, ...]) -> str:
-    for key in keys:
-        for value in meta.get(key, ()):
-            if value:
-                return value
-    return ""
+    return next((value for key in keys for value in meta.get(key, ()) if value), "")
 
 
 # --- fields ---------------------------------------------------------------
@@ -254,8 +272,7 @@ def strip_site_name(title: str, site_names: Iterable[str] = ()) -> str:
 
 def _h1(tree, page_title: str) -> str:
     """The h1 that is the headline: the one sharing most words with <title>."""
-    texts = [_element_text(h) for h in tree.iter("h1")]
-    texts = [t for t in texts if t]
+    texts = [text for text in map(_element_text, tree.iter("h1")) if text]
     if not texts:
         return ""
     title_words = set(_WORD.findall(page_title.lower()))
@@ -273,41 +290,49 @@ def _h1(tree, page_title: str) -> str:
 def _title(tree, meta, ld: _JsonLd, sites: list[str]) -> str:
     title_el = tree.find(".//title")
     page_title = _element_text(title_el) if title_el is not None else ""
-    for candidate in (
-        _first_meta(meta, _TITLE_META[:1]),
-        ld.text("headline"),
-        _first_meta(meta, _TITLE_META[1:5]),
-        _h1(tree, page_title),
-        page_title,
-        ld.text("name"),
-    ):
+    for candidate in (_first_meta(meta, ("og:title",)), ld.text("headline"), _first_meta(meta, _TITLE_META),
+                      _h1(tree, page_title), page_title, ld.text("name")):
         candidate = strip_site_name(candidate, sites)
-        if candidate and len(_WORD.findall(candidate)) > 0:
+        if _WORD.search(candidate):
             return candidate
     return ""
 
 
+@lru_cache(maxsize=1)
+def _outlet_names() -> frozenset[str]:
+    from .outlets import load_outlets
+
+    return frozenset(name.casefold() for name in load_outlets())
+
+
+def _person(name: str, sites: set[str]) -> str:
+    """``name`` tidied when it reads as a person's name, else ''."""
+    name = _BYLINE_PREFIX.sub("", name).strip(" .,:-\u2013\u2014\"'()[]")
+    if re.search(r"(?:^|\s)[A-Z]$|\b(?:Jr|Sr)$", name):
+        name += "."
+    words, folded = name.split(), name.casefold()
+    # A job title or organisation word is allowed only inside a name ("Ann Press Lee").
+    role = _ROLE.search(name) and not (2 <= len(words) <= 4 and not _ROLE.search(f"{words[0]} {words[-1]}"))
+    if (not words or len(words) > 5 or role or _URLISH.search(name) or any(c.isdigit() for c in name)
+            or not any(c.isalpha() for c in name) or folded in sites or folded in _NOT_NAMES
+            or folded in _outlet_names()):
+        return ""
+    if name.isupper() and len(name) > 4:
+        name = name.title()  # 'JOHN MARZULLI' -> 'John Marzulli'
+    return name
+
+
 def clean_authors(values: Iterable[str], site_names: Iterable[str] = ()) -> list[str]:
-    """Person names from bylines: 'By A and B, CNN' -> ['A', 'B']."""
+    """Person names from bylines: 'By A and B, CNN' -> ['A', 'B']; URLs, e-mail
+    addresses, site and outlet names and job titles are dropped."""
     sites = {s.casefold() for s in site_names if s}
     out = []
     for value in values:
         value = clean(value)
-        if _URLISH.match(value) or value.startswith("http"):
+        if value.lower().startswith(("http:", "https:", "www.")):
             continue
         value = _BYLINE_END.sub("", _BYLINE_PREFIX.sub("", value))
-        for part in _NAME_SPLIT.split(value):
-            name = _BYLINE_PREFIX.sub("", part).strip(" .:-\u2013\u2014\"'()[]")
-            if name.endswith((" Jr", " Sr")) or re.search(r"\b[A-Z]$", name):
-                name += "."
-            words = name.split()
-            if (not words or len(words) > 5 or _URLISH.search(name) or any(c.isdigit() for c in name)
-                    or name.casefold() in sites or not any(c.isalpha() for c in name)
-                    or (_ROLE.search(name) and len(words) > 0 and not name.istitle())
-                    or (_ROLE.search(name) and len(words) <= 3 and _ROLE.search(words[-1]))
-                    or name.casefold() in {"admin", "administrator", "staff", "editor", "author"}):
-                continue
-            out.append(name)
+        out += [name for name in (_person(part, sites) for part in _NAME_SPLIT.split(value)) if name]
     return _unique(out)
 
 
@@ -323,12 +348,10 @@ def _byline_texts(tree) -> Iterator[str]:
             '//*[contains(translate(@class, "BYLINE", "byline"), "byline") '
             'or contains(translate(@id, "BYLINE", "byline"), "byline") '
             'or contains(concat(" ", normalize-space(translate(@class, "AUTHOR", "author")), " "), " author ")]'):
-        if element.tag in {"script", "style", "meta", "img"}:
-            continue
-        text = _element_text(element)
-        if 0 < len(text) < 120:
-            yield text
-            return
+        if element.tag not in {"script", "style", "meta", "img", "link"}:
+            text = _element_text(element)
+            if 0 < len(text) < 120:
+                yield text
 
 
 def _authors(tree, meta, ld: _JsonLd, sites: list[str]) -> list[str]:
@@ -339,32 +362,77 @@ def _authors(tree, meta, ld: _JsonLd, sites: list[str]) -> list[str]:
         names = clean_authors(values, sites)
         if names:
             return names
-    return clean_authors(list(_byline_texts(tree))[:1], sites)
+    for text in _byline_texts(tree):
+        names = clean_authors([text], sites)
+        if names:
+            return names
+    return []
+
+
+def _parse_date(text: str) -> datetime | None:
+    text = _ZONE_NAME.sub(lambda m: _ZONES[m.group(1)], text.strip())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # dateutil warns about zone names it drops
+        date = parse_date(text)
+    latest = datetime.now(timezone.utc) + timedelta(days=2)
+    return date if date is not None and 1990 <= date.year and date <= latest else None
+
+
+def _stated_dates(tree, meta, ld: _JsonLd) -> Iterator[str]:
+    """Published-date strings the page states, most trustworthy first."""
+    yield ld.text("datePublished")
+    yield ld.text("dateCreated")
+    for key in _DATE_META:
+        yield from meta.get(key, ())
+    times = tree.xpath("//time[@datetime]")
+    for t in times:
+        if (t.get("pubdate") is not None or "publish" in _classes(t)
+                or (t.get("itemprop") or "").lower() == "datepublished"):
+            yield t.get("datetime")
+    for element in tree.xpath('//*[@itemprop="datePublished"]'):
+        yield element.get("content") or element.get("datetime") or _element_text(element)
+    for t in tree.xpath("//article//time[@datetime]|//header//time[@datetime]"):
+        if "modif" not in _classes(t) and "update" not in _classes(t):
+            yield t.get("datetime")
+
+
+def _markup_date(tree) -> datetime | None:
+    """htmldate's reading of the page's markup: no URL, no free-text search."""
+    from htmldate import find_date
+
+    logging.getLogger("htmldate").setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            found = find_date(tree, url="", extensive_search=False, original_date=True)
+    except Exception:  # noqa: BLE001 - a third-party heuristic must not fail the page
+        return None
+    if not found:
+        return None
+    # htmldate gives the day; a <time> stating that day also gives the hour.
+    for element in tree.xpath("//time[@datetime]"):
+        if element.get("datetime").strip().startswith(found):
+            date = _parse_date(element.get("datetime"))
+            if date is not None:
+                return date
+    return _parse_date(found)
 
 
 def _date(tree, meta, ld: _JsonLd) -> datetime | None:
-    candidates = [ld.text("datePublished"), ld.text("dateCreated")]
-    candidates += [value for key in _DATE_META for value in meta.get(key, ())]
-    times = tree.xpath('//time[@datetime]')
-    published = [t for t in times if t.get("pubdate") is not None or "publish" in _classes(t)
-                 or (t.get("itemprop") or "").lower() == "datepublished"]
-    candidates += [t.get("datetime") for t in published]
-    candidates += [el.get("content") or el.get("datetime") or _element_text(el)
-                   for el in tree.xpath('//*[@itemprop="datePublished"]')]
-    candidates += [t.get("datetime") for t in times]
-    latest = datetime.now(timezone.utc) + timedelta(days=2)
-    for candidate in candidates:
-        date = parse_date(candidate) if candidate else None
-        if date is not None and date.year >= 1990 and date <= latest:
+    for candidate in _stated_dates(tree, meta, ld):
+        date = _parse_date(candidate) if candidate else None
+        if date is not None:
             return date
-    return None
+    return _markup_date(tree)
 
 
 def _absolute(url: str, base: str) -> str:
     url = url.strip()
     if url.startswith("//"):
         url = "https:" + url
-    if not urlsplit(url).scheme and base:
+    if not urlsplit(url).scheme:
+        if not (base and url.startswith("/")):
+            return ""  # 'story.html', '8003098': too often wrong to resolve
         url = urljoin(base, url)
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.netloc or parts.path in ("", "/"):
@@ -377,7 +445,7 @@ def _url(tree, meta, ld: _JsonLd) -> str:
     base = next((u for u in declared if urlsplit(u).scheme in ("http", "https")), "")
     canonical = [link.get("href") or "" for link in tree.xpath('//link[@href]')
                  if "canonical" in (link.get("rel") or "").lower().split()]
-    for candidate in canonical + declared + meta.get(_URL_META[2], []):
+    for candidate in canonical + declared + meta.get("parsely-link", []):
         url = _absolute(candidate, base) if candidate else ""
         if url:
             return url
@@ -385,11 +453,9 @@ def _url(tree, meta, ld: _JsonLd) -> str:
 
 
 def _publisher(meta, ld: _JsonLd) -> str:
-    og = _first_meta(meta, _PUBLISHER_META[:1])
-    if og:
-        return og.lstrip("@")
+    og = _first_meta(meta, ("og:site_name",))
     names = ld.names(ld.article.get("publisher")) or ld.names(ld.article.get("sourceOrganization"))
-    return names[0] if names else _first_meta(meta, _PUBLISHER_META[2:4])
+    return og.lstrip("@") or (names[0] if names else _first_meta(meta, _PUBLISHER_META))
 
 
 def _language(tree, meta, ld: _JsonLd) -> str:
@@ -405,21 +471,36 @@ def _language(tree, meta, ld: _JsonLd) -> str:
     return ""
 
 
-def _tags(meta, ld: _JsonLd) -> list[str]:
-    values: list[str] = []
-    for key in ("articleSection", "keywords"):
-        value = ld.get(key)
-        values += value if isinstance(value, list) else [value] if value else []
-    for key in _TAG_META:
-        values += meta.get(key, [])
+def _split_list(value: str) -> list[str]:
+    """'a, b (c, d); e' -> ['a', 'b (c, d)', 'e']: commas inside brackets stay."""
+    return [part.strip() for part in _LIST_SEPARATOR.split(value) if part.strip()]
+
+
+def _tag_values(values: Iterable[Any]) -> list[str]:
     out = []
     for value in values:
         if not isinstance(value, str):
             continue
-        for part in _LIST_SPLIT.split(clean(value)):
-            if 0 < len(part) <= 60 and not _URLISH.search(part) and ":" not in part:
+        for part in _split_list(clean(value).strip("[]")):
+            part = part.strip("#'\"")
+            # Machine tags ('uk_news', '@cooking', 'LANGUAGES/English') are not topics.
+            if (0 < len(part) <= 50 and len(part.split()) <= 5 and not _URLISH.search(part)
+                    and not re.search(r"[_:@=/]", part)):
                 out.append(part)
-    return _unique(out)[:_MAX_TAGS]
+    return out
+
+
+def _tags(meta, ld: _JsonLd) -> list[str]:
+    values: list[Any] = []
+    for key in ("articleSection", "keywords"):
+        value = ld.get(key)
+        values += value if isinstance(value, list) else [value]
+    for key in _TAG_META:
+        values += meta.get(key, [])
+    tags = _tag_values(values)
+    if not tags:
+        tags = _tag_values(v for key in _KEYWORD_META for v in meta.get(key, []))
+    return _unique(tags)[:_MAX_TAGS]
 
 
 def page_meta(tree) -> PageMeta:
