@@ -186,3 +186,74 @@ def test_demo_corpus_indexed_twice(tmp_path):
     assert one["new"] == one["total"] >= 30 and one["skipped"] == []
     assert (two["new"], two["updated"], two["files_read"], two["total"]) == (0, 0, 0, one["total"])
     assert two["unchanged"] == one["total"]
+
+
+def test_facet_tables_under_the_hits(run, archive_records):
+    result = run("search", "pipeline", "--facet", "publisher", "--limit", "1", "--fields", "rank")
+    counts = {}
+    for r in archive_records:
+        if "pipeline" in f"{r['title']} {r['body']}".lower():
+            counts[r["publisher"]] = counts.get(r["publisher"], 0) + 1
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    tail = result.output.split("\n\n")[-1]
+    lines = tail.splitlines()
+    assert lines[0].split() == ["publisher", "articles"]
+    assert [(" ".join(l.split()[:-1]), int(l.split()[-1])) for l in lines[2:]] == rows
+
+
+def test_filter_option_and_json_facets(run):
+    data = json.loads(run("search", "*", "--filter", 'tag="Energy News"', "--filter", "source=Reuters",
+                          "--facet", "year", "--format", "json").output)
+    assert data["total"] == 3 and all("Energy News" in h["tags"] for h in data["hits"])
+    assert data["facets"]["year"] == [{"value": "2021", "count": 1}, {"value": "2022", "count": 1},
+                                      {"value": "2024", "count": 1}]
+    bad = run("search", "*", "--filter", "colour=red")
+    assert bad.exit_code == 2 and bad.output.startswith("Error: unknown filter 'colour'")
+
+
+def test_facets_command(run, archive_records):
+    result = run("facets", "authors", "--format", "csv")
+    rows = list(csv.reader(io.StringIO(result.output)))
+    counts = {}
+    for r in archive_records:
+        counts[r["author"]] = counts.get(r["author"], 0) + 1
+    assert rows[0] == ["value", "count"]
+    assert {name: int(n) for name, n in rows[1:]} == counts
+
+
+def test_timeline_command(run, archive_records):
+    data = json.loads(run("timeline", "--by", "year", "--format", "json").output)
+    years = [r["date"][:4] for r in archive_records if r.get("date")]
+    assert data == [{"period": str(y), "count": years.count(str(y))}
+                    for y in range(int(min(years)), int(max(years)) + 1)]
+    table = run("timeline", "putin", "--by", "year").output
+    assert table.splitlines()[0].split() == ["period", "articles"]
+    assert "████" in table and table.rstrip().endswith("articles, 1 without a date")
+
+
+def test_timeline_since_until_and_relative(run):
+    data = json.loads(run("timeline", "--by", "month", "--since", "2022-09", "--until", "2022-09",
+                          "--format", "json").output)
+    assert data == [{"period": "2022-09", "count": 2}]
+    bad = run("timeline", "--since", "yesterday-ish")
+    assert bad.exit_code == 2 and bad.output.startswith("Error: --since: cannot read date")
+
+
+def test_similar_command(run):
+    result = run("similar", "https://t.test/2", "--format", "json")
+    data = json.loads(result.output)
+    assert data["id"] == "https://t.test/2" and data["hits"]
+    assert "https://t.test/2" not in [h["id"] for h in data["hits"]]
+    assert run("similar", "nope").output == "Error: no article with id 'nope'\n"
+
+
+def test_paging_match_any_markdown_and_jsonl(run):
+    first = run("search", "pipeline", "--limit", "2", "--page", "1", "--format", "jsonl").output.splitlines()
+    second = run("search", "pipeline", "--limit", "2", "--page", "2", "--format", "jsonl").output.splitlines()
+    both = run("search", "pipeline", "--limit", "4", "--format", "jsonl").output.splitlines()
+    assert first + second == both and len(both) == 4
+    md = run("search", "marathon moscow", "--format", "markdown", "--fields", "rank,title").output
+    assert md.startswith("No article has every word of 'marathon moscow'; showing articles with any of them.")
+    assert "|   rank | title" in md
+    suggestion = run("search", "pipelnie").output
+    assert suggestion == "No articles match 'pipelnie'.\nDid you mean: pipelnie -> pipeline?\n"

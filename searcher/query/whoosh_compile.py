@@ -96,8 +96,12 @@ class Compiler:
 
     def _fuzzy(self, node: t.Fuzzy):
         def build(f):
-            tokens = self._analyse(f, node.text) or [(node.text.lower(), 0)]
-            return wq.FuzzyTerm(f, tokens[0][0], maxdist=node.distance, prefixlength=1, boost=node.boost)
+            # Both the word as typed and its stem: the index holds stems, but a
+            # stem of a misspelt name can drift ("samarkant" -> "samark").
+            forms = {node.text.lower()} | {tok for tok, _ in self._analyse(f, node.text)}
+            terms = [wq.FuzzyTerm(f, form, maxdist=node.distance, prefixlength=1, boost=node.boost)
+                     for form in sorted(forms)]
+            return terms[0] if len(terms) == 1 else wq.Or(terms)
 
         return self._per_field(node.field, build)
 
@@ -122,11 +126,7 @@ class Compiler:
 
     def _atleast(self, node: t.AtLeast):
         inner = self._term(node.term)
-        if inner is None:
-            return None
-        leaves = [q for q in inner.leaves()] if isinstance(inner, wq.Or) else [inner]
-        parts = [AtLeastQuery(leaf, node.count) for leaf in leaves]
-        return parts[0] if len(parts) == 1 else wq.Or(parts)
+        return None if inner is None else AtLeastQuery(inner, node.count)
 
     def _daterange(self, node: t.DateRange):
         start = node.start.replace(tzinfo=None) if node.start else None

@@ -5,6 +5,9 @@ from ..index.whoosh_import import WrappingQuery, matching, spans
 
 
 class AtLeastQuery(WrappingQuery):
+    """Matches documents where the child's leaves occur ``count`` times or more
+    in all (title and body counted together); scores like the child."""
+
     def __init__(self, child, count: int):
         super().__init__(child)
         self.count = count
@@ -22,15 +25,17 @@ class AtLeastQuery(WrappingQuery):
         return type(self)(child, self.count)
 
     def matcher(self, searcher, context=None):
-        counter = self.child.matcher(searcher, searcher.boolean_context())
-        keep = set()
-        while counter.is_active():
-            if _occurrences(counter) >= self.count:
-                keep.add(counter.id())
-            counter.next()
+        totals: dict[int, int] = {}
+        leaves = [self.child] if self.child.is_leaf() else list(self.child.children())
+        for leaf in leaves:
+            counter = leaf.matcher(searcher, searcher.boolean_context())
+            while counter.is_active():
+                totals[counter.id()] = totals.get(counter.id(), 0) + _occurrences(counter)
+                counter.next()
+        keep = frozenset(doc for doc, total in totals.items() if total >= self.count)
         if not keep:
             return matching.NullMatcher
-        return matching.FilterMatcher(self.child.matcher(searcher, context), frozenset(keep))
+        return matching.FilterMatcher(self.child.matcher(searcher, context), keep)
 
 
 def _occurrences(matcher) -> int:
