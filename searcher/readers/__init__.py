@@ -13,12 +13,16 @@ first bytes decide.
 from __future__ import annotations
 
 import importlib
+import lzma
 import os
+import tarfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..article import Article, Skipped
+from .containers import container_kind, expand, inner_name
 from .source import Source
 
 Record = Union[Article, Skipped]
@@ -63,6 +67,15 @@ def candidates(name: str) -> list[Format]:
     return [fmt for fmt in _FORMATS.values() if any(lower.endswith(ext) for ext in fmt.extensions)]
 
 
+def readable_name(name: str) -> bool:
+    """Whether a file of this name is worth opening: a reader claims it, or it
+    is a bundle, or a compressed file whose inner name a reader claims."""
+    if candidates(name):
+        return True
+    kind = container_kind(name)
+    return kind in ("zip", "tar") or (kind == "compressed" and readable_name(inner_name(name)))
+
+
 def format_for(source: Union[Source, Path]) -> Optional[Format]:
     """The reader for a file: by extension, confirmed by content where needed."""
     if isinstance(source, Path):
@@ -100,7 +113,7 @@ def iter_files(
                 d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() not in excluded
             )
             for name in sorted(files):
-                if not name.startswith(".") and candidates(name):
+                if not name.startswith(".") and readable_name(name):
                     yield Path(root) / name
 
 
@@ -112,12 +125,19 @@ def read_source(source: Source) -> Iterator[Record]:
             yield Skipped(str(source), "unsupported file type")
             return
         yield from fmt.read(source)
-    except (OSError, UnicodeError, ValueError) as exc:
+    except (OSError, EOFError, UnicodeError, ValueError, zipfile.BadZipFile, lzma.LZMAError) as exc:
         yield Skipped(str(source), _describe(exc))
 
 
 def read_file(path: Path) -> Iterator[Record]:
-    return read_source(Source.from_path(path))
+    """Every record of one file, or of every file a bundle or compressed file holds."""
+    top = Source.from_path(path)
+    try:
+        for source in expand(top, lambda name: bool(candidates(name))):
+            yield from read_source(source)
+    except (OSError, EOFError, ValueError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError) as exc:
+        # A damaged bundle: what was read stays read; the rest is reported.
+        yield Skipped(str(top), _describe(exc))
 
 
 def _describe(exc: Exception) -> str:

@@ -15,6 +15,7 @@ HEAD_BYTES = 8192
 # Opened members of containers are read whole into memory only up to this
 # size; larger ones are refused (a decompression bomb must not exhaust memory).
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
+_CHUNK = 1024 * 1024
 
 
 class TooLarge(ValueError):
@@ -44,11 +45,15 @@ class Source:
         return self.opener()
 
     def read_bytes(self, limit: int = MAX_MEMBER_BYTES) -> bytes:
+        # In chunks: one read(limit) would reserve the whole limit up front.
+        chunks, size = [], 0
         with self.open() as stream:
-            data = stream.read(limit + 1)
-        if len(data) > limit:
-            raise TooLarge(f"more than {limit // (1024 * 1024)} MB")
-        return data
+            while chunk := stream.read(_CHUNK):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"more than {limit // (1024 * 1024)} MB")
+        return b"".join(chunks)
 
     def head(self, size: int = HEAD_BYTES) -> bytes:
         with self.open() as stream:

@@ -19,9 +19,38 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError:
-        # Legacy Western files are most often cp1252; bytes it leaves
-        # undefined are replaced rather than failing the file.
-        return data.decode("cp1252", errors="replace")
+        pass
+    lenient = data.decode("utf-8", errors="replace")
+    if _utf8_with_a_few_bad_bytes(lenient, len(data)):
+        # A stray bad byte in a UTF-8 file: keep the text, replace the byte.
+        return lenient
+    return _detect(data)
+
+
+def _utf8_with_a_few_bad_bytes(lenient: str, size: int) -> bool:
+    """Valid multi-byte UTF-8 elsewhere and only a handful of bad bytes. (Pure
+    ASCII with a bad byte is left to detection: it may be any 8-bit charset.)"""
+    bad = lenient.count("\ufffd")
+    multibyte = any(ord(ch) > 127 and ch != "\ufffd" for ch in lenient)
+    return multibyte and bad <= max(2, size // 100_000)
+
+
+def _detect(data: bytes) -> str:
+    """Neither UTF-8 nor marked: charset-normalizer guesses, preferring cp1252
+    (the commonest legacy news charset) among equally good guesses; cp1252
+    when it has none."""
+    from charset_normalizer import from_bytes
+
+    if sum(1 for b in data[:1_000_000] if b > 127) < 8:
+        return data.decode("cp1252", errors="replace")  # too little evidence to guess from
+    matches = list(from_bytes(data[:1_000_000]))
+    encoding = "cp1252"
+    if matches:
+        best = min(matches, key=lambda m: (m.chaos, -m.coherence))
+        western = next((m for m in matches if m.encoding == "cp1252"), None)
+        if western is None or (western.chaos, -western.coherence) > (best.chaos, -best.coherence):
+            encoding = best.encoding
+    return data.decode(encoding, errors="replace")
 
 
 class _Readable(Protocol):
