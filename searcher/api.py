@@ -7,7 +7,7 @@ from typing import Callable, Iterable, Iterator, Mapping, Optional, Union
 
 from .article import Article, Skipped
 from .errors import ArticleNotFound
-from .results import Hit, IndexReport, SearchResult, Stats, Timeline
+from .results import Hit, IndexProgress, IndexReport, SearchResult, Stats, Timeline
 
 DEFAULT_INDEX = "index"
 INDEX_ENV = "SEARCHER_INDEX"
@@ -67,13 +67,16 @@ class Archive:
         items: Iterable[Union[PathLike, Article]],
         *,
         commit_every: Optional[int] = None,
-        progress: Optional[Callable[[str], None]] = None,
+        progress: Optional[Callable[[IndexProgress], None]] = None,
+        jobs: Optional[int] = None,
     ) -> IndexReport:
         """Index files, folders (recursively) or Article objects.
 
         Unchanged files (same size and modification time) are not read
         again; an article already indexed under the same id is updated in
-        place, or counted unchanged when its content is the same.
+        place, or counted unchanged when its content is the same. Files are
+        parsed on ``jobs`` processes (default: every core); ``progress`` is
+        called after each file read.
         """
         from .index.writer import DEFAULT_COMMIT_EVERY, Indexer
 
@@ -85,7 +88,7 @@ class Archive:
             raise TypeError("add() takes paths or Articles, not both at once")
         if articles:
             return indexer.add_articles(articles)
-        return indexer.add_paths(paths, progress=progress)
+        return indexer.add_paths(paths, progress=progress, jobs=jobs)
 
     def _engine(self):
         if self._query_engine is None:

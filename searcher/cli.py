@@ -10,6 +10,7 @@ import functools
 import os
 import shutil
 import sys
+import time
 from typing import Any, Callable
 
 import click
@@ -62,20 +63,57 @@ def cli() -> None:
     """Full-text search for news archives."""
 
 
+class _ProgressLine:
+    """One self-rewriting line on stderr: files, articles, rate."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.last = 0.0
+        self.drawn = False
+
+    def __call__(self, state) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.1 and state.files_done < state.files_total:
+            return  # at most ten redraws a second
+        self.last = now
+        done = state.files_done / state.files_total if state.files_total else 1.0
+        filled = int(self.WIDTH * done)
+        rate = state.articles / max(time.monotonic() - self.start, 1e-6)
+        click.echo(f"\r[{'#' * filled}{'.' * (self.WIDTH - filled)}] {state.files_done}/{state.files_total} files, "
+                   f"{state.articles:,} articles, {rate:,.0f}/s ", nl=False, err=True)
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            click.echo(err=True)
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @index_option
 @click.option("--commit-every", type=click.IntRange(min=1), default=None,
               help="Commit after this many articles (default 5000).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes parsing files (default: every core).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @output_options(("table", "json"))
-def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None,
-              fmt: str, tablefmt: str) -> None:
-    """Read articles from files and folders (recursively) into the index."""
+def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
+              quiet: bool, fmt: str, tablefmt: str) -> None:
+    """Read articles from files and folders (recursively) into the index.
+
+    Exit status 1 when some input was skipped (each is listed with its reason)."""
     from .api import Archive
     from .cli_render import index_report
 
-    with Archive.create(index_dir) as archive:
-        report = archive.add(paths, commit_every=commit_every)
+    progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
+    try:
+        with Archive.create(index_dir) as archive:
+            report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs)
+    finally:
+        if progress:
+            progress.close()
     click.echo(index_report(report, fmt))
     if not report.ok:
         sys.exit(1)

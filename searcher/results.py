@@ -94,6 +94,15 @@ class Timeline:
 
 
 @dataclass
+class IndexProgress:
+    """Where an indexing run is, for progress displays."""
+
+    files_total: int = 0
+    files_done: int = 0
+    articles: int = 0
+
+
+@dataclass
 class IndexReport:
     """What one indexing run did, in articles (files for ``files_*``)."""
 

@@ -1,7 +1,7 @@
 """Opening and creating the on-disk index; facts about it (stats, get)."""
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Optional
 
@@ -52,14 +52,32 @@ def _value_counts(reader, field: str, top: int) -> list[tuple[str, int]]:
     return counts[:top]
 
 
-def dated(reader) -> list:
-    """Dates of the live documents that have one (UTC-aware), via the date column."""
-    column = reader.column_reader("date", translate=False)
+def date_days(reader) -> list[int]:
+    """Each document's date as a day ordinal (0 when undated), by document number.
+
+    Read segment by segment: Whoosh 2.7.4's multi-segment column reader fails
+    when a segment holds no value of the column at all.
+    """
+    days = [0] * reader.doc_count_all()
     missing = reader.schema["date"].column_type._default
+    for segment, offset in reader.leaf_readers():
+        if not segment.has_column("date"):
+            continue
+        column = segment.column_reader("date", translate=False)
+        for docnum in range(segment.doc_count_all()):
+            raw = column[docnum]
+            if raw != missing:
+                days[offset + docnum] = long_to_datetime(raw).toordinal()
+    return days
+
+
+def dated(reader) -> list[datetime]:
+    """Dates of the live documents that have one (UTC midnight of their day)."""
+    days = date_days(reader)
     return [
-        long_to_datetime(column[docnum]).replace(tzinfo=timezone.utc)
+        datetime.fromordinal(days[docnum]).replace(tzinfo=timezone.utc)
         for docnum in reader.all_doc_ids()
-        if column[docnum] != missing
+        if days[docnum]
     ]
 
 

@@ -6,10 +6,11 @@ from typing import Callable, Iterable, Optional
 
 from ..article import Article, Skipped
 from ..errors import IndexLocked
-from ..readers import iter_files, read_file
-from ..results import IndexReport
+from ..readers import iter_files
+from ..readers.parallel import ParsedFile, parse_files
+from ..results import IndexProgress, IndexReport
 from .documents import to_document
-from .manifest import FileEntry, Manifest, file_key, file_signature
+from .manifest import FileEntry, Manifest, file_key
 from .whoosh_import import index as whoosh_index
 from .whoosh_import import writing
 
@@ -17,7 +18,7 @@ DEFAULT_COMMIT_EVERY = 5000
 # Whoosh's default of 128 MB makes the posting pool spill to disk early.
 WRITER_LIMIT_MB = 256
 
-Progress = Callable[[str], None]
+Progress = Callable[[IndexProgress], None]
 
 
 class Indexer:
@@ -41,12 +42,26 @@ class Indexer:
         self._searcher = ix.searcher()
 
     # -- public -----------------------------------------------------------
-    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None) -> IndexReport:
+    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None,
+                  jobs: Optional[int] = None) -> IndexReport:
         try:
-            for path in iter_files(paths, exclude=[self.index_dir]):
+            files = list(iter_files(paths, exclude=[self.index_dir]))
+            state = IndexProgress(files_total=len(files))
+            changed = []
+            for path in files:
+                entry = self.manifest.is_unchanged(path)
+                if entry is None:
+                    changed.append(path)
+                    continue
+                self.report.files_unchanged += 1
+                self.report.unchanged += len(entry.ids)
+                state.files_done += 1
+            for parsed in parse_files(changed, jobs):
+                self._add_parsed(parsed)
+                state.files_done += 1
+                state.articles = self.report.new + self.report.updated + self.report.unchanged
                 if progress:
-                    progress(str(path))
-                self._add_file(path)
+                    progress(state)
             self._flush()
         finally:
             self._searcher.close()
@@ -62,36 +77,28 @@ class Indexer:
         return self._finish()
 
     # -- internals --------------------------------------------------------
-    def _add_file(self, path: Path) -> None:
-        entry = self.manifest.is_unchanged(path)
-        if entry is not None:
-            self.report.files_unchanged += 1
-            self.report.unchanged += len(entry.ids)
-            return
-        try:
-            size, mtime_ns = file_signature(path)
-        except OSError as exc:
-            self._skip_file(path, exc.strerror or str(exc))
-            return
+    def _add_parsed(self, parsed: ParsedFile) -> None:
+        path = parsed.path
         ids: list[str] = []
-        for record in read_file(path):
+        for record in parsed.records:
             if isinstance(record, Skipped):
-                if record.origin == str(path):
-                    # The whole file failed: nothing from it is kept, and the
-                    # next run tries it again.
-                    self._skip_file(path, record.reason)
-                    return
-                self.report.skipped.append(record)
+                if record.origin != str(path):
+                    self.report.skipped.append(record)
                 continue
             self._add_article(record)
             ids.append(record.id)
+        if parsed.error is not None:
+            # The file failed as a whole (what it yielded before failing is
+            # kept): it is not marked read, so the next run tries it again.
+            self._skip_file(path, parsed.error)
+            return
         self.report.files_read += 1
         key = file_key(path)
         previous = self.manifest.files.get(key)
         if previous:
             self._stale.update(set(previous.ids) - set(ids))
         self.manifest.skipped.pop(key, None)
-        self._done_files[key] = FileEntry(size, mtime_ns, list(dict.fromkeys(ids)))
+        self._done_files[key] = FileEntry(parsed.size, parsed.mtime_ns, list(dict.fromkeys(ids)))
 
     def _skip_file(self, path: Path, reason: str) -> None:
         self.report.skipped.append(Skipped(str(path), reason))

@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 
 from ..errors import InvalidArgument
 from ..index.schema import NAME_FIELDS
-from ..index.whoosh_import import long_to_datetime
+from ..index.store import date_days
 
 # Facet name (API and CLI) -> exact-value index field.
 VALUE_FACETS = {
@@ -58,13 +58,7 @@ class DateColumn:
     """Each document's date as days since 0001-01-01 (ordinal); 0 when undated."""
 
     def __init__(self, reader):
-        column = reader.column_reader("date", translate=False)
-        missing = reader.schema["date"].column_type._default
-        self.days = array("i", [0]) * reader.doc_count_all()
-        for docnum in range(reader.doc_count_all()):
-            raw = column[docnum]
-            if raw != missing:
-                self.days[docnum] = long_to_datetime(raw).toordinal()
+        self.days = array("i", date_days(reader))
 
     def day(self, docnum: int) -> Optional[date]:
         ordinal = self.days[docnum]
