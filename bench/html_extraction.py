@@ -24,6 +24,7 @@ import re
 import sys
 import time
 import unicodedata
+import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -200,8 +201,10 @@ def trafilatura_metadata(page: Path) -> Extracted:
 
     from searcher.readers.html import decode_html
 
-    doc = trafilatura.bare_extraction(decode_html(page.read_bytes()), with_metadata=True,
-                                      include_comments=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # htmldate's dateutil calls warn about zone names
+        doc = trafilatura.bare_extraction(decode_html(page.read_bytes()), with_metadata=True,
+                                          include_comments=False)
     if doc is None:
         return Extracted()
     authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
