@@ -54,10 +54,12 @@ class Article:
         return {"id": data.pop("id"), **data}
 
     def fingerprint(self) -> str:
-        """Hash of the content, to tell an unchanged re-read from an update."""
-        data = self.to_dict()
-        data.pop("origin")
-        return hashlib.sha1(repr(sorted(data.items())).encode("utf-8")).hexdigest()
+        """Hash of the content (not of where it was read), to tell an
+        unchanged re-read from an update."""
+        parts = [self.id, self.title, self.body, self.date.isoformat() if self.date else "",
+                 *("\x1e".join(values) for values in (self.authors, self.sources, self.tags)),
+                 self.url, self.publisher, self.language]
+        return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -12,13 +12,13 @@ def _clean(value: str) -> str:
     return " ".join(value.replace(VALUE_SEP, " ").split())
 
 
-def to_document(article: Article) -> dict[str, Any]:
+def to_document(article: Article, fingerprint: str = "") -> dict[str, Any]:
     doc: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
         "body": article.body,
         "origin": article.origin,
-        "fingerprint": article.fingerprint(),
+        "fingerprint": fingerprint or article.fingerprint(),
     }
     if article.url:
         doc["url"] = article.url

@@ -7,6 +7,7 @@ original case, for facet counts and display.
 """
 from __future__ import annotations
 
+from .fastindex import FastText
 from .whoosh_import import accent_map, analysis, fields
 
 # Joins multi-valued fields into one stored string; never appears in text.
@@ -55,13 +56,13 @@ def value_analyzer() -> analysis.Analyzer:
 def build_schema() -> fields.Schema:
     name_fields = {}
     for word_field, value_field in NAME_FIELDS.values():
-        name_fields[word_field] = fields.TEXT(analyzer=name_analyzer(), phrase=True)
+        name_fields[word_field] = FastText(analyzer=name_analyzer(), phrase=True)
         name_fields[value_field] = fields.KEYWORD(analyzer=value_analyzer(), stored=True)
     return fields.Schema(
         id=fields.ID(unique=True, stored=True),
         url=fields.ID(stored=True),
-        title=fields.TEXT(analyzer=text_analyzer(), stored=True),
-        body=fields.TEXT(analyzer=text_analyzer(), stored=True),
+        title=FastText(analyzer=text_analyzer(), stored=True),
+        body=FastText(analyzer=text_analyzer(), stored=True),
         date=fields.DATETIME(stored=True, sortable=True),
         lang=fields.ID(stored=True),
         origin=fields.STORED(),

@@ -10,6 +10,7 @@ from ..readers import iter_files
 from ..readers.parallel import ParsedFile, parse_files
 from ..results import IndexProgress, IndexReport
 from .documents import to_document
+from .fastindex import FastSegmentWriter
 from .manifest import FileEntry, Manifest, file_key
 from .whoosh_import import index as whoosh_index
 from .whoosh_import import writing
@@ -35,11 +36,13 @@ class Indexer:
         self.manifest = Manifest.load(index_dir)
         self.commit_every = max(1, commit_every)
         self.report = IndexReport()
-        self._batch: dict[str, dict] = {}
+        self._batch: dict[str, tuple[dict, bool]] = {}  # id -> (document, replaces an older copy)
+        self._written: set[str] = set()  # ids committed earlier in this run
         self._stale: set[str] = set()
         self._done_files: dict[str, FileEntry] = {}
         self._seen: dict[str, str] = {}  # id -> fingerprint, this run
         self._searcher = ix.searcher()
+        self._empty = self._searcher.doc_count_all() == 0
 
     # -- public -----------------------------------------------------------
     def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None,
@@ -107,6 +110,8 @@ class Indexer:
     def _previous_fingerprint(self, article_id: str) -> str | None:
         if article_id in self._seen:
             return self._seen[article_id]
+        if self._empty:
+            return None  # a new index: nothing to look up
         stored = self._searcher.document(id=article_id)
         return stored.get("fingerprint") if stored else None
 
@@ -121,7 +126,10 @@ class Indexer:
             self.report.new += 1
         else:
             self.report.updated += 1
-        self._batch[article.id] = to_document(article)
+        # A replacement deletes the older copy; a new article is just added,
+        # which spares Whoosh a term lookup per document.
+        replaces = previous is not None or article.id in self._written
+        self._batch[article.id] = (to_document(article, fingerprint), replaces)
         if len(self._batch) >= self.commit_every:
             self._flush()
 
@@ -130,19 +138,20 @@ class Indexer:
         stale = {i for i in self._stale if i not in self._seen}
         if self._batch or stale:
             try:
-                writer = self.ix.writer(limitmb=WRITER_LIMIT_MB)
+                writer = FastSegmentWriter(self.ix, limitmb=WRITER_LIMIT_MB)
             except writing.LockError as exc:
                 raise IndexLocked("another process is writing to this index; try again when it has finished") from exc
             try:
                 for article_id in stale:
                     writer.delete_by_term("id", article_id)
-                for doc in self._batch.values():
-                    writer.update_document(**doc)
+                for doc, replaces in self._batch.values():
+                    (writer.update_document if replaces else writer.add_document)(**doc)
             except BaseException:
                 writer.cancel()
                 raise
             writer.commit()
             self.report.removed += len(stale)
+            self._written.update(self._batch)
         self._batch.clear()
         self._stale.clear()
         self.manifest.files.update(self._done_files)

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Callable, Iterator, Optional
+from typing import Iterator, Optional
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -252,7 +252,11 @@ def _atom_link(entry: etree._Element) -> str:
         kind = (link.get("type") or "").lower()
         rank = 0 if kind in ("text/html", "application/xhtml+xml") else 1 if not kind else 2
         if rank < best_rank:
-            best, best_rank = urljoin(link.base or "", href), rank
+            try:
+                best = urljoin(link.base or "", href)
+            except ValueError:  # a broken xml:base ("http://[x"): the link as written
+                best = href
+            best_rank = rank
     return best
 
 
@@ -280,9 +284,6 @@ def _atom_entry(entry: etree._Element, ns: str, meta: dict, origin: str) -> Opti
 
 
 # --- reading and sniffing ----------------------------------------------------
-
-Convert = Callable[[etree._Element, str, dict, str], Optional[Article]]
-
 
 def _kind(head: bytes) -> Optional[tuple[str, str]]:
     """("rss" | "rdf" | "atom", namespace of the items), or None."""
@@ -324,7 +325,11 @@ def read(source: Source) -> Iterator[Record]:
             meta.setdefault("authors", [])
             meta.setdefault("language", "")
         origin = f"{source}#{number}"
-        article = convert(element, ns, meta, origin)
+        try:
+            article = convert(element, ns, meta, origin)
+        except ValueError as exc:  # one odd value (a bad URL) loses its item, not the feed
+            yield Skipped(origin, f"unreadable {noun}: {exc}")
+            continue
         yield article if article is not None else Skipped(origin, f"{noun} has neither title nor body")
 
 

@@ -302,7 +302,11 @@ def read_newsml(source: Source) -> Iterator[Record]:
     tags = [f"{{{NAR}}}{name}" for name in _G2_ITEMS]
     for number, item in enumerate(iter_records(source.open, tags), 1):
         origin = str(source) if single else f"{source}#{number}"
-        article = g2_article(item, origin)
+        try:
+            article = g2_article(item, origin)
+        except ValueError as exc:  # one odd value loses its item, not the message
+            yield Skipped(origin, f"unreadable item: {exc}")
+            continue
         yield article if article is not None else Skipped(origin, "item has neither title nor body")
 
 

@@ -169,13 +169,15 @@ def _check_well_formed(open_stream: Callable[[], BinaryIO]) -> None:
 def iter_records(open_stream: Callable[[], BinaryIO], tags: Iterable[str]) -> Iterator[etree._Element]:
     """Each complete element whose tag (Clark notation) is in ``tags``, in order.
 
-    Passes over the stream, each in bounded memory: the prolog is checked
-    for entity declarations; then the whole document is checked for
+    Three passes over the stream, each in bounded memory: the prolog is
+    checked for entity declarations; the whole document is checked for
     well-formedness without building a tree, so a truncated file is one
-    MalformedXML before any record, never half-read; then records stream. After the consumer resumes, a yielded record is
-    cleared and the record before it dropped, so the tree holds at most one
-    empty record besides the metadata around records (a feed's title and
-    language stay reachable through ``record.getparent()``).
+    MalformedXML before any record, never half-read; then records stream.
+
+    After the consumer resumes, a yielded record is cleared and the record
+    before it dropped, so the tree holds at most one empty record besides the
+    metadata around records (a feed's title and language stay reachable
+    through ``record.getparent()``). Use each record before asking for the next.
     """
     tags = tuple(tags)
     _check_prolog(open_stream)
