@@ -75,20 +75,20 @@ class Archive:
         Unchanged files (same size and modification time) are not read
         again; an article already indexed under the same id is updated in
         place, or counted unchanged when its content is the same. Files are
-        parsed on ``jobs`` processes (default: every core); ``progress`` is
-        called after each file read.
+        parsed, and large batches indexed, on ``jobs`` processes (default:
+        every core); ``progress`` is called after each file read.
         """
         from .index.writer import DEFAULT_COMMIT_EVERY, Indexer
 
         items = list(items)
-        indexer = Indexer(self._ix, self.path, commit_every or DEFAULT_COMMIT_EVERY)
+        indexer = Indexer(self._ix, self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs)
         articles = [item for item in items if isinstance(item, Article)]
         paths = [item for item in items if not isinstance(item, Article)]
         if articles and paths:
             raise TypeError("add() takes paths or Articles, not both at once")
         if articles:
             return indexer.add_articles(articles)
-        return indexer.add_paths(paths, progress=progress, jobs=jobs)
+        return indexer.add_paths(paths, progress=progress)
 
     def _engine(self):
         if self._query_engine is None:

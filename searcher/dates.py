@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from dateutil import parser as _dateutil
 
 _YEAR = re.compile(r"(?<!\d)(1[6-9]|20)\d{2}(?!\d)")
 _TWO_DIGIT_YEAR = re.compile(r"\d{1,2}[-/ ](\w{3,9}|\d{1,2})[-/ ]\d{2}(?!\d)")
@@ -40,6 +39,8 @@ def parse_date(text: object, *, require_year: bool = True) -> datetime | None:
     text = text.strip()
     if require_year and not (_YEAR.search(text) or _TWO_DIGIT_YEAR.search(text)):
         return None
+    from dateutil import parser as _dateutil  # not needed to start a search
+
     try:
         value = _dateutil.parse(text, fuzzy=False)
     except (ValueError, OverflowError, TypeError):

@@ -5,7 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searcher import Archive, parse_files
-from searcher.index import fastindex
+from searcher.index import fastfields as fastindex
 from searcher.index.schema import build_schema, name_analyzer, text_analyzer
 from searcher.index.whoosh_import import fields
 

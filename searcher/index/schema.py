@@ -7,7 +7,7 @@ original case, for facet counts and display.
 """
 from __future__ import annotations
 
-from .fastindex import FastText
+from .fastfields import FastText
 from .whoosh_import import accent_map, analysis, fields
 
 # Joins multi-valued fields into one stored string; never appears in text.

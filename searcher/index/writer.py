@@ -7,15 +7,16 @@ from typing import Callable, Iterable, Optional
 from ..article import Article, Skipped
 from ..errors import IndexLocked
 from ..readers import iter_files
-from ..readers.parallel import ParsedFile, parse_files
+from ..readers.parallel import ParsedFile, default_jobs, parse_files
 from ..results import IndexProgress, IndexReport
 from .documents import to_document
-from .fastindex import FastSegmentWriter
+from .fastwriters import FastMpWriter, FastSegmentWriter
 from .manifest import FileEntry, Manifest, file_key
 from .whoosh_import import index as whoosh_index
-from .whoosh_import import writing
+from . import whoosh_import
 
 DEFAULT_COMMIT_EVERY = 5000
+PARALLEL_WRITE_MIN = 2000
 # Whoosh's default of 128 MB makes the posting pool spill to disk early.
 WRITER_LIMIT_MB = 256
 
@@ -30,8 +31,10 @@ class Indexer:
     commit the manifest records the files whose articles it now holds.
     """
 
-    def __init__(self, ix: "whoosh_index.Index", index_dir: Path, commit_every: int = DEFAULT_COMMIT_EVERY):
+    def __init__(self, ix: "whoosh_index.Index", index_dir: Path, commit_every: int = DEFAULT_COMMIT_EVERY,
+                 jobs: Optional[int] = None):
         self.ix = ix
+        self.jobs = default_jobs() if jobs is None else max(1, jobs)
         self.index_dir = index_dir
         self.manifest = Manifest.load(index_dir)
         self.commit_every = max(1, commit_every)
@@ -45,8 +48,7 @@ class Indexer:
         self._empty = self._searcher.doc_count_all() == 0
 
     # -- public -----------------------------------------------------------
-    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None,
-                  jobs: Optional[int] = None) -> IndexReport:
+    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None) -> IndexReport:
         try:
             files = list(iter_files(paths, exclude=[self.index_dir]))
             state = IndexProgress(files_total=len(files))
@@ -59,7 +61,7 @@ class Indexer:
                 self.report.files_unchanged += 1
                 self.report.unchanged += len(entry.ids)
                 state.files_done += 1
-            for parsed in parse_files(changed, jobs):
+            for parsed in parse_files(changed, self.jobs):
                 self._add_parsed(parsed)
                 state.files_done += 1
                 state.articles = self.report.new + self.report.updated + self.report.unchanged
@@ -138,8 +140,8 @@ class Indexer:
         stale = {i for i in self._stale if i not in self._seen}
         if self._batch or stale:
             try:
-                writer = FastSegmentWriter(self.ix, limitmb=WRITER_LIMIT_MB)
-            except writing.LockError as exc:
+                writer = self._writer(len(self._batch))
+            except whoosh_import.writing.LockError as exc:
                 raise IndexLocked("another process is writing to this index; try again when it has finished") from exc
             try:
                 for article_id in stale:
@@ -157,6 +159,13 @@ class Indexer:
         self.manifest.files.update(self._done_files)
         self._done_files.clear()
         self.manifest.save()
+
+    def _writer(self, documents: int):
+        """One process for small batches; one per core for large ones (the
+        sub-processes cost a second or so to start and feed)."""
+        if self.jobs > 1 and documents >= PARALLEL_WRITE_MIN:
+            return FastMpWriter(self.ix, procs=self.jobs, limitmb=WRITER_LIMIT_MB // self.jobs, batchsize=256)
+        return FastSegmentWriter(self.ix, limitmb=WRITER_LIMIT_MB)
 
     def _finish(self) -> IndexReport:
         with self.ix.searcher() as searcher:

@@ -12,8 +12,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
-from dateutil import parser as _dateutil
-
 from searcher.dates import parse_date, to_utc
 from searcher.errors import QuerySyntaxError
 from searcher.query.tree import (
@@ -399,6 +397,8 @@ class _Parser:
                 start = datetime(int(m[1]), int(m[2] or 1), int(m[3] or 1), tzinfo=timezone.utc)
                 return start, _step(start, "day" if m[3] else "month" if m[2] else "year")
             if parse_date(text) is not None:  # also insists on a year
+                from dateutil import parser as _dateutil
+
                 # Parse twice with different defaults: fields that differ were not given.
                 lo = _dateutil.parse(text, default=datetime(2000, 1, 1))
                 hi = _dateutil.parse(text, default=datetime(2000, 12, 28, 23, 59, 59))

@@ -1,4 +1,5 @@
-"""Faster indexing on Whoosh's own file format.
+"""Faster indexing on Whoosh's own file format: the fields (see
+fastwriters.py for the writers).
 
 Profiling Whoosh 2.7.4 on Reuters-21578 shows two costs that have nothing to
 do with the index itself:
@@ -22,9 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterator, Optional
 
-from .whoosh_import import analysis, fields, writing
-from whoosh.util.numeric import byte_to_length, length_to_byte
-from whoosh.util.text import utf8encode
+from .whoosh_import import analysis, fields, utf8encode
 
 _CACHE_LIMIT = 500_000  # distinct words remembered per analyzer
 
@@ -108,53 +107,3 @@ class FastText(fields.TEXT):
         encode = self.format.encode
         for term, poslist in positions.items():
             yield utf8encode(term)[0], len(poslist), len(poslist) * boost, encode(poslist)
-
-
-class _Lengths:
-    """What the postings writer asks of a per-document reader: field lengths,
-    quantised to a byte exactly as Whoosh stores them."""
-
-    def __init__(self, lengths: dict[tuple[int, str], int]):
-        self._lengths = lengths
-
-    def doc_field_length(self, docnum: int, fieldname: str, default: int = 0) -> int:
-        return self._lengths.get((docnum, fieldname), default)
-
-    def close(self) -> None:
-        pass
-
-
-class _RecordingPerDocWriter:
-    """Wraps the per-document writer to note each field length as written."""
-
-    def __init__(self, inner, lengths: dict[tuple[int, str], int]):
-        self._inner = inner
-        self._lengths = lengths
-        self._docnum = -1
-
-    def start_doc(self, docnum):
-        self._docnum = docnum
-        return self._inner.start_doc(docnum)
-
-    def add_field(self, fieldname, fieldobj, value, length):
-        if length:
-            self._lengths[(self._docnum, fieldname)] = byte_to_length(length_to_byte(length))
-        return self._inner.add_field(fieldname, fieldobj, value, length)
-
-    def __getattr__(self, name):
-        return getattr(self._inner, name)
-
-
-class FastSegmentWriter(writing.SegmentWriter):
-    """A SegmentWriter that remembers field lengths instead of re-reading them."""
-
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
-        self._lengths: dict[tuple[int, str], int] = {}
-        self.perdocwriter = _RecordingPerDocWriter(self.perdocwriter, self._lengths)
-
-    def _flush_segment(self):
-        self.perdocwriter.close()
-        lengths = _Lengths(self._lengths) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
-        self.fieldwriter.close()
