@@ -232,3 +232,27 @@ def test_cli_parse_reports_the_skipped_entry(feeds):
     assert result.exit_code == 1
     assert f"skipped {path}#3: entry has neither title nor body" in result.output
     assert len([line for line in result.output.splitlines() if line.startswith("{")]) == 2
+
+
+def test_broken_base_keeps_the_link_as_written():
+    data = (b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+            b'<entry><title>a</title><link href="/a" xml:base="http://[broken/"/></entry></feed>')
+    (entry,) = read_source(Source.from_bytes("base.xml", data))
+    assert (entry.title, entry.url) == ("a", "/a")
+
+
+def test_an_item_that_fails_is_skipped_alone(monkeypatch):
+    import searcher.readers.feeds as feeds_module
+
+    convert = feeds_module._rss_item
+
+    def flaky(item, ns, meta, origin):
+        if origin.endswith("#2"):
+            raise ValueError("odd value")
+        return convert(item, ns, meta, origin)
+
+    monkeypatch.setattr(feeds_module, "_rss_item", flaky)
+    data = b"<rss><channel>" + b"".join(b"<item><title>%d</title></item>" % i for i in (1, 2, 3)) + b"</channel></rss>"
+    records = list(read_source(Source.from_bytes("f.rss", data)))
+    assert [r.title if isinstance(r, Article) else r.reason for r in records] == [
+        "1", "unreadable item: odd value", "3"]
