@@ -183,6 +183,8 @@ def index_report(report: IndexReport, fmt: str) -> str:
         f"{len(report.skipped)} skipped ({report.files_read} files read, "
         f"{report.files_unchanged} unchanged files not re-read)",
     ]
+    if report.ignored:
+        lines.append(f"{report.ignored} files passed over: no reader takes them (not news articles)")
     if report.removed:
         lines.append(f"{report.removed} articles removed (no longer in their files)")
     lines += [f"skipped {s.origin}: {s.reason}" for s in report.skipped]

@@ -114,6 +114,7 @@ class IndexReport:
     files_unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     total: int = 0
+    ignored: int = 0  # files in folders or bundles that are not articles (images, sitemaps)
 
     @property
     def ok(self) -> bool:
@@ -128,6 +129,7 @@ class IndexReport:
             "files_read": self.files_read,
             "files_unchanged": self.files_unchanged,
             "skipped": [{"origin": s.origin, "reason": s.reason} for s in self.skipped],
+            "ignored": self.ignored,
             "total": self.total,
         }
 

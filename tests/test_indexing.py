@@ -116,3 +116,18 @@ def test_open_missing_index_raises(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(IndexNotFound):
         Archive.open(tmp_path / "empty")
+
+
+def test_non_article_files_in_folders_and_bundles_are_passed_over(archive, tmp_path):
+    import zipfile
+
+    folder = tmp_path / "site"
+    folder.mkdir()
+    (folder / "sitemap.xml").write_text('<?xml version="1.0"?><urlset><url><loc>x</loc></url></urlset>')
+    with zipfile.ZipFile(folder / "bundle.zip", "w") as z:
+        z.writestr("a.jsonl", '{"title": "In the bundle"}\n')
+        z.writestr("logo.png", b"\x89PNG")
+    report = archive.add([folder])
+    assert (report.new, report.skipped, report.ignored) == (1, [], 2)
+    named = archive.add([folder / "sitemap.xml"])
+    assert [s.reason for s in named.skipped] == ["unsupported file type"]

@@ -6,7 +6,7 @@ from typing import Callable, Iterable, Optional
 
 from ..article import Article, Skipped
 from ..errors import IndexLocked
-from ..readers import iter_files
+from ..readers import UNSUPPORTED, iter_files
 from ..readers.parallel import ParsedFile, default_jobs, parse_files
 from ..results import IndexProgress, IndexReport
 from .documents import to_document
@@ -44,12 +44,15 @@ class Indexer:
         self._stale: set[str] = set()
         self._done_files: dict[str, FileEntry] = {}
         self._seen: dict[str, str] = {}  # id -> fingerprint, this run
+        self._named: set[Path] = set()  # files given by name, not found in a folder
         self._searcher = ix.searcher()
         self._empty = self._searcher.doc_count_all() == 0
 
     # -- public -----------------------------------------------------------
     def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None) -> IndexReport:
         try:
+            paths = list(paths)
+            self._named = {Path(p) for p in paths if not Path(p).is_dir()}
             files = list(iter_files(paths, exclude=[self.index_dir]))
             state = IndexProgress(files_total=len(files))
             changed = []
@@ -87,11 +90,15 @@ class Indexer:
         ids: list[str] = []
         for record in parsed.records:
             if isinstance(record, Skipped):
-                if record.origin != str(path):
+                if record.reason == UNSUPPORTED and (record.origin != str(path) or path not in self._named):
+                    self.report.ignored += 1  # not an article file, and not asked for by name
+                elif record.origin != str(path):
                     self.report.skipped.append(record)
                 continue
             self._add_article(record)
             ids.append(record.id)
+        if parsed.error == UNSUPPORTED and path not in self._named:
+            return
         if parsed.error is not None:
             # The file failed as a whole (what it yielded before failing is
             # kept): it is not marked read, so the next run tries it again.

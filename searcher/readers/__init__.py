@@ -26,6 +26,9 @@ from .containers import container_kind, expand, inner_name
 from .source import Source
 
 Record = Union[Article, Skipped]
+# The reason given for a file no reader takes: in a folder or a bundle such
+# files (images, sitemaps, notes) are passed over; named explicitly, reported.
+UNSUPPORTED = "unsupported file type"
 ReadFn = Callable[[Source], Iterable[Record]]
 SniffFn = Callable[[bytes], bool]
 
@@ -122,7 +125,7 @@ def read_source(source: Source) -> Iterator[Record]:
     try:
         fmt = format_for(source)
         if fmt is None:
-            yield Skipped(str(source), "unsupported file type")
+            yield Skipped(str(source), UNSUPPORTED)
             return
         yield from fmt.read(source)
     except (OSError, EOFError, UnicodeError, ValueError, zipfile.BadZipFile, lzma.LZMAError) as exc:
