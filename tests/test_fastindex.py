@@ -77,3 +77,11 @@ def test_index_built_either_way_answers_identically(tmp_path, monkeypatch, fixtu
             b = slow.search(query, limit=100, facets=["tags", "sources", "year"])
             assert [(h.id, round(h.score, 6)) for h in a.hits] == [(h.id, round(h.score, 6)) for h in b.hits], query
             assert a.facets == b.facets and a.total == b.total
+
+
+def test_analysed_spans_match_the_analyzer_offsets():
+    texts = SAMPLES + [a.body for a in parse_files([REPO / "corpus"]) if hasattr(a, "body")][:10]
+    for analyzer in (text_analyzer(), name_analyzer()):
+        for text in texts:
+            expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index")]
+            assert fastindex.analysed_spans(analyzer, text) == expected

@@ -107,3 +107,18 @@ class FastText(fields.TEXT):
         encode = self.format.encode
         for term, poslist in positions.items():
             yield utf8encode(term)[0], len(poslist), len(poslist) * boost, encode(poslist)
+
+
+def analysed_spans(analyzer, text: str) -> Optional[list[tuple[int, int, str]]]:
+    """(start, end, term) for each indexed word of ``text`` (stop words left
+    out), computed the fast way; None when the analyzer is not one the fast
+    path reproduces."""
+    _, steps, cache = _plan(analyzer)
+    if steps is None:
+        return None
+    spans = []
+    for match in steps[0].finditer(text):
+        term = cache[match.group()]
+        if term is not None:
+            spans.append((match.start(), match.end(), term))
+    return spans

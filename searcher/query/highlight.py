@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from ..index.fastfields import analysed_spans
+
 SNIPPET_CHARS = 200
 FRAGMENTS = 2
 LEAD = 30  # characters of context before the first match in a window
@@ -19,9 +21,12 @@ Span = tuple[int, int]
 
 
 def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
+    fast = analysed_spans(analyzer, text)
+    if fast is not None:
+        return [span for span in fast if span[2] in terms]
     return [
         (tok.startchar, tok.endchar, tok.text)
-        for tok in analyzer(text, chars=True, removestops=False, mode="query")
+        for tok in analyzer(text, chars=True, mode="query")
         if tok.text in terms
     ]
 
