@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Mapping, Optional, Union
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Union
 
 from .article import Article, Skipped
 from .errors import ArticleNotFound
@@ -13,6 +13,9 @@ DEFAULT_INDEX = "index"
 INDEX_ENV = "SEARCHER_INDEX"
 
 PathLike = Union[str, "os.PathLike[str]"]
+
+if TYPE_CHECKING:
+    from .index.check import CheckReport, RebuildReport
 
 
 def default_index_path() -> Path:
@@ -57,10 +60,11 @@ class Archive:
     @classmethod
     def create(cls, path: Optional[PathLike] = None) -> "Archive":
         """Open the index at ``path``, creating it when absent."""
-        from .index.store import create_index
+        from .index.locking import create_locked
+        from .index.store import create_index, exists
 
         path = Path(path) if path is not None else default_index_path()
-        return cls(path, create_index(path))
+        return cls(path, create_locked(path, exists, create_index))
 
     def add(
         self,
@@ -69,6 +73,8 @@ class Archive:
         commit_every: Optional[int] = None,
         progress: Optional[Callable[[IndexProgress], None]] = None,
         jobs: Optional[int] = None,
+        wait: Optional[float] = None,
+        exclude: Iterable[str] = (),
     ) -> IndexReport:
         """Index files, folders (recursively) or Article objects.
 
@@ -76,19 +82,25 @@ class Archive:
         again; an article already indexed under the same id is updated in
         place, or counted unchanged when its content is the same. Files are
         parsed, and large batches indexed, on ``jobs`` processes (default:
-        every core); ``progress`` is called after each file read.
+        every core); ``progress`` is called after each file read. In folders,
+        files and folders matching a glob in ``exclude`` are left out.
+
+        One run writes an index at a time: when another holds it, this
+        raises IndexLocked at once, or after waiting up to ``wait`` seconds.
         """
+        from .index.locking import writer_lock
         from .index.writer import DEFAULT_COMMIT_EVERY, Indexer
 
         items = list(items)
-        indexer = Indexer(self._ix, self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs)
         articles = [item for item in items if isinstance(item, Article)]
         paths = [item for item in items if not isinstance(item, Article)]
         if articles and paths:
             raise TypeError("add() takes paths or Articles, not both at once")
-        if articles:
-            return indexer.add_articles(articles)
-        return indexer.add_paths(paths, progress=progress)
+        with writer_lock(self.path, wait=wait):
+            indexer = Indexer(self._ix, self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs)
+            if articles:
+                return indexer.add_articles(articles)
+            return indexer.add_paths(paths, progress=progress, exclude=exclude)
 
     def _engine(self):
         if self._query_engine is None:
@@ -155,6 +167,60 @@ class Archive:
         from .index.store import stats
 
         return stats(self._ix, self.path, top=top)
+
+    def check(self, *, deep: bool = True, clean: bool = False) -> "CheckReport":
+        """Verify the index: every segment reads (``deep``: every term,
+        posting and column too), no article id twice, every article the
+        manifest lists present, no foreign files in the folder. ``ok`` is
+        False when something is wrong; leftovers of an interrupted write are
+        warnings, removed with ``clean=True`` when no run is writing."""
+        from .index.check import check_index
+
+        return check_index(self.path, deep=deep, clean=clean)
+
+    def rebuild(
+        self,
+        *,
+        commit_every: Optional[int] = None,
+        progress: Optional[Callable[[IndexProgress], None]] = None,
+        jobs: Optional[int] = None,
+        wait: Optional[float] = None,
+    ) -> "RebuildReport":
+        """Rebuild the index from the files its manifest records, into a new
+        folder next to it that then replaces it in one step. Articles no
+        existing file provides (added as Articles, or from files that have
+        vanished, which are reported) are kept from the old index where it
+        can still be read."""
+        from .index.check import rebuild_index
+        from .index.store import open_index
+        from .index.writer import DEFAULT_COMMIT_EVERY
+
+        report = rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
+                               progress=progress, wait=wait)
+        if self._query_engine is not None:
+            self._query_engine.close()
+            self._query_engine = None
+        self._ix.close()
+        self._ix = open_index(self.path)
+        return report
+
+    @classmethod
+    def rebuild_at(cls, path: Optional[PathLike] = None, **options: Any) -> "RebuildReport":
+        """``rebuild()`` for an index too damaged to open."""
+        from .index.check import rebuild_index
+        from .index.writer import DEFAULT_COMMIT_EVERY
+
+        path = Path(path) if path is not None else default_index_path()
+        options["commit_every"] = options.get("commit_every") or DEFAULT_COMMIT_EVERY
+        return rebuild_index(path, **options)
+
+    @classmethod
+    def check_at(cls, path: Optional[PathLike] = None, *, deep: bool = True, clean: bool = False) -> "CheckReport":
+        """``check()`` for an index too damaged to open."""
+        from .index.check import check_index
+
+        path = Path(path) if path is not None else default_index_path()
+        return check_index(path, deep=deep, clean=clean)
 
     def __len__(self) -> int:
         return self._ix.doc_count()

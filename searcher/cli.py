@@ -98,9 +98,12 @@ class _ProgressLine:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes parsing files (default: every core).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="When another process is writing the index, wait up to this long for it "
+                   "(default: fail at once, exit status 3).")
 @output_options(("table", "json"))
 def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-              quiet: bool, fmt: str, tablefmt: str) -> None:
+              quiet: bool, wait: float, fmt: str, tablefmt: str) -> None:
     """Read articles from files and folders (recursively) into the index.
 
     Exit status 1 when some input was skipped (each is listed with its reason)."""
@@ -110,7 +113,7 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
     progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
     try:
         with Archive.create(index_dir) as archive:
-            report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs)
+            report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait)
     finally:
         if progress:
             progress.close()
@@ -303,6 +306,73 @@ def stats_cmd(index_dir: str | None, fmt: str, tablefmt: str) -> None:
     with Archive.open(index_dir) as archive:
         stats = archive.stats()
     click.echo(stats_report(stats, fmt, tablefmt))
+
+
+def _check_text(report) -> str:
+    lines = [
+        f"index:      {report.path}",
+        f"articles:   {report.articles} in {report.segments} segments (commit {report.generation})",
+        f"manifest:   {report.files_recorded} files, {report.ids_recorded} article ids"
+        + (f" ({report.unrecorded} articles in the index come from no recorded file)" if report.unrecorded else ""),
+    ]
+    if report.writer is not None:
+        lines.append(f"writing:    an indexing run (pid {report.writer or '?'}) is writing now; "
+                     "this checks its last commit")
+    if report.cleaned:
+        lines.append(f"cleaned:    removed {len(report.cleaned)} leftover files")
+    lines += [f"{p.severity}: {p.message}" for p in report.problems]
+    lines.append("OK" if report.ok else f"FAILED: {len(report.errors)} problems")
+    return "\n".join(lines)
+
+
+@cli.command("check")
+@index_option
+@click.option("--quick", is_flag=True, help="Open every segment and read its documents, "
+                                            "but not every term and posting.")
+@click.option("--clean", is_flag=True, help="Remove files an interrupted write left (when no run is writing).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def check_cmd(index_dir: str | None, quick: bool, clean: bool, fmt: str) -> None:
+    """Verify the index: segments read, no article twice, the manifest agrees,
+    no stray files. Exit status 1 when something is wrong."""
+    from .api import Archive
+    from .cli_render import to_json
+
+    report = Archive.check_at(index_dir, deep=not quick, clean=clean)
+    click.echo(to_json(report.to_dict()) if fmt == "json" else _check_text(report))
+    if not report.ok:
+        sys.exit(1)
+
+
+@cli.command("rebuild")
+@index_option
+@click.option("--commit-every", type=click.IntRange(min=1), default=None,
+              help="Commit after this many articles (default 5000).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Processes parsing files (default: every core).")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+              help="When another process is writing the index, wait up to this long for it.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+def rebuild_cmd(index_dir: str | None, commit_every: int | None, jobs: int | None, wait: float, quiet: bool,
+                fmt: str) -> None:
+    """Rebuild the index from the files its manifest records, in a new folder
+    that then replaces it. Exit status 1 when some file is gone or unreadable
+    (each is listed)."""
+    from .api import Archive
+    from .cli_render import index_report
+
+    progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
+    try:
+        report = Archive.rebuild_at(index_dir, commit_every=commit_every, jobs=jobs, progress=progress, wait=wait)
+    finally:
+        if progress:
+            progress.close()
+    text = index_report(report, fmt)
+    if fmt != "json" and report.kept:
+        text += f"\n{report.kept} articles kept from the old index (no existing file provides them)"
+    click.echo(text)
+    if not report.ok:
+        sys.exit(1)
 
 
 def main() -> None:

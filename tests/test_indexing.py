@@ -131,3 +131,13 @@ def test_non_article_files_in_folders_and_bundles_are_passed_over(archive, tmp_p
     assert (report.new, report.skipped, report.ignored) == (1, [], 2)
     named = archive.add([folder / "sitemap.xml"])
     assert [s.reason for s in named.skipped] == ["unsupported file type"]
+
+
+def test_exclude_globs_leave_files_and_folders_out(archive, tmp_path):
+    folder = tmp_path / "data"
+    (folder / "drafts").mkdir(parents=True)
+    (folder / "a.jsonl").write_text('{"title": "kept"}\n')
+    (folder / "notes.txt").write_text("Not an article\n\nJust notes.\n")
+    (folder / "drafts" / "b.jsonl").write_text('{"title": "draft"}\n')
+    report = archive.add([folder], exclude=["*.txt", "drafts"])
+    assert report.new == 1 and archive.search("*").hits[0].title == "kept"

@@ -237,3 +237,24 @@ def test_http_charset_applies_when_page_declares_none(tmp_path, no_html_reader):
     (article,) = list(read_file(path))
     assert article.title == "Bj\u00f6rk in Reykjav\u00edk"
     assert article.body == "Gr\u00fc\u00dfe."
+
+
+def test_chunked_gzipped_http_body(tmp_path):
+    import gzip as gz
+
+    page = b"<html><head><title>Zipped</title></head><body><p>Compressed page body text.</p></body></html>"
+    packed = gz.compress(page)
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(packed), packed)
+    buf = io.BytesIO()
+    writer = WARCWriter(buf, gzip=True)
+    headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html"), ("Content-Encoding", "gzip"),
+                                          ("Transfer-Encoding", "chunked")], protocol="HTTP/1.1")
+    writer.write_record(writer.create_warc_record(
+        "https://z.test/a", "response", payload=io.BytesIO(chunked), http_headers=headers,
+        warc_headers_dict={"WARC-Date": WARC_DATES[0]}))
+    path = tmp_path / "zipped.warc.gz"
+    path.write_bytes(buf.getvalue())
+    (article,) = list(read_file(path))
+    assert (article.title, article.url, article.origin) == ("Zipped", "https://z.test/a", f"{path}#0")
+    assert article.body == "Compressed page body text."
+    assert article.date == datetime(2021, 3, 5, 10, 0, tzinfo=UTC)

@@ -49,11 +49,12 @@ class Indexer:
         self._empty = self._searcher.doc_count_all() == 0
 
     # -- public -----------------------------------------------------------
-    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None) -> IndexReport:
+    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None,
+                  exclude: Iterable[str] = ()) -> IndexReport:
         try:
             paths = list(paths)
             self._named = {Path(p) for p in paths if not Path(p).is_dir()}
-            files = list(iter_files(paths, exclude=[self.index_dir]))
+            files = list(iter_files(paths, exclude=[self.index_dir], patterns=exclude))
             state = IndexProgress(files_total=len(files))
             changed = []
             for path in files:

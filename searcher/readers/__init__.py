@@ -12,6 +12,7 @@ first bytes decide.
 """
 from __future__ import annotations
 
+import fnmatch
 import importlib
 import lzma
 import os
@@ -96,16 +97,25 @@ def format_for(source: Union[Source, Path]) -> Optional[Format]:
 
 
 def iter_files(
-    paths: Iterable[Union[str, "os.PathLike[str]"]], exclude: Iterable[Path] = ()
+    paths: Iterable[Union[str, "os.PathLike[str]"]], exclude: Iterable[Path] = (),
+    patterns: Iterable[str] = (),
 ) -> Iterator[Path]:
     """Files to read under the given files and folders, recursively, in a stable order.
 
     In folders, hidden entries (``.git``, editor swap files), folders in
-    ``exclude`` (the index itself) and files no reader claims by name are
-    passed over; a file named explicitly is always yielded, so that it is
-    reported if it cannot be read.
+    ``exclude`` (the index itself), files or folders whose name or path
+    below the folder matches a glob in ``patterns`` (``*.txt``,
+    ``drafts/*``), and files no reader claims by name are passed over; a
+    file named explicitly is always yielded, so that it is reported if it
+    cannot be read.
     """
     excluded = {Path(p).resolve() for p in exclude}
+    patterns = list(patterns)
+
+    def unwanted(top: Path, path: Path) -> bool:
+        relative = path.relative_to(top).as_posix()
+        return any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
+
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():
@@ -114,9 +124,10 @@ def iter_files(
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(
                 d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() not in excluded
+                and not unwanted(path, Path(root) / d)
             )
             for name in sorted(files):
-                if not name.startswith(".") and readable_name(name):
+                if not name.startswith(".") and readable_name(name) and not unwanted(path, Path(root) / name):
                     yield Path(root) / name
 
 

@@ -24,7 +24,7 @@ import codecs
 import re
 import zlib
 from dataclasses import replace
-from typing import BinaryIO, Iterator, Optional
+from typing import Iterator, Optional
 
 from ..article import Article, Skipped
 from ..dates import parse_date
@@ -33,6 +33,8 @@ from .source import Source
 from .text import decode
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
+# No news page is this large; a bigger "HTML" payload is not read into memory.
+_MAX_PAGE = 32 << 20
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.I)
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
@@ -173,8 +175,8 @@ def _articles(payload: bytes, charset: str, page_origin: str, origin: str) -> It
             found = list(fmt.read(Source.from_bytes(page_origin, payload)))
         else:
             found = [extract_html(payload, origin)]
-    except (OSError, UnicodeError, ValueError) as exc:
-        found = [Skipped(origin, f"unreadable page: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - one bad page must not end a crawl of thousands
+        found = [Skipped(origin, f"unreadable page: {type(exc).__name__}: {exc}")]
     for record in found:
         yield Skipped(origin, record.reason) if isinstance(record, Skipped) else record
 
@@ -225,7 +227,7 @@ def read(source: Source) -> Iterator[Record]:
                 charset = _html_page(record)
                 # Read the content before asking for the offset: asking
                 # first reads past it.
-                payload = record.content_stream().read() if charset is not None else b""
+                payload = record.content_stream().read(_MAX_PAGE + 1) if charset is not None else b""
                 offset, length = records.get_record_offset(), records.get_record_length()
             except (ArchiveLoadFailed, EOFError, OSError, ValueError, zlib.error) as exc:
                 yield _damaged(source, end, count, f"unreadable record: {exc}")
@@ -240,6 +242,9 @@ def read(source: Source) -> Iterator[Record]:
             if charset is None:
                 continue
             origin = f"{source}#{offset}"
+            if len(payload) > _MAX_PAGE:
+                yield Skipped(origin, f"page larger than {_MAX_PAGE >> 20} MB")
+                continue
             uri = (record.rec_headers.get_header("WARC-Target-URI") or "").strip()
             captured = parse_date(record.rec_headers.get_header("WARC-Date") or "")
             for found in _articles(payload, charset, f"{source}#{uri}", origin):
