@@ -97,13 +97,15 @@ class _ProgressLine:
               help="Commit after this many articles (default 5000).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Processes parsing files (default: every core).")
+@click.option("--exclude", multiple=True, metavar="GLOB",
+              help="In folders, leave out files or folders matching this (repeatable): '*.txt', 'drafts/*'.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="When another process is writing the index, wait up to this long for it "
                    "(default: fail at once, exit status 3).")
 @output_options(("table", "json"))
 def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-              quiet: bool, wait: float, fmt: str, tablefmt: str) -> None:
+              exclude: tuple[str, ...], quiet: bool, wait: float, fmt: str, tablefmt: str) -> None:
     """Read articles from files and folders (recursively) into the index.
 
     Exit status 1 when some input was skipped (each is listed with its reason)."""
@@ -113,7 +115,8 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
     progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
     try:
         with Archive.create(index_dir) as archive:
-            report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait)
+            report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait,
+                                 exclude=exclude)
     finally:
         if progress:
             progress.close()
