@@ -71,7 +71,7 @@ class Indexer:
                 state.articles = self.report.new + self.report.updated + self.report.unchanged
                 if progress:
                     progress(state)
-            self._flush()
+            self._flush(last=True)
         finally:
             self._searcher.close()
         return self._finish()
@@ -80,7 +80,7 @@ class Indexer:
         try:
             for article in articles:
                 self._add_article(article)
-            self._flush()
+            self._flush(last=True)
         finally:
             self._searcher.close()
         return self._finish()
@@ -143,7 +143,7 @@ class Indexer:
         if len(self._batch) >= self.commit_every:
             self._flush()
 
-    def _flush(self) -> None:
+    def _flush(self, last: bool = False) -> None:
         # Ids another file still provides are not stale.
         stale = {i for i in self._stale if i not in self._seen}
         if self._batch or stale:
@@ -159,7 +159,10 @@ class Indexer:
             except BaseException:
                 writer.cancel()
                 raise
-            writer.commit()
+            # Whoosh merges small segments at commit, in one pure-Python pass;
+            # doing that once, at the end of the run, instead of at every
+            # batch saves rewriting the same postings again and again.
+            writer.commit(merge=last)
             self.report.removed += len(stale)
             self._written.update(self._batch)
         self._batch.clear()
