@@ -1,6 +1,7 @@
 """Shared pieces of the bench scripts: corpus loading, timing, child processes."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
@@ -22,7 +23,8 @@ def load_articles(corpus: Path, cache_dir: Path) -> list:
     """Parse a corpus once through our readers; later runs reuse a pickle."""
     from searcher import Article, parse_files
 
-    cache = cache_dir / f"parsed-{abs(hash(str(corpus.resolve())))}.pickle"
+    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:16]
+    cache = cache_dir / f"parsed-{key}.pickle"
     if cache.exists() and cache.stat().st_mtime > corpus.stat().st_mtime:
         return pickle.loads(cache.read_bytes())
     articles = [r for r in parse_files([corpus]) if isinstance(r, Article)]

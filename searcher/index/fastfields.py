@@ -20,6 +20,7 @@ checks the equivalence on every fixture and a generated corpus.
 """
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
 from typing import Iterator, Optional
 
@@ -83,10 +84,17 @@ _caches: dict[int, tuple] = {}
 
 
 def _plan(analyzer):
+    """(steps, word cache) for an analyzer object, kept while it lives.
+
+    Keyed by identity and dropped when the analyzer is collected: every
+    unpickled schema brings new analyzer objects, and the cache must neither
+    leak nor be pickled along with the schema.
+    """
     key = id(analyzer)
     if key not in _caches:
         steps = _steps(analyzer)
-        _caches[key] = (analyzer, steps, _WordCache(steps) if steps else None)
+        _caches[key] = (None, steps, _WordCache(steps) if steps else None)
+        weakref.finalize(analyzer, _caches.pop, key, None)
     return _caches[key]
 
 

@@ -1,4 +1,4 @@
-"""Who may write an index: one indexing (or rebuild) run at a time.
+"""Concurrent use of an index: one writing run at a time, readers any time.
 
 Two locks guard an index folder:
 
@@ -21,6 +21,14 @@ those children live on, blocked for ever, and still hold it. On Linux that
 case is recognised (the process that took the lock is gone, see
 ``/proc/locks``) and recovered by removing the lock file, so that the next
 writer locks a fresh one; the leftover processes are reported, not killed.
+
+Readers never lock. A Whoosh reader lists the folder for the latest table
+of contents (``_MAIN_N.toc``) and then opens it; a commit in between
+deletes it (and the segments it merged away), and the open fails with
+FileNotFoundError. Whoosh retries that inside ``reader()`` but not where it
+reads the table alone (opening the index, ``ix.schema``), so searches run
+during indexing failed about once in 200 opens. :func:`open_index` returns
+an index object that retries those reads too.
 """
 from __future__ import annotations
 
@@ -42,6 +50,7 @@ WHOOSH_LOCK_NAME = "MAIN_WRITELOCK"  # Whoosh's FileStorage.lock("WRITELOCK") fo
 POLL_SECONDS = 0.1
 
 log = logging.getLogger("searcher")
+TOC_RETRIES = 20
 
 _held: dict[int, Path] = {}  # fd -> lock file, for the locks this process holds
 _held_guard = threading.Lock()
@@ -311,3 +320,79 @@ def create_locked(index_dir: Path, exists: Callable[[Path], bool], create: Calla
         if time.monotonic() >= deadline:
             raise IndexLocked(_locked_message(index_dir, timeout))
         time.sleep(POLL_SECONDS / 2)
+
+
+# -- readers -----------------------------------------------------------------
+
+
+def _retry(read: Callable[[], T]) -> T:
+    """``read()``, again while a concurrent commit deletes what it opens."""
+    for attempt in range(TOC_RETRIES):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt == TOC_RETRIES - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+_snapshot_class = None
+
+
+def _snapshot_index_class():
+    global _snapshot_class
+    if _snapshot_class is None:
+        from .whoosh_import import index as whoosh_index
+
+        class SnapshotIndex(whoosh_index.FileIndex):
+            """A FileIndex whose reads of the table of contents survive a
+            concurrent commit (see the module docstring)."""
+
+            def __init__(self, storage, schema=None, indexname="MAIN"):
+                _retry(lambda: whoosh_index.FileIndex.__init__(self, storage, schema, indexname))
+
+            def _read_toc(self):
+                return _retry(lambda: whoosh_index.FileIndex._read_toc(self))
+
+        _snapshot_class = SnapshotIndex
+    return _snapshot_class
+
+
+def _storage(index_dir: Path):
+    from .whoosh_import import index as whoosh_index  # noqa: F401  (Whoosh imported quietly)
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(index_dir))
+
+
+def index_exists(index_dir: Path) -> bool:
+    """Whether ``index_dir`` holds an index (a table of contents), without opening it."""
+    from .whoosh_import import index as whoosh_index
+
+    index_dir = Path(index_dir)
+    return index_dir.is_dir() and whoosh_index.TOC._latest_generation(_storage(index_dir), "MAIN") >= 0
+
+
+def open_index(index_dir: Path):
+    """Open an existing index for reading and writing; IndexNotFound when absent."""
+    from .store import INDEX_NAME
+    from .store import open_index as open_plain
+    from .whoosh_import import index as whoosh_index
+
+    index_dir = Path(index_dir)
+    if not index_exists(index_dir):
+        return open_plain(index_dir)  # raises IndexNotFound
+    try:
+        return _storage(index_dir).open_index(INDEX_NAME, indexclass=_snapshot_index_class())
+    except whoosh_index.EmptyIndexError:
+        return open_plain(index_dir)
+
+
+def create_index(index_dir: Path):
+    """Open the index at ``index_dir``, creating it when absent (call under the lock)."""
+    from .store import create_index as create_plain
+
+    if not index_exists(index_dir):
+        create_plain(Path(index_dir)).close()
+    return open_index(index_dir)

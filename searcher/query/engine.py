@@ -5,19 +5,18 @@ current index version, and refreshes both when a writer has committed.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable, Optional
 
 from ..errors import ArticleNotFound, InvalidArgument
 from ..index.documents import split_values, stored_date
-from ..index.schema import TEXT_FIELDS
 from ..index.whoosh_import import index as whoosh_index
 from ..index.whoosh_import import query as wq
 from ..index.whoosh_import import scoring, sorting
 from ..results import Hit, SearchResult, Timeline
 from . import tree
-from .facets import DATE_FACETS, FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
-from .highlight import make_snippet
+from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
+from .highlight import make_snippet, present
 from .parser import date_span, parse
 from .suggest import suggestions
 from .whoosh_compile import Compiler
@@ -56,6 +55,9 @@ class Engine:
         self.ix = ix
         self._searcher = ix.searcher(weighting=weighting())
         self._facets = FacetCache(self._searcher.reader())
+        # Whoosh re-reads and unpickles the schema on every ix.schema access;
+        # one copy per engine also keeps the analyzers' word caches warm.
+        self.schema = self._searcher.schema
 
     def close(self) -> None:
         self._searcher.close()
@@ -68,7 +70,7 @@ class Engine:
         return self._searcher
 
     def compile(self, node: tree.Node) -> "wq.Query":
-        return Compiler(self.ix.schema).compile(node)
+        return Compiler(self.schema).compile(node)
 
     def _filter(self, filters: Filters) -> Optional["wq.Query"]:
         """AND across keys, OR within one key; values matched case-insensitively."""
@@ -115,16 +117,17 @@ class Engine:
             if offered.total:
                 result, result.fallback = offered, "any"
         if result.total == 0 or result.fallback:
-            result.suggestions = suggestions(self.searcher(), self.ix.schema, node)
+            result.suggestions = suggestions(self.searcher(), self.schema, node)
         return result
 
     def _run(self, node, span, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
         searcher = self.searcher()
         query = _filtered(self.compile(_within(node, span)), self._filter(filters))
-        options: dict = {"terms": True}
-        if sort != "relevance":
-            options["sortedby"] = _date_order(self.ix.schema, newest_first=sort == "-date")
         coverage = match == "any" and sort == "relevance" and isinstance(node, tree.Or)
+        # Matched terms are recorded per document only where the ranking needs them.
+        options: dict = {"terms": coverage}
+        if sort != "relevance":
+            options["sortedby"] = _date_order(self.schema, newest_first=sort == "-date")
         # Any-term ranking puts articles matching more of the words first, so
         # it needs every match scored; otherwise only the requested page.
         options["limit"] = None if coverage else max(offset + limit, 1)
@@ -133,14 +136,17 @@ class Engine:
         if coverage:
             groups = [_term_set(self.compile(child)) for child in node.children]
             ranked.sort(key=lambda h: (-sum(1 for g in groups if g & set(h.matched_terms())), -h.score))
-        terms = _body_terms(query, searcher.reader())
-        analyzer = self.ix.schema["body"].analyzer
+        body_terms = _field_terms(query, searcher.reader(), "body")
+        title_terms = _field_terms(query, searcher.reader(), "title")
+        analyzer = self.schema["body"].analyzer
         hits = []
         for rank, hit in enumerate(ranked[offset:offset + limit], offset + 1):
             fields = hit.fields()
             item = _hit(fields, hit.score if sort == "relevance" else None, rank)
-            item.snippet, item.highlights = make_snippet(fields.get("body", ""), terms, analyzer)
-            item.matched_terms = sorted({text for _, text in _decoded(hit.matched_terms())})
+            body = fields.get("body", "")
+            item.snippet, item.highlights = make_snippet(body, body_terms, analyzer)
+            item.matched_terms = sorted(present(analyzer, body, body_terms)
+                                        | present(analyzer, fields.get("title", ""), title_terms))
             hits.append(item)
         facet_counts = {}
         if facets:
@@ -203,33 +209,30 @@ def _period_query(facet: str, value: str) -> "wq.Query":
 
 
 def _date_order(schema, newest_first: bool) -> "sorting.FacetType":
-    """Sort by date, undated articles last either way, ties in id order."""
+    """Sort by date, undated articles last either way."""
     missing = schema["date"].column_type._default  # what the column holds for "no date"
     if newest_first:
         key = sorting.TranslateFacet(lambda v: -1 if v == missing else -v, sorting.FieldFacet("date"))
     else:
         key = sorting.FieldFacet("date")
-    return sorting.MultiFacet([key, sorting.FieldFacet("id")])
-
-
-def _decoded(terms) -> set[tuple[str, str]]:
-    """Matched text terms (dates and other binary terms left out)."""
-    return {(f, t.decode("utf-8") if isinstance(t, bytes) else t) for f, t in terms or () if f in TEXT_FIELDS}
+    # Ties keep index order (Whoosh's own tie-break); an id tie-break would
+    # read the id lexicon for every match.
+    return key
 
 
 def _term_set(query: "wq.Query") -> set:
     return {(f, t.encode("utf-8") if isinstance(t, str) else t) for f, t in query.iter_all_terms()}
 
 
-def _body_terms(query: "wq.Query", reader) -> frozenset[str]:
-    """The analysed body terms a query matches, wildcards and fuzzy terms expanded.
+def _field_terms(query: "wq.Query", reader, field: str) -> frozenset[str]:
+    """The analysed terms of one field a query matches, wildcards and fuzzy terms expanded.
 
     Asked leaf by leaf: Whoosh 2.7.4's compound existing_terms() keeps only the
     first field's terms.
     """
     found: set[str] = set()
     for leaf in query.leaves() if not query.is_leaf() else [query]:
-        if leaf.field() != "body":
+        if leaf.field() != field:
             continue
         try:
             terms = leaf.existing_terms(reader, expand=True)

@@ -31,6 +31,11 @@ def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int,
     ]
 
 
+def present(analyzer, text: str, terms: frozenset[str]) -> set[str]:
+    """Which of the analysed ``terms`` occur in ``text``."""
+    return {term for _, _, term in _matches(text, terms, analyzer)} if terms and text else set()
+
+
 def _window(text: str, matches, first: int, width: int) -> tuple[int, int, list]:
     start = max(0, matches[first][0] - LEAD)
     if start:

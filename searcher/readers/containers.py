@@ -17,7 +17,6 @@ import io
 import lzma
 import tarfile
 import zipfile
-from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, Optional
 
 from .source import MAX_MEMBER_BYTES, Source

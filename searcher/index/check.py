@@ -1,0 +1,496 @@
+"""Checking an index (``searcher check``) and rebuilding it from its sources
+(``searcher rebuild``).
+
+What check verifies, reading the index's files directly (so that it reports
+on an index too damaged to open):
+
+- the table of contents (the latest ``_MAIN_N.toc``) reads;
+- every segment it lists opens, and its stored documents, terms, postings
+  and columns read through; its document count agrees with the table's;
+- no article id occurs twice among live documents;
+- the manifest reads, and every article it lists is in the index (it is
+  saved only after the commit holding those articles, so it may list fewer
+  -- articles added as Article objects, or by a run stopped between a
+  commit and its manifest save -- but never more);
+- no file in the folder is foreign to the index. Files an interrupted write
+  left behind (unreferenced segment files, old or half-written tables of
+  contents, Whoosh's temporary folder, a half-written manifest) are
+  warnings, not errors: the index is intact, and the next indexing run (or
+  ``searcher check --clean``) removes them.
+
+Errors make ``ok`` false (exit status 1 on the command line); warnings do not.
+Nothing here is Whoosh-specific in what it returns.
+"""
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import re
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+from ..article import Article, Skipped
+from ..errors import IndexNotFound, SearcherError
+from ..results import IndexProgress, IndexReport
+from . import locking
+from .manifest import MANIFEST_NAME, FileEntry, Manifest
+
+INDEX_NAME = "MAIN"  # as store.INDEX_NAME
+_TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
+_TOC_TEMP = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc\.[0-9.]+$")  # TOC.write's temporary name
+_SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
+_WHOOSH_TEMP = f"{INDEX_NAME}.tmp"  # the writer's temporary folder
+_MANIFEST_TEMP = Path(MANIFEST_NAME).with_suffix(".tmp").name
+_OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME}
+_EXAMPLES = 5
+
+
+@dataclass
+class Problem:
+    severity: str  # "error" or "warning"
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"severity": self.severity, "message": self.message}
+
+
+@dataclass
+class CheckReport:
+    """What ``Archive.check()`` found."""
+
+    path: str
+    articles: int = 0  # live articles in the index
+    segments: int = 0
+    generation: int = -1  # the table of contents' generation (one per commit)
+    files_recorded: int = 0  # files the manifest records as read
+    ids_recorded: int = 0  # distinct article ids the manifest lists
+    # Articles no recorded file lists: added as Article objects, or by a run
+    # stopped between a commit and its manifest save (its next run re-reads
+    # the file and counts them unchanged).
+    unrecorded: int = 0
+    writer: Optional[int] = None  # pid of an indexing run writing now (0: pid unknown)
+    leftovers: list[str] = field(default_factory=list)  # files an interrupted write left
+    problems: list[Problem] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)  # leftovers removed by clean=True
+
+    @property
+    def errors(self) -> list[str]:
+        return [p.message for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [p.message for p in self.problems if p.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def _error(self, message: str) -> None:
+        self.problems.append(Problem("error", message))
+
+    def _warn(self, message: str) -> None:
+        self.problems.append(Problem("warning", message))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "articles": self.articles,
+            "segments": self.segments,
+            "generation": self.generation,
+            "files_recorded": self.files_recorded,
+            "ids_recorded": self.ids_recorded,
+            "unrecorded": self.unrecorded,
+            "writer": self.writer,
+            "leftovers": self.leftovers,
+            "cleaned": self.cleaned,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+def _examples(items: list[str]) -> str:
+    shown = ", ".join(items[:_EXAMPLES])
+    return shown + (f" and {len(items) - _EXAMPLES} more" if len(items) > _EXAMPLES else "")
+
+
+def _whoosh():
+    from .whoosh_import import index as whoosh_index  # noqa: F401  (imports Whoosh quietly first)
+    from whoosh.filedb.filestore import FileStorage
+    from whoosh.index import TOC
+    from whoosh.reading import SegmentReader
+
+    return FileStorage, TOC, SegmentReader
+
+
+def _latest_generation(names: list[str]) -> int:
+    gens = [int(m.group(1)) for m in map(_TOC.match, names) if m]
+    return max(gens) if gens else -1
+
+
+def _size(path: Path) -> int:
+    try:
+        if path.is_dir():
+            return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _read_segment(storage, schema, segment, generation: int, SegmentReader, deep: bool) -> list[str]:
+    """The ids of a segment's live documents, reading everything it holds on the way."""
+    reader = SegmentReader(storage, schema, segment, generation=generation)
+    try:
+        ids = []
+        for _, stored in reader.iter_docs():
+            ids.append(stored.get("id"))
+        if deep:
+            for fieldname, text in reader.all_terms():
+                for _ in reader.postings(fieldname, text).all_ids():
+                    pass
+            for fieldname in schema.names():
+                if reader.has_column(fieldname):
+                    for _ in reader.column_reader(fieldname, translate=False):
+                        pass
+        stored_all = reader.doc_count_all()
+        if stored_all != segment.doc_count_all():
+            raise ValueError(f"the table of contents says {segment.doc_count_all()} documents, "
+                             f"the segment holds {stored_all}")
+        return ids
+    finally:
+        reader.close()
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"file {Path(exc.filename).name} is missing"
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 200 else text[:200] + "..."
+
+
+def check_index(index_dir: Path, deep: bool = True, clean: bool = False) -> CheckReport:
+    """Check the index at ``index_dir``; see the module docstring."""
+    index_dir = Path(index_dir)
+    if not index_dir.is_dir():
+        raise IndexNotFound(f"no index at {index_dir}")
+    # A run committing while we read can make the files we read disagree;
+    # when the table of contents moved on meanwhile, check again.
+    for _ in range(3):
+        report = _check_once(index_dir, deep)
+        names = _names(index_dir)
+        if report.ok or _latest_generation(names) == report.generation:
+            break
+    if clean:
+        _clean(index_dir, report)
+    return report
+
+
+def _names(index_dir: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(index_dir))
+    except OSError:
+        return []
+
+
+def _check_once(index_dir: Path, deep: bool) -> CheckReport:
+    FileStorage, TOC, SegmentReader = _whoosh()
+    report = CheckReport(path=str(index_dir))
+    report.writer = locking.writer_pid(index_dir)
+    whoosh_lock = locking.whoosh_lock_state(index_dir)
+    writing = report.writer is not None or whoosh_lock.state == "held"
+    if whoosh_lock.state == "stale":
+        report._warn(f"the write lock of a killed indexing run (pid {whoosh_lock.owner}) is still held by "
+                     + (f"processes it left ({', '.join(map(str, whoosh_lock.holders))}); they do nothing, "
+                        "end them with kill" if whoosh_lock.holders else "processes it left")
+                     + "; the next indexing run recovers the lock")
+
+    # The manifest first: it is saved after the commit holding its articles,
+    # so the index read after it holds at least what it lists.
+    manifest: Optional[Manifest] = None
+    manifest_path = index_dir / MANIFEST_NAME
+    if manifest_path.exists():
+        try:
+            manifest = Manifest.load(index_dir)
+        except (ValueError, TypeError, AttributeError, OSError) as exc:
+            report._error(f"the manifest {MANIFEST_NAME} cannot be read: {_describe(exc)}")
+
+    names = _names(index_dir)
+    generation = _latest_generation(names)
+    report.generation = generation
+    if generation < 0:
+        if manifest is None and not manifest_path.exists():
+            raise IndexNotFound(f"no index at {index_dir}")
+        report._error("the index has no table of contents (_MAIN_N.toc): it cannot be opened; "
+                      "'searcher rebuild' rebuilds it from the files the manifest records")
+        return report
+
+    storage = FileStorage(str(index_dir), readonly=True)
+    try:
+        toc = TOC.read(storage, INDEX_NAME, gen=generation)
+    except Exception as exc:  # noqa: BLE001 - any damage is a finding, not a crash
+        report._error(f"the table of contents _{INDEX_NAME}_{generation}.toc cannot be read: {_describe(exc)}; "
+                      "'searcher rebuild' rebuilds the index from the files the manifest records")
+        return report
+
+    report.segments = len(toc.segments)
+    ids: list[str] = []
+    referenced = {f"_{INDEX_NAME}_{generation}.toc"}
+    for segment in toc.segments:
+        segid = segment.segment_id()
+        referenced.update(n for n in names if n.startswith(segid + "."))
+        label = f"segment {segid} ({segment.doc_count()} articles)"
+        if segment.is_compound() and f"{segid}.seg" not in names:
+            report._error(f"{label}: file {segid}.seg is missing")
+            continue
+        try:
+            segment_ids = _read_segment(storage, toc.schema, segment, generation, SegmentReader, deep)
+        except Exception as exc:  # noqa: BLE001
+            report._error(f"{label} cannot be read: {_describe(exc)}")
+            continue
+        missing_id = sum(1 for i in segment_ids if not i)
+        if missing_id:
+            report._error(f"{label}: {missing_id} documents have no id")
+        ids.extend(i for i in segment_ids if i)
+
+    report.articles = len(ids)
+    counts = Counter(ids)
+    doubled = sorted(i for i, n in counts.items() if n > 1)
+    if doubled:
+        report._error(f"{len(doubled)} article ids occur more than once: "
+                      + _examples([f"{i!r} ({counts[i]} copies)" for i in doubled]))
+
+    present = set(counts)
+    if manifest is not None:
+        recorded: dict[str, str] = {}
+        for key, entry in manifest.files.items():
+            for article_id in entry.ids:
+                recorded.setdefault(article_id, key)
+        report.files_recorded = len(manifest.files)
+        report.ids_recorded = len(recorded)
+        absent = sorted(i for i in recorded if i not in present)
+        if absent and not any("cannot be read" in m or "is missing" in m for m in report.errors):
+            report._error(f"the manifest lists {len(absent)} articles the index does not hold: "
+                          + _examples([f"{i!r} (from {recorded[i]})" for i in absent])
+                          + "; 'searcher rebuild' restores them")
+        elif absent:
+            report._error(f"{len(absent)} articles the manifest lists are in no readable segment; "
+                          "'searcher rebuild' restores them")
+        report.unrecorded = len(present - set(recorded))
+    else:
+        report.unrecorded = len(present)
+
+    foreign = []
+    for name in names:
+        if name in referenced or name in _OWN_FILES:
+            continue
+        segment_file = _SEGMENT_FILE.match(name)
+        if (_TOC.match(name) or _TOC_TEMP.match(name) or name in (_WHOOSH_TEMP, _MANIFEST_TEMP)
+                or (segment_file and not name.startswith(tuple(s.segment_id() + "." for s in toc.segments)))):
+            report.leftovers.append(name)
+        else:
+            foreign.append(name)
+    if foreign:
+        report._error(f"{len(foreign)} files in the index folder are not part of the index: {_examples(foreign)}")
+    if report.leftovers:
+        if writing:
+            report.leftovers = []  # the files a run is writing now
+        else:
+            size = sum(_size(index_dir / n) for n in report.leftovers)
+            report._warn(f"{len(report.leftovers)} files ({size / 1e6:.1f} MB) left over from an interrupted "
+                         f"write: {_examples(report.leftovers)}; the next indexing run or "
+                         "'searcher check --clean' removes them")
+    return report
+
+
+def _clean(index_dir: Path, report: CheckReport) -> None:
+    """Remove the leftovers of interrupted writes, when no one is writing."""
+    if not report.leftovers:
+        return
+    fd = locking.acquire(index_dir)  # IndexLocked when a run is writing
+    try:
+        locking.recover_whoosh_lock(index_dir)
+        if locking.whoosh_lock_state(index_dir).state != "free":
+            return  # a writer that is not ours: leave its files alone
+        for name in report.leftovers:
+            path = index_dir / name
+            try:
+                shutil.rmtree(path) if path.is_dir() else path.unlink()
+            except FileNotFoundError:
+                pass
+            report.cleaned.append(name)
+        report.problems = [p for p in report.problems if "left over from an interrupted write" not in p.message]
+    finally:
+        locking.release(fd)
+
+
+# -- rebuild ---------------------------------------------------------------
+
+
+@dataclass
+class RebuildReport(IndexReport):
+    """An IndexReport of the files re-read, plus the articles kept from the
+    old index because no existing source file provides them."""
+
+    kept: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "kept": self.kept}
+
+
+def _old_documents(index_dir: Path, notes: list[tuple[str, int]]) -> Iterator[dict]:
+    """Stored fields of the old index's live documents, segment by segment;
+    in ``notes``, what could not be read and how many articles it held
+    (-1: unknown)."""
+    FileStorage, TOC, SegmentReader = _whoosh()
+    generation = _latest_generation(_names(index_dir))
+    if generation < 0:
+        notes.append(("it has no table of contents", -1))
+        return
+    storage = FileStorage(str(index_dir), readonly=True)
+    try:
+        toc = TOC.read(storage, INDEX_NAME, gen=generation)
+    except Exception as exc:  # noqa: BLE001
+        notes.append((f"its table of contents cannot be read ({_describe(exc)})", -1))
+        return
+    for segment in toc.segments:
+        try:
+            reader = SegmentReader(storage, toc.schema, segment, generation=generation)
+            try:
+                for _, stored in reader.iter_docs():
+                    if stored.get("id"):
+                        yield stored
+            finally:
+                reader.close()
+        except Exception as exc:  # noqa: BLE001
+            notes.append((f"segment {segment.segment_id()} cannot be read ({_describe(exc)})", segment.doc_count()))
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two folders in one atomic step (Linux renameat2); False where unsupported."""
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+def _swap_in(new: Path, target: Path) -> Path:
+    """Put ``new`` where ``target`` is; return where the old one now is."""
+    if _exchange(new, target):
+        return new
+    old = target.parent / f".{target.name}.old-{os.getpid()}"
+    os.rename(target, old)  # readers starting in this instant find no index
+    os.rename(new, target)
+    return old
+
+
+def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = None,
+                  progress: Optional[Callable[[IndexProgress], None]] = None,
+                  wait: Optional[float] = None) -> RebuildReport:
+    """Rebuild the index from the files its manifest records, in a new folder
+    next to it swapped in at the end; see ``Archive.rebuild``."""
+    from .documents import to_article
+    from .store import create_index
+    from .writer import Indexer
+
+    index_dir = Path(index_dir)
+    if not (index_dir / MANIFEST_NAME).exists():
+        if index_dir.is_dir() and _latest_generation(_names(index_dir)) >= 0:
+            raise SearcherError(f"{index_dir} has no manifest ({MANIFEST_NAME}): nothing records the files "
+                                "to rebuild it from; index them again with 'searcher index'")
+        raise IndexNotFound(f"no index at {index_dir}")
+    fd = locking.acquire(index_dir, wait)
+    new_fd = None
+    new = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
+    try:
+        try:
+            manifest = Manifest.load(index_dir)
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise SearcherError(f"the manifest {MANIFEST_NAME} cannot be read ({exc}): nothing records "
+                                "the files to rebuild from; index them again with 'searcher index'") from exc
+        shutil.rmtree(new, ignore_errors=True)
+        sources = sorted(set(manifest.files) | set(manifest.skipped))
+        present = [s for s in sources if Path(s).exists()]
+        vanished = [s for s in sources if not Path(s).exists()]
+
+        ix = create_index(new)
+        try:
+            report = RebuildReport()
+            files = Indexer(ix, new, commit_every, jobs=jobs).add_paths([Path(s) for s in present], progress=progress)
+            for name in ("new", "updated", "unchanged", "removed", "files_read", "files_unchanged", "ignored"):
+                setattr(report, name, getattr(files, name))
+            report.skipped = list(files.skipped)
+
+            # Keep what only the old index holds: articles added as Article
+            # objects, from a run stopped before recording its file, or from
+            # files that have since vanished. Not the old copies of articles
+            # an existing file provided: that file, re-read, decides.
+            decided = {i for s in present if s in manifest.files for i in manifest.files[s].ids}
+            with ix.searcher() as searcher:
+                have = {stored["id"] for stored in searcher.all_stored_fields()}
+            notes: list[tuple[str, int]] = []
+            keep: list[Article] = []
+            readable: set[str] = set()
+            for stored in _old_documents(index_dir, notes):
+                readable.add(stored["id"])
+                if stored["id"] not in decided and stored["id"] not in have:
+                    have.add(stored["id"])
+                    keep.append(to_article(stored))
+            if keep:
+                Indexer(ix, new, commit_every, jobs=1).add_articles(keep)
+            report.kept = len(keep)
+            report.new += len(keep)
+
+            rebuilt = Manifest.load(new)
+            for source in vanished:
+                entry = manifest.files.get(source)
+                if entry is None:
+                    reason = "no longer exists (it was not indexed before either)"
+                    rebuilt.skipped[source] = reason
+                else:
+                    lost = [i for i in entry.ids if i not in have]
+                    if lost:
+                        reason = (f"no longer exists: {len(lost)} of its {len(entry.ids)} articles are lost "
+                                  f"(not in any readable part of the old index)")
+                        rebuilt.skipped[source] = reason
+                    else:
+                        reason = f"no longer exists: its {len(entry.ids)} articles were kept from the old index"
+                        rebuilt.files[source] = FileEntry(entry.size, entry.mtime_ns, list(entry.ids))
+                report.skipped.append(Skipped(source, reason))
+            # What the unreadable parts held beyond the articles the manifest
+            # lists (those are re-read from their files, or reported above
+            # with their vanished file) was added without a file: lost.
+            recorded = {i for entry in manifest.files.values() for i in entry.ids}
+            unreadable = sum(count for _, count in notes)
+            lost = -1 if any(count < 0 for _, count in notes) else unreadable - len(recorded - readable)
+            if notes and lost != 0:
+                how_many = "articles" if lost < 0 else f"{lost} articles"
+                report.skipped.append(Skipped(str(index_dir), f"the old index: {'; '.join(n for n, _ in notes)}: "
+                                                              f"{how_many} added without a file may be lost"))
+            rebuilt.save()
+            report.total = ix.doc_count()
+        finally:
+            ix.close()
+
+        new_fd = locking.acquire(new)  # held across the swap: waiters re-check and wait on it
+        old = _swap_in(new, index_dir)
+    except BaseException:
+        if new_fd is not None:
+            locking.release(new_fd)
+        shutil.rmtree(new, ignore_errors=True)
+        locking.release(fd)
+        raise
+    locking.release(fd)  # the old folder's lock: whoever waited on it finds it replaced
+    shutil.rmtree(old, ignore_errors=True)
+    locking.release(new_fd)
+    return report
