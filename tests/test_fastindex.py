@@ -85,3 +85,11 @@ def test_analysed_spans_match_the_analyzer_offsets():
         for text in texts:
             expected = [(t.startchar, t.endchar, t.text) for t in analyzer(text, chars=True, mode="index")]
             assert fastindex.analysed_spans(analyzer, text) == expected
+
+
+def test_fields_without_positions_are_encoded_their_own_way():
+    for analyzer in (text_analyzer(), name_analyzer()):
+        text = "gas pipeline gas route"
+        slow = sorted(fields.TEXT(analyzer=analyzer, phrase=False).index(text))
+        list(fastindex.FastText(analyzer=analyzer).index(text))  # fill the shared position cache
+        assert sorted(fastindex.FastText(analyzer=analyzer, phrase=False).index(text)) == slow

@@ -25,6 +25,7 @@ from collections import defaultdict
 from typing import Iterator, Optional
 
 from .whoosh_import import analysis, fields, utf8encode
+from whoosh import formats
 
 _CACHE_LIMIT = 500_000  # distinct words remembered per analyzer
 
@@ -81,6 +82,9 @@ class _WordCache(dict):
 
 
 _caches: dict[int, tuple] = {}
+# Encoded one-item position lists by position (the same for every field
+# whose format is Positions).
+_SINGLE_POSITIONS: dict[int, bytes] = {}
 
 
 def _plan(analyzer):
@@ -113,8 +117,18 @@ class FastText(fields.TEXT):
                 positions[term].append(pos)
         boost = self.format.field_boost
         encode = self.format.encode
+        single = _SINGLE_POSITIONS if type(self.format) is formats.Positions else None
         for term, poslist in positions.items():
-            yield utf8encode(term)[0], len(poslist), len(poslist) * boost, encode(poslist)
+            if single is not None and len(poslist) == 1:
+                # Most terms occur once in a document: their encoded position
+                # (a pickled one-item list) is cached by position.
+                pos = poslist[0]
+                value = single.get(pos)
+                if value is None:
+                    value = single[pos] = encode(poslist)
+            else:
+                value = encode(poslist)
+            yield utf8encode(term)[0], len(poslist), len(poslist) * boost, value
 
 
 def analysed_spans(analyzer, text: str) -> Optional[list[tuple[int, int, str]]]:

@@ -45,11 +45,24 @@ class _RecordingPerDocWriter:
         return getattr(self._inner, name)
 
 
+class _FastPostingPool(writing.PostingPool):
+    """Whoosh's posting pool without its per-posting type assertions and its
+    byte-exact size estimate (a close one decides when to spill a run)."""
+
+    def add(self, item):
+        self.fieldnames.add(item[0])
+        self.currentsize += 130 + len(item[0]) + 2 * len(item[1]) + len(item[4] or b"")
+        if self.currentsize > self.limit:
+            self.save()
+        self.current.append(item)
+
+
 class FastSegmentWriter(writing.SegmentWriter):
     """A SegmentWriter that remembers field lengths instead of re-reading them."""
 
-    def __init__(self, ix, **kwargs):
-        super().__init__(ix, **kwargs)
+    def __init__(self, ix, limitmb: int = 128, **kwargs):
+        super().__init__(ix, limitmb=limitmb, **kwargs)
+        self.pool = _FastPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self._lengths: dict[tuple[int, str], int] = {}
         self.perdocwriter = _RecordingPerDocWriter(self.perdocwriter, self._lengths)
 
