@@ -82,8 +82,7 @@ class _WordCache(dict):
 
 
 _caches: dict[int, tuple] = {}
-# Encoded one-item position lists by position (the same for every field
-# whose format is Positions).
+# Encoded one-item position lists by position (the same in every Positions field).
 _SINGLE_POSITIONS: dict[int, bytes] = {}
 
 
@@ -107,7 +106,8 @@ class FastText(fields.TEXT):
 
     def index(self, value, **kwargs) -> Iterator[tuple[bytes, int, float, bytes]]:
         _, steps, cache = _plan(self.analyzer)
-        if steps is None or not isinstance(value, str) or kwargs.get("mode", "index") != "index":
+        if (steps is None or not isinstance(value, str) or kwargs.get("mode", "index") != "index"
+                or type(self.format) is not formats.Positions):
             yield from super().index(value, **kwargs)
             return
         positions: dict[str, list[int]] = defaultdict(list)
@@ -117,9 +117,9 @@ class FastText(fields.TEXT):
                 positions[term].append(pos)
         boost = self.format.field_boost
         encode = self.format.encode
-        single = _SINGLE_POSITIONS if type(self.format) is formats.Positions else None
+        single = _SINGLE_POSITIONS
         for term, poslist in positions.items():
-            if single is not None and len(poslist) == 1:
+            if len(poslist) == 1:
                 # Most terms occur once in a document: their encoded position
                 # (a pickled one-item list) is cached by position.
                 pos = poslist[0]
