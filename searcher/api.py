@@ -121,11 +121,14 @@ class Archive:
         filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
         since: Optional[str] = None,
         until: Optional[str] = None,
+        syntax: bool = True,
     ) -> SearchResult:
         """Search with our query language.
 
         ``sort``: relevance, date (oldest first) or -date (newest first).
-        ``match="any"`` ranks articles matching more of the words first.
+        ``match="any"``: articles with any of the words, best score first.
+        ``syntax=False`` reads ``query`` as plain words (natural-language
+        text: ``AND``, ``(``, ``-``, ``?``, ``title:`` are just text).
         ``facets``: any of tags, sources, authors, publisher, year, month;
         counted over every match, not just the page. ``filters`` drills
         down: ``{"tag": ["Politics News"], "year": "2022"}`` (AND across
@@ -135,7 +138,7 @@ class Archive:
         """
         return self._engine().search(query, limit=limit, offset=offset, sort=sort, match=match,
                                      facets=facets, facet_limit=facet_limit, filters=_filters(filters),
-                                     since=since, until=until)
+                                     since=since, until=until, syntax=syntax)
 
     def facet(self, name: str, query: str = "", *,
               filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,

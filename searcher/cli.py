@@ -179,7 +179,8 @@ FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 @click.option("--sort", type=click.Choice(["relevance", "date", "-date"]), default="relevance",
               show_default=True, help="date: oldest first; -date: newest first.")
 @click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True,
-              help="any: articles with any of the words, those with more of them first.")
+              help="any: articles with any of the words, best score first.")
+@click.option("--plain", is_flag=True, help="Read QUERY as plain words: no operators, fields or wildcards.")
 @click.option("--facet", "facets", multiple=True, metavar="NAME",
               help="Count tags, sources, authors, publisher, year or month over all matches (repeatable).")
 @click.option("--facet-limit", type=click.IntRange(min=1), default=10, show_default=True)
@@ -189,9 +190,9 @@ FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 @click.option("--color/--no-color", default=None, help="Bold the matched words (default: on a terminal).")
 @output_options(FORMATS)
 def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, offset: int, sort: str,
-               match: str, facets: tuple[str, ...], facet_limit: int, filters: tuple[str, ...],
-               since: str | None, until: str | None, fields: str | None, color: bool | None,
-               fmt: str, tablefmt: str) -> None:
+               match: str, plain: bool, facets: tuple[str, ...], facet_limit: int,
+               filters: tuple[str, ...], since: str | None, until: str | None, fields: str | None,
+               color: bool | None, fmt: str, tablefmt: str) -> None:
     """Search the archive. QUERY uses the syntax in the README."""
     from .api import Archive
     from .cli_render import search_result
@@ -200,7 +201,8 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
         offset = (page - 1) * limit
     with Archive.open(index_dir) as archive:
         result = archive.search(query, limit=limit, offset=offset, sort=sort, match=match, facets=facets,
-                                facet_limit=facet_limit, filters=_filters(filters), since=since, until=until)
+                                facet_limit=facet_limit, filters=_filters(filters), since=since, until=until,
+                                syntax=not plain)
     width = shutil.get_terminal_size((160, 24)).columns
     bold = _use_color(color)
     # click.echo strips ANSI codes off a terminal unless told the colour was asked for.

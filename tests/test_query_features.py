@@ -100,14 +100,17 @@ def test_syntax_errors_name_position(archive):
 
 
 # -- match any, fallback, suggestions ----------------------------------------
-def test_match_any_ranks_more_words_first(archive, archive_records):
+def test_match_any_finds_any_word_best_score_first(archive, archive_records):
+    # Ranked by BM25F score, which sums the words an article matches; putting
+    # articles with more of the words first lost 0.16 MAP on the TIME
+    # collection (bench/README.md, issue 7).
     query = "moscow marathon energy"
     wanted = set(words(query))
     result = search(archive, query, match="any")
     assert ids(result) == {r["url"] for r in archive_records if wanted & set(words(text_of(r)))}
-    covered = [len(wanted & set(words(text_of(next(r for r in archive_records if r["url"] == h.id)))))
-               for h in result.hits]
-    assert covered == sorted(covered, reverse=True) and covered[0] > covered[-1]
+    scores = [h.score for h in result.hits]
+    assert scores == sorted(scores, reverse=True)
+    assert search(archive, query).fallback == "any"  # no article has all three
 
 
 def test_and_with_no_hits_offers_any_term_results(archive):

@@ -17,7 +17,7 @@ from ..results import Hit, SearchResult, Timeline
 from . import tree
 from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
 from .highlight import make_snippet, present
-from .parser import date_span, parse
+from .parser import date_span, parse, parse_plain
 from .suggest import suggestions
 from .whoosh_compile import Compiler
 from .whoosh_extras import FilterQuery
@@ -98,7 +98,7 @@ class Engine:
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                match: str = "all", facets: Iterable[str] = (), facet_limit: Optional[int] = 10,
                filters: Filters = None, since: Optional[str] = None,
-               until: Optional[str] = None) -> SearchResult:
+               until: Optional[str] = None, syntax: bool = True) -> SearchResult:
         if sort not in SORTS:
             raise InvalidArgument(f"sort must be one of {', '.join(SORTS)}")
         if match not in MATCHES:
@@ -107,12 +107,13 @@ class Engine:
         for facet in facets:
             if facet not in FACETS:
                 raise InvalidArgument(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
-        node = parse(text, default_operator="or" if match == "any" else "and")
+        read = parse if syntax else parse_plain
+        node = read(text, default_operator="or" if match == "any" else "and")
         span = date_span(since, until)
         result = self._run(node, span, text, limit, offset, sort, match, facets, facet_limit, filters)
         if result.total == 0 and match == "all" and _bare_words(node):
             # Nothing has every word: say so, and offer articles with any of them.
-            anyterm = parse(text, default_operator="or")
+            anyterm = read(text, default_operator="or")
             offered = self._run(anyterm, span, text, limit, offset, sort, "any", facets, facet_limit, filters)
             if offered.total:
                 result, result.fallback = offered, "any"
@@ -123,19 +124,14 @@ class Engine:
     def _run(self, node, span, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
         searcher = self.searcher()
         query = _filtered(self.compile(_within(node, span)), self._filter(filters))
-        coverage = match == "any" and sort == "relevance" and isinstance(node, tree.Or)
-        # Matched terms are recorded per document only where the ranking needs them.
-        options: dict = {"terms": coverage}
+        # match="any" ranks by BM25F score like any other query: putting the
+        # articles that match more of the words first cost 0.16 MAP on the
+        # TIME collection (bench/README.md, issue 7).
+        options: dict = {"limit": max(offset + limit, 1)}
         if sort != "relevance":
             options["sortedby"] = _date_order(self.schema, newest_first=sort == "-date")
-        # Any-term ranking puts articles matching more of the words first, so
-        # it needs every match scored; otherwise only the requested page.
-        options["limit"] = None if coverage else max(offset + limit, 1)
         results = searcher.search(query, **options)
         ranked = list(results)
-        if coverage:
-            groups = [_term_set(self.compile(child)) for child in node.children]
-            ranked.sort(key=lambda h: (-sum(1 for g in groups if g & set(h.matched_terms())), -h.score))
         body_terms = _field_terms(query, searcher.reader(), "body")
         title_terms = _field_terms(query, searcher.reader(), "title")
         analyzer = self.schema["body"].analyzer
@@ -218,10 +214,6 @@ def _date_order(schema, newest_first: bool) -> "sorting.FacetType":
     # Ties keep index order (Whoosh's own tie-break); an id tie-break would
     # read the id lexicon for every match.
     return key
-
-
-def _term_set(query: "wq.Query") -> set:
-    return {(f, t.encode("utf-8") if isinstance(t, str) else t) for f, t in query.iter_all_terms()}
 
 
 def _field_terms(query: "wq.Query", reader, field: str) -> frozenset[str]:

@@ -71,6 +71,19 @@ def parse(text: str, default_operator: str = "and") -> Node:
     return _anchor(_Parser(text, mode).parse())
 
 
+def parse_plain(text: str, default_operator: str = "and") -> Node:
+    """Plain text as words: no operators, fields, quotes, groups, wildcards,
+    fuzzy or boosts; every whitespace-separated run is a Term (analysis later
+    splits ``four-power`` and drops punctuation). For natural-language text."""
+    mode = default_operator.lower()
+    if mode not in ("and", "or"):
+        raise ValueError(f"default_operator must be 'and' or 'or', not {default_operator!r}")
+    terms = tuple(Term(word) for word in text.replace('"', " ").split())
+    if not terms:
+        return MatchAll()
+    return terms[0] if len(terms) == 1 else (And if mode == "and" else Or)(terms)
+
+
 class _Parser:
     def __init__(self, text: str, mode: str):
         self.text = text

@@ -1,0 +1,570 @@
+"""Relevance on the TIME test collection (issue 7): what we rank first, against plain BM25.
+
+    python bench/relevance.py [--eval DIR] [--runs DIR] [--trials N]
+
+DIR defaults to ../shared/eval/time: time-docs.jsonl (423 TIME articles,
+1963, no titles), time-queries.tsv (42 natural-language queries, ``id TAB
+text``) and time-qrels.txt (TREC qrels, ``query 0 doc rel``).
+
+Our system: the JSONL file indexed by ``Archive.create(tmp).add([path])``
+(the record's ``id`` is the article id the qrels use), each query searched
+with ``match="any"``, ``limit=1000``, its words passed as plain words
+(``plain_words``: the queries hold upper-case AND and OR, and parentheses,
+which our query language reads as syntax). The baseline: bm25s over
+lower-case ``\\w+`` tokens stemmed with Whoosh's Porter stemmer, no stop words.
+
+Experiments change one thing at a time from the current defaults, by
+monkeypatching inside this process (searcher/ is not edited): the text
+analyzer (tokenizer, stemmer, stop words), BM25F k1 and b, TITLE_BOOST, and
+the any-term ranking (coverage first, as now, or plain score order). Each
+is measured under both rankings. Differences to the default are tested with
+a paired two-sided randomization test on per-query average precision.
+
+Snippets and matched-term lists are switched off while searching
+(``make_snippet`` and ``present`` patched in searcher.query.engine): they do
+not affect the order, and building them for 1000 hits a query is over 90% of
+the time. ``--runs DIR`` also writes each system's run as a TREC run file.
+
+tests/test_relevance.py imports the metric functions and ``plain_words`` from
+here (importlib, by path), so they exist once.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import re
+import statistics
+import string
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+REPO = Path(__file__).resolve().parents[1]
+EVAL_DIR = REPO.parent / "shared" / "eval" / "time"
+DOCS, QUERIES, QRELS = "time-docs.jsonl", "time-queries.tsv", "time-qrels.txt"
+LIMIT = 1000
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+Run = dict[str, list[str]]  # query id -> doc ids, best first
+Qrels = dict[str, dict[str, int]]  # query id -> doc id -> relevance grade
+
+
+# -- collection ---------------------------------------------------------
+
+def read_queries(path: Path) -> list[tuple[str, str]]:
+    rows = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            qid, text = line.split("\t", 1)
+            rows.append((qid.strip(), text.strip()))
+    return rows
+
+
+def read_qrels(path: Path) -> Qrels:
+    qrels: Qrels = {}
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            qid, _, doc, rel = line.split()
+            qrels.setdefault(qid, {})[doc] = int(rel)
+    return qrels
+
+
+def plain_words(text: str) -> str:
+    """The text as plain words for our query language: each word quoted.
+
+    A quoted single word is a literal term: ``"AND"``, ``"OR"``, ``"(RENAISSANCE)"``,
+    ``"title:x"``, ``"-x"``, ``"x*"`` are words, not operators. The same terms
+    as ``Term(word)`` for every whitespace-separated word.
+    """
+    return " ".join(f'"{word}"' for word in text.replace('"', " ").split())
+
+
+def as_typed(text: str) -> str:
+    """The query text unchanged: read with our query syntax."""
+    return text
+
+
+def without_stop_words(stoplist: frozenset[str]) -> Callable[[str], str]:
+    """plain_words, leaving out the words of ``stoplist`` (a query-time stop list)."""
+
+    def query(text: str) -> str:
+        words = text.replace('"', " ").split()
+        return plain_words(" ".join(w for w in words if w.lower().strip(string.punctuation) not in stoplist))
+
+    return query
+
+
+# -- metrics (trec_eval's definitions; means over every query in the qrels) --
+
+def average_precision(ranking: list[str], rels: dict[str, int]) -> float:
+    relevant = sum(1 for grade in rels.values() if grade > 0)
+    if not relevant:
+        return 0.0
+    found, total = 0, 0.0
+    for rank, doc in enumerate(ranking, 1):
+        if rels.get(doc, 0) > 0:
+            found += 1
+            total += found / rank
+    return total / relevant
+
+
+def ndcg_at(ranking: list[str], rels: dict[str, int], k: int = 10) -> float:
+    """Gain = grade, discount log2(rank + 1) (trec_eval ndcg_cut)."""
+    dcg = sum(rels.get(doc, 0) / math.log2(rank + 1) for rank, doc in enumerate(ranking[:k], 1))
+    ideal = sorted((g for g in rels.values() if g > 0), reverse=True)[:k]
+    idcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, 1))
+    return dcg / idcg if idcg else 0.0
+
+
+def precision_at(ranking: list[str], rels: dict[str, int], k: int = 10) -> float:
+    return sum(1 for doc in ranking[:k] if rels.get(doc, 0) > 0) / k
+
+
+def recall_at(ranking: list[str], rels: dict[str, int], k: int = 100) -> float:
+    relevant = sum(1 for grade in rels.values() if grade > 0)
+    return sum(1 for doc in ranking[:k] if rels.get(doc, 0) > 0) / relevant if relevant else 0.0
+
+
+METRICS: dict[str, Callable[[list[str], dict[str, int]], float]] = {
+    "MAP": average_precision, "nDCG@10": ndcg_at, "P@10": precision_at, "R@100": recall_at,
+}
+
+
+def per_query(run: Run, qrels: Qrels, metric: str = "MAP") -> dict[str, float]:
+    return {qid: METRICS[metric](run.get(qid, [])[:LIMIT], rels) for qid, rels in qrels.items()}
+
+
+def evaluate(run: Run, qrels: Qrels) -> dict[str, float]:
+    """Mean of each metric over every query that has judgements (a query
+    missing from the run counts 0, as trec_eval -c)."""
+    return {name: statistics.fmean(per_query(run, qrels, name).values()) for name in METRICS}
+
+
+def randomization_p(a: dict[str, float], b: dict[str, float], trials: int = 20000, seed: int = 7) -> float:
+    """Two-sided paired randomization test of mean(a - b): random sign flips."""
+    import numpy as np
+
+    diffs = np.array([a[q] - b[q] for q in sorted(a)])
+    if not diffs.any():
+        return 1.0
+    signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(trials, len(diffs)))
+    extreme = np.abs((signs * diffs).mean(axis=1)) >= abs(diffs.mean()) - 1e-12
+    return (extreme.sum() + 1) / (trials + 1)
+
+
+# -- analyzer variants (built here; searcher/index/schema.py is untouched) --
+
+WORD_RE = r"\w+(\.?\w+)*"  # Whoosh's RegexTokenizer default: ours now
+HYPHEN_WORD_RE = r"\w+(?:[.\-]\w+)*"  # keeps four-power, non-communist whole
+APOSTROPHE_WORD_RE = r"\w+(?:['.]\w+)*"  # keeps nasser's whole
+SPLIT_DOTS_RE = r"\w+"  # u.s -> u, s
+
+
+def s_stem(word: str) -> str:
+    """Harman's S stemmer (1991): plurals only, the lightest common stemmer."""
+    if word.endswith("ies") and not word.endswith(("eies", "aies")) and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")) and len(word) > 3:
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss")) and len(word) > 2:
+        return word[:-1]
+    return word
+
+
+def _filter_base():
+    from whoosh.analysis import Filter
+
+    return Filter
+
+
+class DropNumbers(_filter_base()):
+    """Drop tokens made only of digits; positions of the rest unchanged."""
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if token.text.isdigit():
+                if not token.removestops:
+                    token.stopped = True
+                    yield token
+                continue
+            yield token
+
+
+class CollapseAcronyms(_filter_base()):
+    """u.s -> us, u.n -> un: single letters joined by dots lose the dots."""
+
+    _ACRONYM = re.compile(r"(?:[^\W\d_]\.)+[^\W\d_]")
+
+    def __call__(self, tokens):
+        for token in tokens:
+            if "." in token.text and self._ACRONYM.fullmatch(token.text):
+                token.text = token.text.replace(".", "")
+            yield token
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One text-analysis choice; ``build()`` gives the Whoosh analyzer."""
+
+    tokenizer: str = WORD_RE
+    stops: str = "whoosh"  # whoosh (34 words, now) | english (Whoosh's 'en' list, 127) | none
+    stemmer: str = "porter"  # porter (now) | snowball (Porter2) | s (plurals) | none
+    numbers: bool = True
+    collapse_acronyms: bool = False
+
+    def build(self):
+        from whoosh import analysis
+        from whoosh.lang import stopwords
+
+        from searcher.index.whoosh_import import accent_map
+
+        chain = analysis.RegexTokenizer(expression=self.tokenizer) | analysis.LowercaseFilter()
+        chain = chain | analysis.CharsetFilter(accent_map)
+        if not self.numbers:
+            chain = chain | DropNumbers()
+        stoplist = {"whoosh": analysis.STOP_WORDS, "english": stopwords.stoplists["en"], "none": ()}[self.stops]
+        chain = chain | analysis.StopFilter(stoplist=stoplist, renumber=False)
+        if self.collapse_acronyms:
+            chain = chain | CollapseAcronyms()
+        if self.stemmer == "porter":
+            chain = chain | analysis.StemFilter()
+        elif self.stemmer == "snowball":
+            chain = chain | analysis.StemFilter(lang="en")
+        elif self.stemmer == "s":
+            chain = chain | analysis.StemFilter(stemfn=s_stem)
+        return chain
+
+
+# -- our system -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    analysis: Optional[Analysis] = None  # None: the product's text_analyzer(), as is
+    k1: Optional[float] = None  # None: the product's BM25_K1 / BM25_B / TITLE_BOOST
+    b: Optional[float] = None
+    title_boost: Optional[float] = None
+    ranking: str = "coverage"  # coverage: the product's any-term order; score: BM25F score only
+    query: Callable[[str], str] = plain_words
+
+
+# Per-hit display work that re-reads each body and never changes the order:
+# switched off while measuring (name in searcher.query.engine -> stand-in).
+_DISPLAY_ONLY = {
+    "make_snippet": lambda text, terms, analyzer: ("", []),
+    "present": lambda analyzer, text, terms: set(),
+}
+
+
+@contextlib.contextmanager
+def patched(config: Config) -> Iterator[None]:
+    """Set the module constants a Config names; per-hit display work always off."""
+    from searcher.index import schema
+    from searcher.query import engine, whoosh_compile
+
+    saved = []
+
+    def put(module, name, value):
+        saved.append((module, name, getattr(module, name)))
+        setattr(module, name, value)
+
+    try:
+        for name, stand_in in _DISPLAY_ONLY.items():
+            if hasattr(engine, name):
+                put(engine, name, stand_in)
+        if config.analysis is not None:
+            put(schema, "text_analyzer", config.analysis.build)
+        if config.k1 is not None:
+            put(engine, "BM25_K1", config.k1)
+        if config.b is not None:
+            put(engine, "BM25_B", config.b)
+        if config.title_boost is not None:
+            put(whoosh_compile, "TITLE_BOOST", config.title_boost)
+        yield
+    finally:
+        for module, name, value in reversed(saved):
+            setattr(module, name, value)
+
+
+def build_index(docs: Path, path: Path, config: Config = Config("default")) -> Path:
+    """Index the JSONL file through our reader and indexer (jobs=1: a custom
+    analyzer's classes live in this process)."""
+    from searcher import Archive
+
+    with patched(config), Archive.create(path) as archive:
+        report = archive.add([docs], jobs=1)
+    if report.skipped or report.total == 0:
+        raise RuntimeError(f"indexing {docs} skipped {report.skipped}")
+    return path
+
+
+def search_run(index: Path, queries: list[tuple[str, str]], config: Config = Config("default")) -> Run:
+    """Our ranking for every query: match="any", limit 1000."""
+    from searcher import Archive
+
+    run: Run = {}
+    with patched(config), Archive.open(index) as archive:
+        for qid, text in queries:
+            hits = archive.search(config.query(text), match="any", limit=LIMIT).hits
+            if config.ranking == "score":
+                hits = sorted(hits, key=lambda h: -h.score)  # stable: ties keep their order
+            run[qid] = [hit.id for hit in hits]
+    return run
+
+
+# -- baseline ---------------------------------------------------------------
+
+def porter_tokens(text: str) -> list[str]:
+    from whoosh.lang.porter import stem
+
+    return [stem(word) for word in re.findall(r"\w+", text.lower())]
+
+
+def bm25_baseline(docs: Path, queries: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75) -> Run:
+    """bm25s (method "lucene") over lower-case, Porter-stemmed \\w+ tokens, no stop words."""
+    import bm25s
+
+    records = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ids = [str(r["id"]) for r in records]
+    retriever = bm25s.BM25(k1=k1, b=b)
+    retriever.index([porter_tokens(f"{r.get('title', '')}\n{r.get('body', '')}") for r in records],
+                    show_progress=False)
+    vocab = retriever.vocab_dict
+    run: Run = {}
+    for qid, text in queries:
+        tokens = [vocab[t] for t in porter_tokens(text) if t in vocab]
+        scores = retriever.get_scores(tokens) if tokens else [0.0] * len(ids)
+        order = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
+        run[qid] = [ids[i] for i in order[:LIMIT]]
+    return run
+
+
+# -- the bench --------------------------------------------------------------
+
+ANALYSIS_EXPERIMENTS: list[tuple[str, str, Analysis]] = [
+    ("tokenizer", "hyphenated words split: four-power -> four power (now)", Analysis()),
+    ("tokenizer", "hyphenated words kept whole", Analysis(tokenizer=HYPHEN_WORD_RE)),
+    ("tokenizer", "possessive 's split off and dropped (now)", Analysis()),
+    ("tokenizer", "possessive kept in the word: nasser's", Analysis(tokenizer=APOSTROPHE_WORD_RE)),
+    ("tokenizer", "numbers indexed (now)", Analysis()),
+    ("tokenizer", "numbers dropped", Analysis(numbers=False)),
+    ("tokenizer", "acronyms keep dots: u.s (now)", Analysis()),
+    ("tokenizer", "acronym dots removed: us", Analysis(collapse_acronyms=True)),
+    ("tokenizer", "split at dots: u.s -> u s (both then dropped, < 2 chars)", Analysis(tokenizer=SPLIT_DOTS_RE)),
+    ("stemmer", "Porter (now)", Analysis()),
+    ("stemmer", "Snowball English (Porter2)", Analysis(stemmer="snowball")),
+    ("stemmer", "S-stemmer (plurals only)", Analysis(stemmer="s")),
+    ("stemmer", "none", Analysis(stemmer="none")),
+    ("stop words", "Whoosh default, 34 words (now)", Analysis()),
+    ("stop words", "Whoosh's English list, 127 words", Analysis(stops="english")),
+    ("stop words", "none", Analysis(stops="none")),
+]
+K1S = (0.9, 1.2, 1.5, 2.0)
+BS = (0.4, 0.6, 0.75, 0.9)
+RANKINGS = {"coverage": "coverage first (now)", "score": "BM25F score order"}
+
+
+@dataclass
+class Row:
+    name: str
+    run: Run
+    scores: dict[str, float] = field(default_factory=dict)
+    ap: dict[str, float] = field(default_factory=dict)
+    ndcg: dict[str, float] = field(default_factory=dict)
+
+
+def scored(name: str, run: Run, qrels: Qrels) -> Row:
+    return Row(name, run, evaluate(run, qrels), per_query(run, qrels, "MAP"), per_query(run, qrels, "nDCG@10"))
+
+
+def _f(x: float) -> str:
+    return f"{x:.4f}"
+
+
+def _d(x: float) -> str:
+    return f"{x:+.4f}"
+
+
+def _p(p: float) -> str:
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def markdown(header: list[str], rows: Iterable[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def cross_validated(grid: dict[tuple[float, float], Row], qids: list[str]) -> tuple[float, list]:
+    """Two folds (alternate queries): pick k1, b on one fold, score the other."""
+    folds = [qids[0::2], qids[1::2]]
+    total, picks = 0.0, []
+    for train, test in (folds, folds[::-1]):
+        best = max(grid, key=lambda kb: statistics.fmean(grid[kb].ap[q] for q in train))
+        picks.append(best)
+        total += sum(grid[best].ap[q] for q in test)
+    return total / len(qids), picks
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--eval", type=Path, default=EVAL_DIR, help="folder with the TIME files")
+    parser.add_argument("--runs", type=Path, help="also write each run as a TREC run file here")
+    parser.add_argument("--trials", type=int, default=20000, help="randomization test trials")
+    args = parser.parse_args(argv)
+    docs, queries, qrels = args.eval / DOCS, read_queries(args.eval / QUERIES), read_qrels(args.eval / QRELS)
+    started = time.perf_counter()
+
+    def say(text: str = "") -> None:
+        print(text, flush=True)
+
+    import bm25s
+    from searcher.query import engine, whoosh_compile
+
+    import whoosh
+
+    say(f"{date.today()}, Python {sys.version.split()[0]}, Whoosh {whoosh.versionstring()}")
+    say(f"TIME: {sum(1 for _ in docs.open())} docs, {len(queries)} queries, "
+        f"{sum(len(r) for r in qrels.values())} relevant; bm25s {bm25s.__version__}; defaults "
+        f"k1={engine.BM25_K1} b={engine.BM25_B} TITLE_BOOST={whoosh_compile.TITLE_BOOST}")
+    workdir = tempfile.TemporaryDirectory(prefix="relevance-")
+    tmp = Path(workdir.name)
+    indexes: dict[Optional[Analysis], Path] = {}
+
+    def index_for(analysis: Optional[Analysis]) -> Path:
+        if analysis not in indexes:
+            indexes[analysis] = build_index(docs, tmp / f"ix{len(indexes)}", Config("build", analysis=analysis))
+        return indexes[analysis]
+
+    memo: dict[tuple, Row] = {}
+
+    def ours(config: Config) -> Row:
+        key = (config.analysis, config.k1, config.b, config.title_boost, config.ranking, config.query)
+        if key not in memo:
+            memo[key] = scored(config.name, search_run(index_for(config.analysis), queries, config), qrels)
+        return replace(memo[key], name=config.name)
+
+    # 1. systems
+    default = {r: ours(Config(f"ours, {RANKINGS[r]}", ranking=r)) for r in RANKINGS}
+    raw = ours(Config("ours, query text as typed (AND/OR/() read as syntax)", query=as_typed))
+    base = scored("BM25 baseline: bm25s k1=1.2 b=0.75, Porter, no stop words", bm25_baseline(docs, queries), qrels)
+    base15 = scored("bm25s at its defaults k1=1.5 b=0.75", bm25_baseline(docs, queries, k1=1.5), qrels)
+    systems = [default["coverage"], default["score"], raw, base, base15]
+
+    def system_table(rows: list[Row]) -> str:
+        body = []
+        for row in rows:
+            cells = [row.name] + [_f(row.scores[m]) for m in METRICS]
+            cells += [_d(row.scores["MAP"] - base.scores["MAP"]), _p(randomization_p(row.ap, base.ap, args.trials)),
+                      _d(row.scores["nDCG@10"] - base.scores["nDCG@10"])]
+            body.append(cells)
+        return markdown(["system"] + list(METRICS) + ["MAP - BM25", "p (AP)", "nDCG@10 - BM25"], body)
+
+    say("\n## Systems (difference to the BM25 baseline; p: paired randomization test on AP)\n")
+    say(system_table(systems))
+
+    # 2. experiments, one factor at a time, under both rankings
+    def experiment_cells(config: Config) -> list[str]:
+        cells = []
+        for ranking in RANKINGS:
+            row = ours(replace(config, ranking=ranking))
+            ref = default[ranking]
+            cells += [_f(row.scores["MAP"]), _d(row.scores["MAP"] - ref.scores["MAP"]),
+                      _p(randomization_p(row.ap, ref.ap, args.trials)),
+                      _f(row.scores["nDCG@10"]), _d(row.scores["nDCG@10"] - ref.scores["nDCG@10"])]
+        return cells
+
+    from whoosh.lang.stopwords import stoplists
+
+    english = frozenset(stoplists["en"])
+    rows = [["query", "plain words (now, via plain_words)", *experiment_cells(Config("plain"))],
+            ["query", "text as typed: AND, OR, ( ) read as syntax", *experiment_cells(Config("raw", query=as_typed))],
+            ["query", "English list (127) left out of the query only",
+             *experiment_cells(Config("query stops", query=without_stop_words(english)))]]
+    for group, choice, analysis in ANALYSIS_EXPERIMENTS:
+        config = Config(choice, analysis=None if analysis == Analysis() else analysis)
+        rows.append([group, choice] + experiment_cells(config))
+    for boost in (1.0, 4.0):
+        rows.append(["field weights", f"TITLE_BOOST {boost} (now {whoosh_compile.TITLE_BOOST}; no titles here)"]
+                    + experiment_cells(Config(f"title {boost}", title_boost=boost)))
+    say("\n## Experiments: one change at a time from the defaults, under each any-term ranking\n")
+    say("Δ and p against the defaults under the same ranking.\n")
+    header = ["experiment", "choice"]
+    for ranking in RANKINGS:
+        header += [f"MAP ({ranking})", "Δ", "p", f"nDCG@10 ({ranking})", "Δ"]
+    say(markdown(header, rows))
+
+    # Where coverage-first loses: by query length (words left after analysis).
+    analyzer = Analysis().build()
+    length = {qid: sum(1 for _ in analyzer(text)) for qid, text in queries}
+    buckets = [("3-6", 3, 6), ("7-11", 7, 11), ("12-20", 12, 99)]
+    say("\n## Coverage first against score order, by query length (analysed words)\n")
+    say(markdown(["words", "queries", "MAP coverage", "MAP score", "Δ", "nDCG@10 coverage", "nDCG@10 score"], [
+        [label, str(len(ids)),
+         _f(statistics.fmean(default["coverage"].ap[q] for q in ids)),
+         _f(statistics.fmean(default["score"].ap[q] for q in ids)),
+         _d(statistics.fmean(default["score"].ap[q] - default["coverage"].ap[q] for q in ids)),
+         _f(statistics.fmean(default["coverage"].ndcg[q] for q in ids)),
+         _f(statistics.fmean(default["score"].ndcg[q] for q in ids))]
+        for label, lo, hi in buckets for ids in [[q for q in qrels if lo <= length[q] <= hi]]]))
+
+    # 3. BM25 k1 x b grid
+    grids: dict[str, dict[tuple[float, float], Row]] = {r: {} for r in RANKINGS}
+    for ranking in RANKINGS:
+        for k1 in K1S:
+            for b in BS:
+                grids[ranking][k1, b] = ours(Config(f"k1={k1} b={b}", k1=k1, b=b, ranking=ranking))
+    qids = sorted(qrels, key=int)
+    for ranking in RANKINGS:
+        say(f"\n## BM25F k1 x b, {RANKINGS[ranking]}: MAP / nDCG@10\n")
+        say(markdown(["k1 \\ b"] + [str(b) for b in BS],
+                     [[str(k1)] + [f"{_f(grids[ranking][k1, b].scores['MAP'])} / "
+                                   f"{_f(grids[ranking][k1, b].scores['nDCG@10'])}" for b in BS] for k1 in K1S]))
+        best = max(grids[ranking], key=lambda kb: grids[ranking][kb].scores["MAP"])
+        row = grids[ranking][best]
+        cv, picks = cross_validated(grids[ranking], qids)
+        say(f"\nbest k1={best[0]} b={best[1]}: MAP {_f(row.scores['MAP'])} "
+            f"({_d(row.scores['MAP'] - default[ranking].scores['MAP'])}, "
+            f"p {_p(randomization_p(row.ap, default[ranking].ap, args.trials))}); "
+            f"2-fold cross-validated MAP {_f(cv)} (picks {picks}) against {_f(default[ranking].scores['MAP'])} now")
+
+    # 4. combinations worth considering, against now and against the baseline
+    combos = [default["coverage"], default["score"],
+              ours(Config("score order + English stop list (index)", analysis=Analysis(stops="english"),
+                          ranking="score")),
+              ours(Config("score order + English stop list (query only)", query=without_stop_words(english),
+                          ranking="score")),
+              ours(Config("score order + k1=2.0 b=0.9 (grid best, not cross-validated)", k1=2.0, b=0.9,
+                          ranking="score")),
+              base]
+    say("\n## Combinations\n")
+    say(markdown(["system"] + list(METRICS) + ["MAP - now", "p", "MAP - BM25", "p", "nDCG@10 - BM25"], [
+        [row.name] + [_f(row.scores[m]) for m in METRICS]
+        + [_d(row.scores["MAP"] - default["coverage"].scores["MAP"]),
+           _p(randomization_p(row.ap, default["coverage"].ap, args.trials)),
+           _d(row.scores["MAP"] - base.scores["MAP"]), _p(randomization_p(row.ap, base.ap, args.trials)),
+           _d(row.scores["nDCG@10"] - base.scores["nDCG@10"])]
+        for row in combos]))
+
+    if args.runs:
+        args.runs.mkdir(parents=True, exist_ok=True)
+        for slug, row in [("ours-coverage", default["coverage"]), ("ours-score", default["score"]),
+                          ("ours-raw", raw), ("bm25s", base)]:
+            with (args.runs / f"{slug}.run").open("w") as fh:
+                for qid, docs_ in row.run.items():
+                    for rank, doc in enumerate(docs_, 1):
+                        fh.write(f"{qid} Q0 {doc} {rank} {len(docs_) - rank + 1} {slug}\n")
+    say(f"\n{len(indexes)} indexes built; {time.perf_counter() - started:.0f} s")
+    workdir.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

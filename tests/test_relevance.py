@@ -1,0 +1,78 @@
+"""Relevance on the TIME test collection (issue 7): our default any-word search
+keeps the effectiveness measured by bench/relevance.py, and the metrics are right.
+
+The metric functions and the plain-words quoting live in bench/relevance.py
+(loaded here by path), so the test and the bench cannot drift apart.
+"""
+import importlib.util
+import math
+import sys
+
+import pytest
+
+from searcher import Archive
+from searcher.query import tree
+from searcher.query.parser import parse
+
+from .conftest import REPO
+
+# bench/relevance.py, 2026-11-27, on the code as it was then: BM25F k1=1.2
+# b=0.75, Porter, Whoosh's 34 stop words, match="any" ranking articles that
+# match more of the query words first. A deliberate ranking change moves these:
+# re-run the bench and pin its new figures (with the bench/README.md table).
+EXPECTED = {"MAP": 0.5584, "nDCG@10": 0.6269}
+TOLERANCE = 0.01
+
+
+def _bench():
+    name = "searcher_bench_relevance"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / "relevance.py")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while it loads
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def test_metrics_on_a_worked_example():
+    bench = _bench()
+    ranking = ["d1", "d2", "d3", "d4"]
+    rels = {"d1": 1, "d3": 1, "d5": 1, "d9": 0}  # three relevant, d5 never retrieved
+    assert bench.average_precision(ranking, rels) == pytest.approx((1 / 1 + 2 / 3) / 3)
+    assert bench.precision_at(ranking, rels, 10) == pytest.approx(0.2)
+    assert bench.recall_at(ranking, rels, 100) == pytest.approx(2 / 3)
+    ideal = 1 + 1 / math.log2(3) + 1 / math.log2(4)
+    assert bench.ndcg_at(ranking, rels, 10) == pytest.approx((1 + 1 / math.log2(4)) / ideal)
+    assert bench.ndcg_at(["d1", "d3", "d5"], rels, 10) == pytest.approx(1.0)
+    # A judged query the run lacks counts 0 in the means (trec_eval -c).
+    scores = bench.evaluate({"q1": ranking}, {"q1": rels, "q2": {"d1": 1}})
+    assert scores["MAP"] == pytest.approx((1 / 1 + 2 / 3) / 3 / 2)
+    assert set(scores) == {"MAP", "nDCG@10", "P@10", "R@100"}
+
+
+def test_plain_words_are_never_read_as_syntax():
+    text = 'WITH RUSSIA OR A FOUR-POWER SUMMIT AND (RENAISSANCE) NOT -X title:y "z" x* NEAR/2 ^ ~'
+    node = parse(_bench().plain_words(text), default_operator="or")
+    assert isinstance(node, tree.Or)
+    assert all(isinstance(child, tree.Term) and child.field is None for child in node.children)
+    assert [child.text for child in node.children] == text.replace('"', "").split()
+
+
+def test_time_collection_keeps_its_measured_effectiveness(shared_dir, tmp_path):
+    folder = shared_dir / "eval" / "time"
+    if not folder.is_dir():
+        pytest.skip("../shared/eval/time is not present")
+    bench = _bench()
+    queries, qrels = bench.read_queries(folder / bench.QUERIES), bench.read_qrels(folder / bench.QRELS)
+    assert len(queries) == 42 and set(qrels) == {qid for qid, _ in queries}
+    index = tmp_path / "index"
+    with Archive.create(index) as archive:
+        report = archive.add([folder / bench.DOCS])
+    assert report.new == 423 and not report.skipped
+    # match="any", limit 1000, plain words; snippets off (they do not touch the order).
+    run = bench.search_run(index, queries)
+    assert all(run[qid] for qid, _ in queries)
+    scores = bench.evaluate(run, qrels)
+    for metric, expected in EXPECTED.items():
+        assert scores[metric] == pytest.approx(expected, abs=TOLERANCE), (
+            f"{metric} {scores[metric]:.4f}, pinned {expected} (re-run bench/relevance.py if the change is meant)")
