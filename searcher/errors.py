@@ -30,6 +30,11 @@ class IndexLocked(SearcherError):
     """Another process is writing to the index."""
 
 
+class IndexDamaged(SearcherError):
+    """The index's files cannot be read: ``searcher check`` says what is wrong,
+    ``searcher rebuild`` rebuilds it from its sources."""
+
+
 class ReaderError(SearcherError):
     """A file or record could not be read; the indexer reports it and goes on."""
 

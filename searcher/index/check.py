@@ -394,6 +394,20 @@ def _swap_in(new: Path, target: Path) -> Path:
     return old
 
 
+def _follow_generation(new: Path, old_generation: int) -> None:
+    """Number the new index's table of contents after the old one's, so that
+    a reader open on the old index sees a newer generation and refreshes."""
+    FileStorage, TOC, _ = _whoosh()
+    storage = FileStorage(str(new))
+    toc = TOC.read(storage, INDEX_NAME)
+    if toc.generation > old_generation:
+        return
+    stale = f"_{INDEX_NAME}_{toc.generation}.toc"
+    toc.generation = old_generation + 1
+    toc.write(storage, INDEX_NAME)
+    storage.delete_file(stale)
+
+
 def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = None,
                   progress: Optional[Callable[[IndexProgress], None]] = None,
                   wait: Optional[float] = None) -> RebuildReport:
@@ -482,6 +496,7 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
         finally:
             ix.close()
 
+        _follow_generation(new, _latest_generation(_names(index_dir)))
         new_fd = locking.acquire(new)  # held across the swap: waiters re-check and wait on it
         old = _swap_in(new, index_dir)
     except BaseException:

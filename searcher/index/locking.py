@@ -36,6 +36,8 @@ import errno
 import fcntl
 import logging
 import os
+import pickle
+import struct
 import threading
 import time
 from contextlib import contextmanager
@@ -43,7 +45,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
 
-from ..errors import IndexLocked
+from ..errors import IndexDamaged, IndexLocked
 
 LOCK_NAME = "searcher.lock"
 WHOOSH_LOCK_NAME = "MAIN_WRITELOCK"  # Whoosh's FileStorage.lock("WRITELOCK") for index MAIN
@@ -138,7 +140,10 @@ def writer_pid(index_dir: Path) -> Optional[int]:
         mine = False
     if mine:
         return os.getpid()
-    fd = _try_lock(path)
+    try:
+        fd = _try_lock(path)
+    except OSError:
+        return None  # a read-only index: no one writes it
     if fd is not None:
         fcntl.flock(fd, fcntl.LOCK_UN)
         os.close(fd)
@@ -325,8 +330,9 @@ def create_locked(index_dir: Path, exists: Callable[[Path], bool], create: Calla
 # -- readers -----------------------------------------------------------------
 
 
-def _retry(read: Callable[[], T]) -> T:
-    """``read()``, again while a concurrent commit deletes what it opens."""
+def _retry(read: Callable[[], T], folder: str) -> T:
+    """``read()``, again while a concurrent commit deletes what it opens;
+    IndexDamaged when what it reads is not an index's table of contents."""
     for attempt in range(TOC_RETRIES):
         try:
             return read()
@@ -334,6 +340,11 @@ def _retry(read: Callable[[], T]) -> T:
             if attempt == TOC_RETRIES - 1:
                 raise
             time.sleep(0.005 * (attempt + 1))
+        except (EOFError, ValueError, IndexError, KeyError, AttributeError, ImportError, MemoryError,
+                OverflowError, TypeError, pickle.UnpicklingError, struct.error) as exc:
+            raise IndexDamaged(f"the index at {folder} is damaged (its table of contents cannot be read: "
+                               f"{str(exc) or type(exc).__name__}); 'searcher check' says what is wrong, "
+                               "'searcher rebuild' rebuilds it from its files") from exc
     raise AssertionError("unreachable")
 
 
@@ -350,10 +361,10 @@ def _snapshot_index_class():
             concurrent commit (see the module docstring)."""
 
             def __init__(self, storage, schema=None, indexname="MAIN"):
-                _retry(lambda: whoosh_index.FileIndex.__init__(self, storage, schema, indexname))
+                _retry(lambda: whoosh_index.FileIndex.__init__(self, storage, schema, indexname), storage.folder)
 
             def _read_toc(self):
-                return _retry(lambda: whoosh_index.FileIndex._read_toc(self))
+                return _retry(lambda: whoosh_index.FileIndex._read_toc(self), self.storage.folder)
 
         _snapshot_class = SnapshotIndex
     return _snapshot_class

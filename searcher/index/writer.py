@@ -146,6 +146,10 @@ class Indexer:
     def _flush(self, last: bool = False) -> None:
         # Ids another file still provides are not stale.
         stale = {i for i in self._stale if i not in self._seen}
+        if stale:
+            # Nor are ids another file, not read again this run, still holds.
+            others = (entry.ids for key, entry in self.manifest.files.items() if key not in self._done_files)
+            stale -= {i for ids in others for i in ids}
         if self._batch or stale:
             try:
                 writer = self._writer(len(self._batch))

@@ -18,6 +18,7 @@ import lzma
 import os
 import tarfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
@@ -139,8 +140,15 @@ def read_source(source: Source) -> Iterator[Record]:
             yield Skipped(str(source), UNSUPPORTED)
             return
         yield from fmt.read(source)
-    except (OSError, EOFError, UnicodeError, ValueError, zipfile.BadZipFile, lzma.LZMAError) as exc:
+    except _READ_ERRORS as exc:
         yield Skipped(str(source), _describe(exc))
+    except Exception as exc:  # noqa: BLE001 - a reader's bug on hostile bytes must not end the run
+        yield Skipped(str(source), f"could not be read ({type(exc).__name__}: {exc})")
+
+
+# Damaged or hostile input: each becomes a Skipped with the reason.
+_READ_ERRORS = (OSError, EOFError, UnicodeError, ValueError, zipfile.BadZipFile, tarfile.TarError,
+                lzma.LZMAError, zlib.error, NotImplementedError)
 
 
 def read_file(path: Path) -> Iterator[Record]:
@@ -149,9 +157,11 @@ def read_file(path: Path) -> Iterator[Record]:
     try:
         for source in expand(top, lambda name: bool(candidates(name))):
             yield from read_source(source)
-    except (OSError, EOFError, ValueError, zipfile.BadZipFile, tarfile.TarError, lzma.LZMAError) as exc:
+    except _READ_ERRORS as exc:
         # A damaged bundle: what was read stays read; the rest is reported.
         yield Skipped(str(top), _describe(exc))
+    except Exception as exc:  # noqa: BLE001 - as in read_source
+        yield Skipped(str(top), f"could not be read ({type(exc).__name__}: {exc})")
 
 
 def _describe(exc: Exception) -> str:

@@ -49,7 +49,8 @@ def _names(value: Any) -> list[str]:
         value = value.get("name") or value.get("title") or ""
     if isinstance(value, (list, tuple)):
         return [name for item in value for name in _names(item)]
-    return [str(value).strip()] if str(value).strip() else []
+    text = _clean(str(value).strip())
+    return [text] if text else []
 
 
 def _authors(value: Any) -> list[str]:
@@ -77,7 +78,16 @@ def _text(value: Any) -> str:
         return "\n\n".join(_text(v) for v in value if _text(v))
     if isinstance(value, dict):
         return _text(value.get("text") or value.get("value") or "")
-    return "" if value is None else str(value).strip()
+    return "" if value is None else _clean(str(value).strip())
+
+
+def _clean(text: str) -> str:
+    """JSON may escape lone surrogates ("\\ud800"), which no UTF-8 writer takes."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
 
 
 def to_article(record: dict[str, Any], origin: str) -> Article | None:
