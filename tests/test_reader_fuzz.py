@@ -13,10 +13,13 @@ The CI budget is fixed and deterministic (SEARCHER_FUZZ_EXAMPLES unset:
 ``SEARCHER_FUZZ_EXAMPLES=5000 python -m pytest -q tests/test_reader_fuzz.py``
 (each of the three property tests then draws that many examples).
 
-KNOWN_READER_BUGS lists exceptions the fuzzing found that still escape
-``read_file``; each has a strict-xfail regression test below with a minimal
-input. An input that hits one is rejected (not counted as a pass); fix the
-reader, and its regression test XPASSes: then delete its entry.
+The fuzzing found five ways a file stopped an indexing run (a damaged
+deflate stream in a .gz or a .zip member, a .zip member with an unknown
+method, a WARC record without WARC-Target-URI, a JSON lone surrogate); they
+are fixed, and the smallest inputs found are regression tests at the end.
+KNOWN_READER_BUGS is for a bug found and not yet fixed: an input that hits
+it is rejected (not counted as a pass) until the reader is fixed; give it a
+``pytest.mark.xfail(strict=True)`` regression test meanwhile.
 """
 from __future__ import annotations
 
@@ -199,7 +202,7 @@ def test_mutated_files_in_damaged_containers(tmp_path_factory, case, kind, damag
     assert_records(path)
 
 
-# -- the known bugs, smallest inputs found ------------------------------------
+# -- bugs the fuzzing found (fixed), smallest inputs ---------------------------
 
 def _read_all(path: Path) -> list:
     return check_records(path)

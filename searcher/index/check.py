@@ -15,8 +15,8 @@ on an index too damaged to open):
 - no file in the folder is foreign to the index. Files an interrupted write
   left behind (unreferenced segment files, old or half-written tables of
   contents, Whoosh's temporary folder, a half-written manifest) are
-  warnings, not errors: the index is intact, and the next indexing run (or
-  ``searcher check --clean``) removes them.
+  warnings, not errors: the index is intact, and the next indexing run that
+  commits (or ``searcher check --clean``) removes them.
 
 Errors make ``ok`` false (exit status 1 on the command line); warnings do not.
 Nothing here is Whoosh-specific in what it returns.
@@ -300,8 +300,8 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
         else:
             size = sum(_size(index_dir / n) for n in report.leftovers)
             report._warn(f"{len(report.leftovers)} files ({size / 1e6:.1f} MB) left over from an interrupted "
-                         f"write: {_examples(report.leftovers)}; the next indexing run or "
-                         "'searcher check --clean' removes them")
+                         f"write: {_examples(report.leftovers)}; the next indexing run that commits, "
+                         "or 'searcher check --clean', removes them")
     return report
 
 

@@ -3,6 +3,7 @@ JSON Lines (.jsonl, .ndjson: one object a line), with the field names common
 exports use mapped onto Article."""
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from typing import Any, Iterator
@@ -11,7 +12,7 @@ from ..article import Article
 from ..dates import parse_date
 from . import Record, Skipped, register
 from .source import Source
-from .text import read_text
+from .text import decode, read_text
 
 # First present key wins; order says which name is preferred.
 _TITLE = ("title", "headline", "name")
@@ -144,15 +145,19 @@ def read_json(path: Source) -> Iterator[Record]:
 
 
 def read_jsonl(path: Source) -> Iterator[Record]:
-    for number, line in enumerate(read_text(path).splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield Skipped(f"{path}#{number}", f"invalid JSON on line {number}: {exc.msg}")
-            continue
-        yield from _convert([(number, record)], path)
+    """One record a line, streamed: memory stays that of the longest line."""
+    with path.open() as stream:
+        for number, raw in enumerate(stream, 1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(decode(raw))
+            except json.JSONDecodeError as exc:
+                yield Skipped(f"{path}#{number}", f"invalid JSON on line {number}: {exc.msg}")
+                continue
+            yield from _convert([(number, record)], path)
 
 
 register("json", [".json"], read_json)
