@@ -16,7 +16,8 @@ on an index too damaged to open):
   left behind (unreferenced segment files, old or half-written tables of
   contents, Whoosh's temporary folder, a half-written manifest) are
   warnings, not errors: the index is intact, and the next indexing run that
-  commits (or ``searcher check --clean``) removes them.
+  commits removes them (half-written tables of contents excepted: Whoosh
+  never does), as does ``searcher check --clean``.
 
 Errors make ``ok`` false (exit status 1 on the command line); warnings do not.
 Nothing here is Whoosh-specific in what it returns.
