@@ -28,6 +28,7 @@ _EXPORTS = {
     "ArticleNotFound": "errors",
     "IndexLocked": "errors",
     "InvalidArgument": "errors",
+    "IndexDamaged": "errors",
     "Timeline": "results",
 }
 __all__ = sorted(_EXPORTS)
@@ -35,7 +36,7 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:
     from .api import Archive, parse_files
     from .article import Article, Skipped
-    from .errors import (ArticleNotFound, IndexLocked, IndexNotFound, InvalidArgument, QuerySyntaxError,
+    from .errors import (ArticleNotFound, IndexDamaged, IndexLocked, IndexNotFound, InvalidArgument, QuerySyntaxError,
                          SearcherError)
     from .results import Hit, IndexReport, SearchResult, Stats, Timeline
 

@@ -142,16 +142,19 @@ COMMIT_LOOP = textwrap.dedent("""
 def test_opening_the_index_while_commits_replace_its_files(tmp_path):
     """Opening lists the folder, then reads the newest table of contents; a
     commit in between deletes it. Plain Whoosh failed ~1% of such opens
-    (FileNotFoundError) under a commit loop like this one."""
+    (FileNotFoundError) under a commit loop like this one, and a refresh
+    that met it raised ReaderClosed."""
     ix = tmp_path / "ix"
     with Archive.create(ix) as archive:
         archive.add([Article(title="first", body="common", id="0")])
     writer = start([sys.executable, "-c", COMMIT_LOOP, str(ix), "3"], tmp_path)
     opens = 0
-    while writer.poll() is None:
-        with Archive.open(ix) as archive:
-            assert archive.search("common", limit=1).total >= 1
-        opens += 1
+    with Archive.open(ix) as kept:  # refreshes to each new commit (Whoosh closed its old reader twice)
+        while writer.poll() is None:
+            with Archive.open(ix) as archive:
+                assert archive.search("common", limit=1).total >= 1
+            assert kept.search("common", limit=1).total >= 1
+            opens += 1
     out, _ = finish(writer)
     assert writer.returncode == 0 and int(out) > 20 and opens > 20
 

@@ -33,7 +33,11 @@ an index object that retries those reads too.
 from __future__ import annotations
 
 import errno
-import fcntl
+try:
+    import fcntl
+except ImportError:  # Windows: msvcrt byte-range locks, as Whoosh uses there
+    fcntl = None
+    import msvcrt
 import logging
 import os
 import pickle
@@ -91,15 +95,31 @@ def _read_pid(path: Path) -> Optional[int]:
     return int(text) if text.isdigit() else None
 
 
+def _lock_nb(fd: int) -> None:
+    """Lock ``fd`` exclusively without waiting; OSError when another holds it."""
+    if fcntl is None:
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def _unlock(fd: int) -> None:
+    if fcntl is None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+    else:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 def _try_lock(path: Path) -> Optional[int]:
     """An fd holding an exclusive flock on ``path``, or None when another holds it."""
     while True:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o644)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            _lock_nb(fd)
         except OSError as exc:
             os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
                 return None
             raise
         # The file we locked must still be the one at ``path``: a rebuild
@@ -118,7 +138,7 @@ def _release(fd: int) -> None:
     with _held_guard:
         _held.pop(fd, None)
     try:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        _unlock(fd)
     finally:
         os.close(fd)
 
@@ -145,7 +165,7 @@ def writer_pid(index_dir: Path) -> Optional[int]:
     except OSError:
         return None  # a read-only index: no one writes it
     if fd is not None:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        _unlock(fd)
         os.close(fd)
         return None
     return _read_pid(path) or 0
@@ -218,11 +238,11 @@ def whoosh_lock_state(index_dir: Path) -> WhooshLockState:
     except OSError:
         return WhooshLockState("free")
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        _lock_nb(fd)
     except OSError:
         pass  # held
     else:
-        fcntl.flock(fd, fcntl.LOCK_UN)
+        _unlock(fd)
         return WhooshLockState("free")
     finally:
         os.close(fd)
@@ -365,6 +385,20 @@ def _snapshot_index_class():
 
             def _read_toc(self):
                 return _retry(lambda: whoosh_index.FileIndex._read_toc(self), self.storage.folder)
+
+            def reader(self, reuse=None):
+                # Whoosh 2.7.4 keys the readers it could reuse by generation
+                # and looks them up by segment id, so it never reuses one: it
+                # only closes them, and when a concurrent commit makes it
+                # retry, closes them again (ReaderClosed, from a search's
+                # refresh). Read afresh, then close the old reader once.
+                fresh = whoosh_index.FileIndex.reader(self)
+                if reuse is not None:
+                    try:
+                        reuse.close()
+                    except Exception:  # noqa: BLE001 - already closed, or its files gone
+                        pass
+                return fresh
 
         _snapshot_class = SnapshotIndex
     return _snapshot_class
