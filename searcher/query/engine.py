@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Iterable, Optional
 
 from ..errors import ArticleNotFound, InvalidArgument
-from ..index.documents import split_values, stored_date
+from ..index.documents import to_article
 from ..index.whoosh_import import index as whoosh_index
 from ..index.whoosh_import import query as wq
 from ..index.whoosh_import import scoring, sorting
@@ -35,13 +35,10 @@ def weighting() -> "scoring.WeightingModel":
 
 
 def _hit(fields: dict, score: Optional[float], rank: int) -> Hit:
-    publishers = split_values(fields.get("publishers"))
-    return Hit(
-        id=fields["id"], title=fields.get("title", ""), date=stored_date(fields),
-        authors=split_values(fields.get("authors")), sources=split_values(fields.get("sources")),
-        tags=split_values(fields.get("tags")), url=fields.get("url", ""),
-        publisher=publishers[0] if publishers else "", score=score, rank=rank,
-    )
+    # Stored fields are read back into records in one place (index.documents).
+    a = to_article(fields)
+    return Hit(id=a.id, title=a.title, date=a.date, authors=a.authors, sources=a.sources, tags=a.tags,
+               url=a.url, publisher=a.publisher, score=score, rank=rank)
 
 
 def _bare_words(node: tree.Node) -> bool:
