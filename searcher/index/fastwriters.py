@@ -8,6 +8,7 @@ from __future__ import annotations
 from .whoosh_import import byte_to_length, length_to_byte
 from .whoosh_import import multiproc as mp
 from .whoosh_import import writing
+from .postings import POSTING_BYTES, PostingBuffer, write_postings
 
 
 class _Lengths:
@@ -58,18 +59,88 @@ class _FastPostingPool(writing.PostingPool):
 
 
 class FastSegmentWriter(writing.SegmentWriter):
-    """A SegmentWriter that remembers field lengths instead of re-reading them."""
+    """A SegmentWriter that keeps new documents' postings per term (see
+    postings.py) and their field lengths in memory, and writes the posting
+    blocks itself.
+
+    Postings that reach Whoosh's pool by other ways (segments merged in by
+    ``add_reader``) take Whoosh's path: the buffer is moved into the pool
+    first, which also happens when the buffer outgrows ``limitmb``.
+    """
 
     def __init__(self, ix, limitmb: int = 128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
         self.pool = _FastPostingPool(self._tempstorage, self.newsegment, limitmb=limitmb)
         self._lengths: dict[tuple[int, str], int] = {}
         self.perdocwriter = _RecordingPerDocWriter(self.perdocwriter, self._lengths)
+        self._buffer = PostingBuffer()
+        self._buffer_limit = limitmb * 1024 * 1024 // POSTING_BYTES
+        self._own_blocks = type(self.codec).__name__ == "W3Codec"
+
+    def add_document(self, **fields):
+        schema = self.schema
+        names = [name for name in fields if not name.startswith("_")]
+        if any(name not in schema or schema[name].vector or schema[name].separate_spelling()
+               for name in names):
+            # Unknown fields raise, vectors and spelling words go Whoosh's way.
+            return super().add_document(**fields)
+        self._check_state()
+        perdocwriter = self.perdocwriter
+        docnum = self.docnum
+        docboost = self._doc_boost(fields)
+        buffer = self._buffer
+        postings = buffer.fields
+        added = 0
+        perdocwriter.start_doc(docnum)
+        for fieldname in sorted(names):
+            value = fields[fieldname]
+            if value is None:
+                continue
+            field = schema[fieldname]
+            length = 0
+            if field.indexed:
+                boost = self._field_boost(fields, fieldname, docboost)
+                terms = postings.get(fieldname)
+                if terms is None:
+                    terms = postings[fieldname] = {}
+                    self.pool.fieldnames.add(fieldname)
+                scorable = field.scorable
+                for tbytes, freq, weight, vbytes in field.index(value):
+                    if scorable:
+                        length += freq
+                    posting = (docnum, weight * boost, vbytes)
+                    existing = terms.get(tbytes)
+                    if existing is None:
+                        terms[tbytes] = [posting]
+                    else:
+                        existing.append(posting)
+                    added += 1
+                if length:
+                    buffer.lengths.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
+            stored = fields.get("_stored_%s" % fieldname, value)
+            perdocwriter.add_field(fieldname, field, stored if field.stored else None, length)
+            column = field.column_type
+            if column and stored is not None:
+                perdocwriter.add_column_value(fieldname, column, field.to_column_value(stored))
+        perdocwriter.finish_doc()
+        buffer.count += added
+        if buffer.count > self._buffer_limit:
+            buffer.drain_into(self.pool)  # bounded memory: the pool spills runs to disk
+        self._added = True
+        self.docnum += 1
+
+    def _pool_used(self) -> bool:
+        return bool(self.pool.current or self.pool.runs)
 
     def _flush_segment(self):
         self.perdocwriter.close()
-        lengths = _Lengths(self._lengths) if self.codec.length_stats else None
-        self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+        if self._buffer and self._own_blocks and not self._pool_used():
+            codec = self.codec
+            write_postings(self.fieldwriter, self.schema, self._buffer, codec._blocklimit, codec._compression)
+        else:
+            self._buffer.drain_into(self.pool)
+            lengths = _Lengths(self._lengths) if self.codec.length_stats else None
+            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
         self.fieldwriter.close()
 
 
