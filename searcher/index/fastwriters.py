@@ -104,17 +104,23 @@ class FastSegmentWriter(writing.SegmentWriter):
                 if terms is None:
                     terms = postings[fieldname] = {}
                     self.pool.fieldnames.add(fieldname)
-                scorable = field.scorable
-                for tbytes, freq, weight, vbytes in field.index(value):
-                    if scorable:
-                        length += freq
-                    posting = (docnum, weight * boost, vbytes)
-                    existing = terms.get(tbytes)
-                    if existing is None:
-                        terms[tbytes] = [posting]
-                    else:
-                        existing.append(posting)
-                    added += 1
+                fast = getattr(field, "index_postings", None)
+                counts = fast(value, terms, docnum, boost) if fast else None
+                if counts is not None:
+                    length = counts[0] if field.scorable else 0
+                    added += counts[1]
+                else:
+                    scorable = field.scorable
+                    for tbytes, freq, weight, vbytes in field.index(value):
+                        if scorable:
+                            length += freq
+                        posting = (docnum, weight * boost, vbytes)
+                        existing = terms.get(tbytes)
+                        if existing is None:
+                            terms[tbytes] = [posting]
+                        else:
+                            existing.append(posting)
+                        added += 1
                 if length:
                     buffer.lengths.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
             stored = fields.get("_stored_%s" % fieldname, value)

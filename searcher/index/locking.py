@@ -22,13 +22,8 @@ case is recognised (the process that took the lock is gone, see
 ``/proc/locks``) and recovered by removing the lock file, so that the next
 writer locks a fresh one; the leftover processes are reported, not killed.
 
-Readers never lock. A Whoosh reader lists the folder for the latest table
-of contents (``_MAIN_N.toc``) and then opens it; a commit in between
-deletes it (and the segments it merged away), and the open fails with
-FileNotFoundError. Whoosh retries that inside ``reader()`` but not where it
-reads the table alone (opening the index, ``ix.schema``), so searches run
-during indexing failed about once in 200 opens. :func:`open_index` returns
-an index object that retries those reads too.
+Readers never lock; opening the index so that it survives a concurrent
+commit is :mod:`.store`'s (``store.open_index``).
 """
 from __future__ import annotations
 
@@ -40,8 +35,6 @@ except ImportError:  # Windows: msvcrt byte-range locks, as Whoosh uses there
     import msvcrt
 import logging
 import os
-import pickle
-import struct
 import threading
 import time
 from contextlib import contextmanager
@@ -49,14 +42,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
 
-from ..errors import IndexDamaged, IndexLocked
+from ..errors import IndexLocked
 
 LOCK_NAME = "searcher.lock"
 WHOOSH_LOCK_NAME = "MAIN_WRITELOCK"  # Whoosh's FileStorage.lock("WRITELOCK") for index MAIN
 POLL_SECONDS = 0.1
 
 log = logging.getLogger("searcher")
-TOC_RETRIES = 20
 
 _held: dict[int, Path] = {}  # fd -> lock file, for the locks this process holds
 _held_guard = threading.Lock()
@@ -347,97 +339,18 @@ def create_locked(index_dir: Path, exists: Callable[[Path], bool], create: Calla
         time.sleep(POLL_SECONDS / 2)
 
 
-# -- readers -----------------------------------------------------------------
+# -- moved to store.py ------------------------------------------------------
+
+# Opening and creating the index (with retries while a commit replaces its
+# table of contents) live in ``store``; these names stay importable from
+# here for callers that have not moved (``searcher/api.py``). Resolved on
+# first use, so importing this module does not import Whoosh.
+_MOVED_TO_STORE = ("open_index", "create_index", "index_exists", "TOC_RETRIES")
 
 
-def _retry(read: Callable[[], T], folder: str) -> T:
-    """``read()``, again while a concurrent commit deletes what it opens;
-    IndexDamaged when what it reads is not an index's table of contents."""
-    for attempt in range(TOC_RETRIES):
-        try:
-            return read()
-        except FileNotFoundError:
-            if attempt == TOC_RETRIES - 1:
-                raise
-            time.sleep(0.005 * (attempt + 1))
-        except (EOFError, ValueError, IndexError, KeyError, AttributeError, ImportError, MemoryError,
-                OverflowError, TypeError, pickle.UnpicklingError, struct.error) as exc:
-            raise IndexDamaged(f"the index at {folder} is damaged (its table of contents cannot be read: "
-                               f"{str(exc) or type(exc).__name__}); 'searcher check' says what is wrong, "
-                               "'searcher rebuild' rebuilds it from its files") from exc
-    raise AssertionError("unreachable")
+def __getattr__(name: str):
+    if name in _MOVED_TO_STORE:
+        from . import store
 
-
-_snapshot_class = None
-
-
-def _snapshot_index_class():
-    global _snapshot_class
-    if _snapshot_class is None:
-        from .whoosh_import import index as whoosh_index
-
-        class SnapshotIndex(whoosh_index.FileIndex):
-            """A FileIndex whose reads of the table of contents survive a
-            concurrent commit (see the module docstring)."""
-
-            def __init__(self, storage, schema=None, indexname="MAIN"):
-                _retry(lambda: whoosh_index.FileIndex.__init__(self, storage, schema, indexname), storage.folder)
-
-            def _read_toc(self):
-                return _retry(lambda: whoosh_index.FileIndex._read_toc(self), self.storage.folder)
-
-            def reader(self, reuse=None):
-                # Whoosh 2.7.4 keys the readers it could reuse by generation
-                # and looks them up by segment id, so it never reuses one: it
-                # only closes them, and when a concurrent commit makes it
-                # retry, closes them again (ReaderClosed, from a search's
-                # refresh). Read afresh, then close the old reader once.
-                fresh = whoosh_index.FileIndex.reader(self)
-                if reuse is not None:
-                    try:
-                        reuse.close()
-                    except Exception:  # noqa: BLE001 - already closed, or its files gone
-                        pass
-                return fresh
-
-        _snapshot_class = SnapshotIndex
-    return _snapshot_class
-
-
-def _storage(index_dir: Path):
-    from .whoosh_import import index as whoosh_index  # noqa: F401  (Whoosh imported quietly)
-    from whoosh.filedb.filestore import FileStorage
-
-    return FileStorage(str(index_dir))
-
-
-def index_exists(index_dir: Path) -> bool:
-    """Whether ``index_dir`` holds an index (a table of contents), without opening it."""
-    from .whoosh_import import index as whoosh_index
-
-    index_dir = Path(index_dir)
-    return index_dir.is_dir() and whoosh_index.TOC._latest_generation(_storage(index_dir), "MAIN") >= 0
-
-
-def open_index(index_dir: Path):
-    """Open an existing index for reading and writing; IndexNotFound when absent."""
-    from .store import INDEX_NAME
-    from .store import open_index as open_plain
-    from .whoosh_import import index as whoosh_index
-
-    index_dir = Path(index_dir)
-    if not index_exists(index_dir):
-        return open_plain(index_dir)  # raises IndexNotFound
-    try:
-        return _storage(index_dir).open_index(INDEX_NAME, indexclass=_snapshot_index_class())
-    except whoosh_index.EmptyIndexError:
-        return open_plain(index_dir)
-
-
-def create_index(index_dir: Path):
-    """Open the index at ``index_dir``, creating it when absent (call under the lock)."""
-    from .store import create_index as create_plain
-
-    if not index_exists(index_dir):
-        create_plain(Path(index_dir)).close()
-    return open_index(index_dir)
+        return getattr(store, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -19,8 +19,10 @@ one-posting block, and calling it was a fifth of commit time. With
 """
 from __future__ import annotations
 
+import struct
 import zlib
 from array import array
+from operator import sub
 from pickle import dumps
 from typing import Optional
 
@@ -63,79 +65,122 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
     (its term table and postings file), as its add_postings would."""
     if min_compress is None:
         min_compress = MIN_COMPRESS
-    from whoosh.codec.whoosh3 import W3TermInfo  # loaded already: the index is open
-    from whoosh.system import pack_int, pack_ushort
-
     postfile = fieldwriter._postfile
     tindex_add = fieldwriter._tindex.add
     for fieldname in sorted(buffer.fields):
         terms = buffer.fields[fieldname]
         fieldobj = schema[fieldname]
         fieldwriter.start_field(fieldname, fieldobj)
-        prefix = pack_ushort(fieldwriter._fieldid)
+        prefix = _USHORT.pack(fieldwriter._fieldid)
         fixedsize = fieldobj.format.fixed_value_size()
+        joined = fixedsize is not None and fixedsize > 0
+        keep_values = fixedsize is None or fixedsize < 0 or joined
         lengths = buffer.lengths.get(fieldname, {})
+        offset = postfile.tell()
+        pending: list[bytes] = []
         for btext in sorted(terms):
             postings = terms[btext]
-            start = postfile.tell()
-            out = [HEADER_MAGIC]
-            total_weight = 0.0
-            maxweight = 0
-            minlength: Optional[int] = None
-            maxlength = 0
             count = len(postings)
-            for first in range(0, count, blocklimit):
-                block = postings[first:first + blocklimit]
-                ids, weights, values = zip(*block)
-                blen = len(ids)
-                # Lengths of the block's documents; 0 (not scorable) counts as none.
-                lens = [length for length in map(lengths.get, ids) if length]
-                bmin = min(lens) if lens else None
-                bmax = max(lens) if lens else 0
-                bmaxweight = max(weights)
-                if bmaxweight < 0:
-                    bmaxweight = 0
-                # Weights are stored as 32-bit floats; the sum is over those.
-                fweights = _float32(weights)
-                total_weight += sum(fweights)
-                if all(w == 1.0 for w in fweights):
-                    mini_weights = None
-                elif all(w == fweights[0] for w in fweights):
-                    mini_weights = fweights[0]
-                else:
-                    mini_weights = tuple(fweights)
-                values = [v for v in values if v]
-                if fixedsize is None or fixedsize < 0:
-                    mini_values = tuple(values)
-                elif fixedsize == 0:
-                    mini_values = None
-                else:
-                    mini_values = b"".join(values)
-                deltas = [ids[0]]
-                deltas.extend(b - a for a, b in zip(ids, ids[1:]))
-                data = dumps((tuple(deltas), mini_weights, mini_values), 2)
+            if count == 1:
+                # Most terms: one posting, one block, nothing to minify.
+                docnum, weight, value = postings[0]
+                length = lengths.get(docnum) or None
+                stored = _f32(weight)
+                values = ((value,) if value else ()) if keep_values else None
+                if joined:
+                    values = b"".join(values)
+                data = dumps(((docnum,), None if stored == 1.0 else stored, values), 2)
                 comp = compression if len(data) >= min_compress else 0
                 if comp:
                     data = zlib.compress(data, comp)
-                info = dumps((blen, ids[-1], bmaxweight, comp, length_to_byte(bmin), length_to_byte(bmax)), 2)
-                size = len(info) + len(data)
-                out.append(pack_int(-size if first + blocklimit >= count else size))
-                out.append(info)
-                out.append(data)
-                if bmaxweight > maxweight:
-                    maxweight = bmaxweight
-                if bmin is not None and (minlength is None or bmin < minlength):
-                    minlength = bmin
-                if bmax > maxlength:
-                    maxlength = bmax
-            postfile.write(b"".join(out))
-            terminfo = W3TermInfo(total_weight, count, minlength, maxlength, maxweight,
-                                  postings[0][0], postings[-1][0])
-            terminfo.set_extent(start, postfile.tell() - start)
-            tindex_add(prefix + btext, terminfo.to_bytes())
+                maxweight = weight if weight > 0 else 0
+                lbyte = _length_byte(length)
+                info = dumps((1, docnum, maxweight, comp, lbyte, lbyte), 2)
+                block = b"".join((HEADER_MAGIC, _INT.pack(-(len(info) + len(data))), info, data))
+                pending.append(block)
+                size = len(block)
+                termbytes = _TERMINFO.pack(0, stored, 1, lbyte, lbyte, maxweight, docnum, docnum)
+            else:
+                out = [HEADER_MAGIC]
+                total_weight = 0.0
+                maxweight = 0
+                minlength: Optional[int] = None
+                maxlength = 0
+                for first in range(0, count, blocklimit):
+                    ids, weights, values = zip(*postings[first:first + blocklimit])
+                    # Lengths of the block's documents; 0 (not scorable) counts as none.
+                    lens = [length for length in map(lengths.get, ids) if length]
+                    bmin = min(lens) if lens else None
+                    bmax = max(lens) if lens else 0
+                    bmaxweight = max(weights)
+                    if bmaxweight < 0:
+                        bmaxweight = 0
+                    # Weights are stored as 32-bit floats; the sum is over those.
+                    fweights = array("f", weights).tolist()
+                    total_weight += sum(fweights)
+                    first_weight = fweights[0]
+                    if fweights.count(first_weight) != len(fweights):
+                        mini_weights = tuple(fweights)
+                    else:
+                        mini_weights = None if first_weight == 1.0 else first_weight
+                    if keep_values:
+                        values = tuple(v for v in values if v)
+                        mini_values = b"".join(values) if joined else values
+                    else:
+                        mini_values = None
+                    deltas = [ids[0]]
+                    deltas.extend(map(sub, ids[1:], ids))
+                    data = dumps((tuple(deltas), mini_weights, mini_values), 2)
+                    comp = compression if len(data) >= min_compress else 0
+                    if comp:
+                        data = zlib.compress(data, comp)
+                    info = dumps((len(ids), ids[-1], bmaxweight, comp, _length_byte(bmin), _length_byte(bmax)), 2)
+                    size = len(info) + len(data)
+                    out.append(_INT.pack(-size if first + blocklimit >= count else size))
+                    out.append(info)
+                    out.append(data)
+                    if bmaxweight > maxweight:
+                        maxweight = bmaxweight
+                    if bmin is not None and (minlength is None or bmin < minlength):
+                        minlength = bmin
+                    if bmax > maxlength:
+                        maxlength = bmax
+                block = b"".join(out)
+                pending.append(block)
+                size = len(block)
+                termbytes = _TERMINFO.pack(0, total_weight, count, _length_byte(minlength), _length_byte(maxlength),
+                                           maxweight, postings[0][0], postings[-1][0])
+            # W3TermInfo.to_bytes for postings kept in the postings file.
+            tindex_add(prefix + btext, termbytes + _LONG.pack(offset) + _INT.pack(size))
+            offset += size
+            if len(pending) >= 512:
+                postfile.write(b"".join(pending))
+                pending.clear()
+        postfile.write(b"".join(pending))
         fieldwriter.finish_field()
 
 
-def _float32(weights) -> list[float]:
-    """The weights as Whoosh stores them (array "f"), back as Python floats."""
-    return array("f", weights).tolist()
+# whoosh.system's pack_ushort / pack_int / pack_long and W3TermInfo._struct.
+_USHORT = struct.Struct("!H")
+_INT = struct.Struct("!i")
+_LONG = struct.Struct("!q")
+_TERMINFO = struct.Struct("!BfIBBfII")
+_F32_CACHE: dict[float, float] = {}
+_LENGTH_BYTES: dict[Optional[int], int] = {}
+
+
+def _f32(weight: float) -> float:
+    """The weight as Whoosh stores it (array "f"), back as a Python float."""
+    stored = _F32_CACHE.get(weight)
+    if stored is None:
+        stored = array("f", (weight,))[0]
+        if len(_F32_CACHE) < 10_000:
+            _F32_CACHE[weight] = stored
+    return stored
+
+
+def _length_byte(length: Optional[int]) -> int:
+    byte = _LENGTH_BYTES.get(length)
+    if byte is None:
+        byte = _LENGTH_BYTES[length] = length_to_byte(length)
+    return byte

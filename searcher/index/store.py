@@ -1,12 +1,26 @@
-"""Opening and creating the on-disk index; facts about it (stats, get)."""
+"""Opening and creating the on-disk index; facts about it (stats, get).
+
+Readers never lock. A Whoosh reader lists the folder for the latest table
+of contents (``_MAIN_N.toc``) and then opens it; a commit in between
+deletes it (and the segments it merged away), and the open fails with
+FileNotFoundError. Whoosh retries that inside ``reader()`` but not where it
+reads the table alone (opening the index, ``ix.schema``), so searches run
+during indexing failed about once in 200 opens. :func:`open_index` returns
+an index object (:class:`SnapshotIndex`) that retries those reads too, and
+that closes a refreshed searcher's old reader once (Whoosh 2.7.4 closed it
+twice when a commit made it retry: ReaderClosed).
+"""
 from __future__ import annotations
 
+import pickle
+import struct
+import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional, TypeVar
 
 from ..article import Article, Skipped
-from ..errors import IndexNotFound
+from ..errors import IndexDamaged, IndexNotFound
 from ..results import Stats
 from .documents import to_article
 from .manifest import Manifest
@@ -15,24 +29,108 @@ from .whoosh_import import index as whoosh_index
 from .whoosh_import import long_to_datetime
 
 INDEX_NAME = "MAIN"
+TOC_RETRIES = 20
+
+T = TypeVar("T")
 
 
 def exists(path: Path) -> bool:
     return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
 
 
-def open_index(path: Path) -> "whoosh_index.Index":
+def _open_plain(path: Path) -> "whoosh_index.Index":
     if not exists(path):
         raise IndexNotFound(f"no index at {path}: run 'searcher index PATH...' first")
     return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
 
 
-def create_index(path: Path) -> "whoosh_index.Index":
+def _create_plain(path: Path) -> "whoosh_index.Index":
     """Open the index at ``path``, creating it (and the folder) when absent."""
     if exists(path):
         return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
     path.mkdir(parents=True, exist_ok=True)
     return whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+
+
+# -- opening with retries ------------------------------------------------------
+
+
+def _retry(read: Callable[[], T], folder: str) -> T:
+    """``read()``, again while a concurrent commit deletes what it opens;
+    IndexDamaged when what it reads is not an index's table of contents."""
+    for attempt in range(TOC_RETRIES):
+        try:
+            return read()
+        except FileNotFoundError:
+            if attempt == TOC_RETRIES - 1:
+                raise
+            time.sleep(0.005 * (attempt + 1))
+        except (EOFError, ValueError, IndexError, KeyError, AttributeError, ImportError, MemoryError,
+                OverflowError, TypeError, pickle.UnpicklingError, struct.error) as exc:
+            raise IndexDamaged(f"the index at {folder} is damaged (its table of contents cannot be read: "
+                               f"{str(exc) or type(exc).__name__}); 'searcher check' says what is wrong, "
+                               "'searcher rebuild' rebuilds it from its files") from exc
+    raise AssertionError("unreachable")
+
+
+class SnapshotIndex(whoosh_index.FileIndex):
+    """A FileIndex whose reads of the table of contents survive a
+    concurrent commit (see the module docstring)."""
+
+    def __init__(self, storage, schema=None, indexname=INDEX_NAME):
+        _retry(lambda: whoosh_index.FileIndex.__init__(self, storage, schema, indexname), storage.folder)
+
+    def _read_toc(self):
+        return _retry(lambda: whoosh_index.FileIndex._read_toc(self), self.storage.folder)
+
+    def reader(self, reuse=None):
+        # Whoosh 2.7.4 keys the readers it could reuse by generation
+        # and looks them up by segment id, so it never reuses one: it
+        # only closes them, and when a concurrent commit makes it
+        # retry, closes them again (ReaderClosed, from a search's
+        # refresh). Read afresh, then close the old reader once.
+        fresh = whoosh_index.FileIndex.reader(self)
+        if reuse is not None:
+            try:
+                reuse.close()
+            except Exception:  # noqa: BLE001 - already closed, or its files gone
+                pass
+        return fresh
+
+
+def _storage(index_dir: Path):
+    from whoosh.filedb.filestore import FileStorage
+
+    return FileStorage(str(index_dir))
+
+
+def index_exists(index_dir: Path) -> bool:
+    """Whether ``index_dir`` holds an index (a table of contents), without opening it."""
+    index_dir = Path(index_dir)
+    return index_dir.is_dir() and whoosh_index.TOC._latest_generation(_storage(index_dir), INDEX_NAME) >= 0
+
+
+def open_index(index_dir: Path) -> SnapshotIndex:
+    """Open an existing index for reading and writing; IndexNotFound when absent."""
+    index_dir = Path(index_dir)
+    if not index_exists(index_dir):
+        return _open_plain(index_dir)  # raises IndexNotFound
+    try:
+        return _storage(index_dir).open_index(INDEX_NAME, indexclass=SnapshotIndex)
+    except whoosh_index.EmptyIndexError:
+        return _open_plain(index_dir)
+
+
+def create_index(index_dir: Path) -> SnapshotIndex:
+    """Open the index at ``index_dir``, creating it (and the folder) when
+    absent. Two processes may race to create one: call it under the lock
+    (``locking.create_locked``)."""
+    if not index_exists(index_dir):
+        _create_plain(Path(index_dir)).close()
+    return open_index(index_dir)
+
+
+# -- facts -----------------------------------------------------------------------
 
 
 def get_article(ix: "whoosh_index.Index", article_id: str) -> Optional[Article]:

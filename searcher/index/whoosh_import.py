@@ -1,18 +1,125 @@
-"""Import Whoosh 2.7.4 once, quietly.
+"""Import Whoosh 2.7.4 once, quietly and lightly.
 
 Whoosh 2.7.4 has invalid escape sequences that Python 3.12+ reports as
 SyntaxWarnings while compiling it; they are harmless, so they are silenced
 here, around the one place every Whoosh module we use is first imported.
 The writing modules load on first use (``writing``, ``multiproc``), so a
 search does not pay for them.
+
+Two Whoosh modules cost a new process (``searcher search``) time for
+nothing we use, and cannot be left out because every search imports them:
+
+- ``whoosh.compat`` (imported by every Whoosh module) does
+  ``from urllib.request import urlretrieve``, which loads urllib.request,
+  http.client, ssl, email and socket (~20-30 ms); no Whoosh module uses
+  ``urlretrieve``. Its code runs here with that one import answered by a
+  function that imports urllib.request when called.
+- ``whoosh.lang.morph_en`` (imported by ``whoosh.query.terms`` for the
+  ``Variations`` query, which we never build) compiles 45 large regular
+  expressions at import (~15 ms). A stand-in module loads the real one the
+  first time anything in it is used.
+
+Neither changes what Whoosh does, and neither applies when Whoosh was
+imported before this module (tests/test_startup.py checks both).
 """
 from __future__ import annotations
 
+import builtins
 import importlib
+import importlib.util
+import sys
+import types
 import warnings
+
+
+def _urlretrieve(*args, **kwargs):
+    """whoosh.compat.urlretrieve, importing urllib.request when called (nothing in Whoosh calls it)."""
+    from urllib.request import urlretrieve
+
+    return urlretrieve(*args, **kwargs)
+
+
+def _load_compat_without_urllib() -> None:
+    """Run whoosh/compat.py's own (cached) code, answering its one
+    ``from urllib.request import urlretrieve`` with ``_urlretrieve``: the
+    module's ``import`` statements go through a ``__import__`` of its own
+    while it runs; every other import is the ordinary one."""
+    name = "whoosh.compat"
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or not hasattr(spec.loader, "get_code"):
+        return
+    code = spec.loader.get_code(name)
+    if code is None:
+        return
+    module = importlib.util.module_from_spec(spec)
+    stand_in = types.SimpleNamespace(urlretrieve=_urlretrieve)
+
+    def import_(what, globals=None, locals=None, fromlist=(), level=0):
+        if what == "urllib.request" and level == 0 and tuple(fromlist or ()) == ("urlretrieve",):
+            return stand_in
+        return builtins.__import__(what, globals, locals, fromlist, level)
+
+    module.__dict__["__builtins__"] = {**builtins.__dict__, "__import__": import_}
+    sys.modules[name] = module
+    try:
+        exec(code, module.__dict__)
+    except BaseException:
+        del sys.modules[name]
+        raise
+    finally:
+        module.__dict__["__builtins__"] = builtins.__dict__
+    _set_parent(name, module)
+
+
+def _set_parent(name: str, module: types.ModuleType) -> None:
+    """What the import system does for a submodule: ``whoosh.compat`` as an attribute of ``whoosh``."""
+    parent, _, child = name.rpartition(".")
+    setattr(sys.modules[parent], child, module)
+
+
+def _defer_morph_en() -> None:
+    name = "whoosh.lang.morph_en"
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return
+    stand_in = types.ModuleType(name, "Stand-in for whoosh.lang.morph_en: loads it on first use (searcher).")
+    real: list[types.ModuleType] = []
+
+    def load() -> types.ModuleType:
+        if not real:
+            module = importlib.util.module_from_spec(spec)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", SyntaxWarning)
+                spec.loader.exec_module(module)
+            real.append(module)
+            if sys.modules.get(name) is stand_in:
+                sys.modules[name] = module
+                _set_parent(name, module)
+        return real[0]
+
+    def variations(word):
+        return load().variations(word)
+
+    def __getattr__(attr: str):
+        if attr.startswith("__"):  # the import system asks for __path__ etc.: not a use
+            raise AttributeError(attr)
+        return getattr(load(), attr)
+
+    stand_in.variations = variations
+    stand_in.__getattr__ = __getattr__
+    stand_in.__file__ = spec.origin
+    sys.modules[name] = stand_in
+    _set_parent(name, stand_in)
+
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
+    _load_compat_without_urllib()
+    _defer_morph_en()
     from whoosh import analysis, fields, index, matching, query, scoring, searching, sorting  # noqa: F401
     from whoosh.query import spans  # noqa: F401
     from whoosh.query.wrappers import WrappingQuery  # noqa: F401
