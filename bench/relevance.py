@@ -8,24 +8,25 @@ text``) and time-qrels.txt (TREC qrels, ``query 0 doc rel``).
 
 Our system: the JSONL file indexed by ``Archive.create(tmp).add([path])``
 (the record's ``id`` is the article id the qrels use), each query searched
-with ``match="any"``, ``limit=1000``, its words passed as plain words
-(``plain_words``: the queries hold upper-case AND and OR, and parentheses,
-which our query language reads as syntax). The baseline: bm25s over
-lower-case ``\\w+`` tokens stemmed with Whoosh's Porter stemmer, no stop words.
+as a natural-language user would: ``match="any"``, ``syntax=False`` (plain
+words: the queries hold upper-case AND and OR, and parentheses, which our
+query language reads as syntax), ``limit=1000``. The product ranks any-word
+results by BM25F score and leaves English stop words out of any-word queries
+(searcher/query/stopwords.py). The baseline: bm25s over lower-case ``\\w+``
+tokens stemmed with Whoosh's Porter stemmer, no stop words.
 
 Experiments change one thing at a time from the current defaults, by
-monkeypatching inside this process (searcher/ is not edited): the text
-analyzer (tokenizer, stemmer, stop words), BM25F k1 and b, TITLE_BOOST, and
-the any-term ranking (coverage first, as now, or plain score order). Each
-is measured under both rankings. Differences to the default are tested with
-a paired two-sided randomization test on per-query average precision.
+monkeypatching inside this process (searcher/ is not edited): the query-time
+stop list, the text analyzer (tokenizer, stemmer, index stop words), BM25F
+k1 and b, TITLE_BOOST. Differences to the default are tested with a paired
+two-sided randomization test on per-query average precision.
 
 Snippets and matched-term lists are switched off while searching
 (``make_snippet`` and ``present`` patched in searcher.query.engine): they do
 not affect the order, and building them for 1000 hits a query is over 90% of
 the time. ``--runs DIR`` also writes each system's run as a TREC run file.
 
-tests/test_relevance.py imports the metric functions and ``plain_words`` from
+tests/test_relevance.py imports the metric functions and ``search_run`` from
 here (importlib, by path), so they exist once.
 """
 from __future__ import annotations
@@ -36,7 +37,6 @@ import json
 import math
 import re
 import statistics
-import string
 import sys
 import tempfile
 import time
@@ -76,29 +76,9 @@ def read_qrels(path: Path) -> Qrels:
     return qrels
 
 
-def plain_words(text: str) -> str:
-    """The text as plain words for our query language: each word quoted.
-
-    A quoted single word is a literal term: ``"AND"``, ``"OR"``, ``"(RENAISSANCE)"``,
-    ``"title:x"``, ``"-x"``, ``"x*"`` are words, not operators. The same terms
-    as ``Term(word)`` for every whitespace-separated word.
-    """
-    return " ".join(f'"{word}"' for word in text.replace('"', " ").split())
-
-
 def as_typed(text: str) -> str:
-    """The query text unchanged: read with our query syntax."""
+    """The query text unchanged (with ``syntax=True``: read with our query syntax)."""
     return text
-
-
-def without_stop_words(stoplist: frozenset[str]) -> Callable[[str], str]:
-    """plain_words, leaving out the words of ``stoplist`` (a query-time stop list)."""
-
-    def query(text: str) -> str:
-        words = text.replace('"', " ").split()
-        return plain_words(" ".join(w for w in words if w.lower().strip(string.punctuation) not in stoplist))
-
-    return query
 
 
 # -- metrics (trec_eval's definitions; means over every query in the qrels) --
@@ -251,8 +231,9 @@ class Config:
     k1: Optional[float] = None  # None: the product's BM25_K1 / BM25_B / TITLE_BOOST
     b: Optional[float] = None
     title_boost: Optional[float] = None
-    ranking: str = "coverage"  # coverage: the product's any-term order; score: BM25F score only
-    query: Callable[[str], str] = plain_words
+    query_stops: Optional[frozenset[str]] = None  # None: the product's QUERY_STOP_WORDS
+    syntax: bool = False  # False: plain words (syntax=False); True: the text read as our query syntax
+    query: Callable[[str], str] = as_typed
 
 
 # Per-hit display work that re-reads each body and never changes the order:
@@ -287,6 +268,8 @@ def patched(config: Config) -> Iterator[None]:
             put(engine, "BM25_B", config.b)
         if config.title_boost is not None:
             put(whoosh_compile, "TITLE_BOOST", config.title_boost)
+        if config.query_stops is not None:
+            put(engine, "QUERY_STOP_WORDS", config.query_stops)
         yield
     finally:
         for module, name, value in reversed(saved):
@@ -306,15 +289,13 @@ def build_index(docs: Path, path: Path, config: Config = Config("default")) -> P
 
 
 def search_run(index: Path, queries: list[tuple[str, str]], config: Config = Config("default")) -> Run:
-    """Our ranking for every query: match="any", limit 1000."""
+    """Our ranking for every query: match="any", limit 1000, plain words by default."""
     from searcher import Archive
 
     run: Run = {}
     with patched(config), Archive.open(index) as archive:
         for qid, text in queries:
-            hits = archive.search(config.query(text), match="any", limit=LIMIT).hits
-            if config.ranking == "score":
-                hits = sorted(hits, key=lambda h: -h.score)  # stable: ties keep their order
+            hits = archive.search(config.query(text), match="any", limit=LIMIT, syntax=config.syntax).hits
             run[qid] = [hit.id for hit in hits]
     return run
 
@@ -327,8 +308,10 @@ def porter_tokens(text: str) -> list[str]:
     return [stem(word) for word in re.findall(r"\w+", text.lower())]
 
 
-def bm25_baseline(docs: Path, queries: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75) -> Run:
-    """bm25s (method "lucene") over lower-case, Porter-stemmed \\w+ tokens, no stop words."""
+def bm25_baseline(docs: Path, queries: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75,
+                  query_stops: frozenset[str] = frozenset()) -> Run:
+    """bm25s (method "lucene") over lower-case, Porter-stemmed \\w+ tokens, no stop words
+    (``query_stops``: words left out of the queries only, before stemming)."""
     import bm25s
 
     records = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -339,7 +322,8 @@ def bm25_baseline(docs: Path, queries: list[tuple[str, str]], k1: float = 1.2, b
     vocab = retriever.vocab_dict
     run: Run = {}
     for qid, text in queries:
-        tokens = [vocab[t] for t in porter_tokens(text) if t in vocab]
+        words = " ".join(w for w in re.findall(r"\w+", text.lower()) if w not in query_stops)
+        tokens = [vocab[t] for t in porter_tokens(words) if t in vocab]
         scores = retriever.get_scores(tokens) if tokens else [0.0] * len(ids)
         order = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
         run[qid] = [ids[i] for i in order[:LIMIT]]
@@ -368,7 +352,6 @@ ANALYSIS_EXPERIMENTS: list[tuple[str, str, Analysis]] = [
 ]
 K1S = (0.9, 1.2, 1.5, 2.0)
 BS = (0.4, 0.6, 0.75, 0.9)
-RANKINGS = {"coverage": "coverage first (now)", "score": "BM25F score order"}
 
 
 @dataclass
@@ -430,10 +413,12 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     import whoosh
 
+    stops = frozenset(engine.QUERY_STOP_WORDS)
     say(f"{date.today()}, Python {sys.version.split()[0]}, Whoosh {whoosh.versionstring()}")
     say(f"TIME: {sum(1 for _ in docs.open())} docs, {len(queries)} queries, "
         f"{sum(len(r) for r in qrels.values())} relevant; bm25s {bm25s.__version__}; defaults "
-        f"k1={engine.BM25_K1} b={engine.BM25_B} TITLE_BOOST={whoosh_compile.TITLE_BOOST}")
+        f"k1={engine.BM25_K1} b={engine.BM25_B} TITLE_BOOST={whoosh_compile.TITLE_BOOST}, "
+        f"{len(stops)} query stop words")
     workdir = tempfile.TemporaryDirectory(prefix="relevance-")
     tmp = Path(workdir.name)
     indexes: dict[Optional[Analysis], Path] = {}
@@ -446,117 +431,107 @@ def main(argv: Optional[list[str]] = None) -> int:
     memo: dict[tuple, Row] = {}
 
     def ours(config: Config) -> Row:
-        key = (config.analysis, config.k1, config.b, config.title_boost, config.ranking, config.query)
+        key = (config.analysis, config.k1, config.b, config.title_boost, config.query_stops, config.syntax,
+               config.query)
         if key not in memo:
             memo[key] = scored(config.name, search_run(index_for(config.analysis), queries, config), qrels)
         return replace(memo[key], name=config.name)
 
     # 1. systems
-    default = {r: ours(Config(f"ours, {RANKINGS[r]}", ranking=r)) for r in RANKINGS}
-    raw = ours(Config("ours, query text as typed (AND/OR/() read as syntax)", query=as_typed))
+    now = ours(Config(f"ours now: BM25F score order, English stop words ({len(stops)}) left out of "
+                      "any-word queries"))
+    no_stops = ours(Config("ours, without query stop words (the default before)", query_stops=frozenset()))
+    raw = ours(Config("ours now, query text as typed (AND/OR/() read as syntax)", syntax=True))
     base = scored("BM25 baseline: bm25s k1=1.2 b=0.75, Porter, no stop words", bm25_baseline(docs, queries), qrels)
     base15 = scored("bm25s at its defaults k1=1.5 b=0.75", bm25_baseline(docs, queries, k1=1.5), qrels)
-    systems = [default["coverage"], default["score"], raw, base, base15]
-
-    def system_table(rows: list[Row]) -> str:
-        body = []
-        for row in rows:
-            cells = [row.name] + [_f(row.scores[m]) for m in METRICS]
-            cells += [_d(row.scores["MAP"] - base.scores["MAP"]), _p(randomization_p(row.ap, base.ap, args.trials)),
-                      _d(row.scores["nDCG@10"] - base.scores["nDCG@10"])]
-            body.append(cells)
-        return markdown(["system"] + list(METRICS) + ["MAP - BM25", "p (AP)", "nDCG@10 - BM25"], body)
+    base_stops = scored(f"bm25s k1=1.2 b=0.75, the same {len(stops)} stop words left out of the queries",
+                        bm25_baseline(docs, queries, query_stops=stops), qrels)
+    systems = [now, no_stops, raw, base, base15, base_stops]
 
     say("\n## Systems (difference to the BM25 baseline; p: paired randomization test on AP)\n")
-    say(system_table(systems))
+    body = []
+    for row in systems:
+        body.append([row.name] + [_f(row.scores[m]) for m in METRICS]
+                    + [_d(row.scores["MAP"] - base.scores["MAP"]), _p(randomization_p(row.ap, base.ap, args.trials)),
+                       _d(row.scores["nDCG@10"] - base.scores["nDCG@10"]),
+                       _p(randomization_p(row.ndcg, base.ndcg, args.trials))])
+    say(markdown(["system"] + list(METRICS) + ["MAP - BM25", "p (AP)", "nDCG@10 - BM25", "p (nDCG@10)"], body))
+    say(f"\nquery stop words, now against without: MAP {_d(now.scores['MAP'] - no_stops.scores['MAP'])} "
+        f"(p {_p(randomization_p(now.ap, no_stops.ap, args.trials))}), nDCG@10 "
+        f"{_d(now.scores['nDCG@10'] - no_stops.scores['nDCG@10'])} "
+        f"(p {_p(randomization_p(now.ndcg, no_stops.ndcg, args.trials))}); better on "
+        f"{sum(now.ap[q] > no_stops.ap[q] + 1e-9 for q in qrels)}, worse on "
+        f"{sum(now.ap[q] < no_stops.ap[q] - 1e-9 for q in qrels)} of {len(qrels)} queries (AP)")
 
-    # 2. experiments, one factor at a time, under both rankings
+    # 2. experiments, one factor at a time from now
     def experiment_cells(config: Config) -> list[str]:
-        cells = []
-        for ranking in RANKINGS:
-            row = ours(replace(config, ranking=ranking))
-            ref = default[ranking]
-            cells += [_f(row.scores["MAP"]), _d(row.scores["MAP"] - ref.scores["MAP"]),
-                      _p(randomization_p(row.ap, ref.ap, args.trials)),
-                      _f(row.scores["nDCG@10"]), _d(row.scores["nDCG@10"] - ref.scores["nDCG@10"])]
-        return cells
+        row = ours(config)
+        return [_f(row.scores["MAP"]), _d(row.scores["MAP"] - now.scores["MAP"]),
+                _p(randomization_p(row.ap, now.ap, args.trials)),
+                _f(row.scores["nDCG@10"]), _d(row.scores["nDCG@10"] - now.scores["nDCG@10"])]
 
-    from whoosh.lang.stopwords import stoplists
+    from whoosh.analysis import STOP_WORDS
 
-    english = frozenset(stoplists["en"])
-    rows = [["query", "plain words (now, via plain_words)", *experiment_cells(Config("plain"))],
-            ["query", "text as typed: AND, OR, ( ) read as syntax", *experiment_cells(Config("raw", query=as_typed))],
-            ["query", "English list (127) left out of the query only",
-             *experiment_cells(Config("query stops", query=without_stop_words(english)))]]
+    rows = [["query", f"plain words, English stop words ({len(stops)}) left out (now)",
+             *experiment_cells(Config("now"))],
+            ["query", "text as typed: AND, OR, ( ) read as syntax",
+             *experiment_cells(Config("raw", syntax=True))],
+            ["query", "no query stop words (only the index's 34)",
+             *experiment_cells(Config("no query stops", query_stops=frozenset()))],
+            ["query", "query stop words: Whoosh's default 34 (the index's own list)",
+             *experiment_cells(Config("query stops 34", query_stops=frozenset(STOP_WORDS)))]]
     for group, choice, analysis in ANALYSIS_EXPERIMENTS:
         config = Config(choice, analysis=None if analysis == Analysis() else analysis)
         rows.append([group, choice] + experiment_cells(config))
     for boost in (1.0, 4.0):
         rows.append(["field weights", f"TITLE_BOOST {boost} (now {whoosh_compile.TITLE_BOOST}; no titles here)"]
                     + experiment_cells(Config(f"title {boost}", title_boost=boost)))
-    say("\n## Experiments: one change at a time from the defaults, under each any-term ranking\n")
-    say("Δ and p against the defaults under the same ranking.\n")
-    header = ["experiment", "choice"]
-    for ranking in RANKINGS:
-        header += [f"MAP ({ranking})", "Δ", "p", f"nDCG@10 ({ranking})", "Δ"]
-    say(markdown(header, rows))
+    say("\n## Experiments: one change at a time from now (Δ and p against now)\n")
+    say(markdown(["experiment", "choice", "MAP", "Δ", "p", "nDCG@10", "Δ"], rows))
 
-    # Where coverage-first loses: by query length (words left after analysis).
+    # Where the query stop words help: by query length (words left after the index's analysis).
     analyzer = Analysis().build()
     length = {qid: sum(1 for _ in analyzer(text)) for qid, text in queries}
     buckets = [("3-6", 3, 6), ("7-11", 7, 11), ("12-20", 12, 99)]
-    say("\n## Coverage first against score order, by query length (analysed words)\n")
-    say(markdown(["words", "queries", "MAP coverage", "MAP score", "Δ", "nDCG@10 coverage", "nDCG@10 score"], [
+    say("\n## Query stop words by query length (words after the index's analysis)\n")
+    say(markdown(["words", "queries", "MAP without", "MAP now", "Δ", "nDCG@10 without", "nDCG@10 now"], [
         [label, str(len(ids)),
-         _f(statistics.fmean(default["coverage"].ap[q] for q in ids)),
-         _f(statistics.fmean(default["score"].ap[q] for q in ids)),
-         _d(statistics.fmean(default["score"].ap[q] - default["coverage"].ap[q] for q in ids)),
-         _f(statistics.fmean(default["coverage"].ndcg[q] for q in ids)),
-         _f(statistics.fmean(default["score"].ndcg[q] for q in ids))]
+         _f(statistics.fmean(no_stops.ap[q] for q in ids)), _f(statistics.fmean(now.ap[q] for q in ids)),
+         _d(statistics.fmean(now.ap[q] - no_stops.ap[q] for q in ids)),
+         _f(statistics.fmean(no_stops.ndcg[q] for q in ids)), _f(statistics.fmean(now.ndcg[q] for q in ids))]
         for label, lo, hi in buckets for ids in [[q for q in qrels if lo <= length[q] <= hi]]]))
 
-    # 3. BM25 k1 x b grid
-    grids: dict[str, dict[tuple[float, float], Row]] = {r: {} for r in RANKINGS}
-    for ranking in RANKINGS:
-        for k1 in K1S:
-            for b in BS:
-                grids[ranking][k1, b] = ours(Config(f"k1={k1} b={b}", k1=k1, b=b, ranking=ranking))
+    # 3. BM25 k1 x b grid, judged by 2-fold cross-validation
+    grid = {(k1, b): ours(Config(f"k1={k1} b={b}", k1=k1, b=b)) for k1 in K1S for b in BS}
     qids = sorted(qrels, key=int)
-    for ranking in RANKINGS:
-        say(f"\n## BM25F k1 x b, {RANKINGS[ranking]}: MAP / nDCG@10\n")
-        say(markdown(["k1 \\ b"] + [str(b) for b in BS],
-                     [[str(k1)] + [f"{_f(grids[ranking][k1, b].scores['MAP'])} / "
-                                   f"{_f(grids[ranking][k1, b].scores['nDCG@10'])}" for b in BS] for k1 in K1S]))
-        best = max(grids[ranking], key=lambda kb: grids[ranking][kb].scores["MAP"])
-        row = grids[ranking][best]
-        cv, picks = cross_validated(grids[ranking], qids)
-        say(f"\nbest k1={best[0]} b={best[1]}: MAP {_f(row.scores['MAP'])} "
-            f"({_d(row.scores['MAP'] - default[ranking].scores['MAP'])}, "
-            f"p {_p(randomization_p(row.ap, default[ranking].ap, args.trials))}); "
-            f"2-fold cross-validated MAP {_f(cv)} (picks {picks}) against {_f(default[ranking].scores['MAP'])} now")
+    say("\n## BM25F k1 x b: MAP / nDCG@10\n")
+    say(markdown(["k1 \\ b"] + [str(b) for b in BS],
+                 [[str(k1)] + [f"{_f(grid[k1, b].scores['MAP'])} / {_f(grid[k1, b].scores['nDCG@10'])}"
+                               for b in BS] for k1 in K1S]))
+    best = max(grid, key=lambda kb: grid[kb].scores["MAP"])
+    cv, picks = cross_validated(grid, qids)
+    say(f"\nbest k1={best[0]} b={best[1]}: MAP {_f(grid[best].scores['MAP'])} "
+        f"({_d(grid[best].scores['MAP'] - now.scores['MAP'])}, "
+        f"p {_p(randomization_p(grid[best].ap, now.ap, args.trials))}); "
+        f"2-fold cross-validated MAP {_f(cv)} (picks {picks}) against {_f(now.scores['MAP'])} now")
 
     # 4. combinations worth considering, against now and against the baseline
-    combos = [default["coverage"], default["score"],
-              ours(Config("score order + English stop list (index)", analysis=Analysis(stops="english"),
-                          ranking="score")),
-              ours(Config("score order + English stop list (query only)", query=without_stop_words(english),
-                          ranking="score")),
-              ours(Config("score order + k1=2.0 b=0.9 (grid best, not cross-validated)", k1=2.0, b=0.9,
-                          ranking="score")),
+    combos = [no_stops, now,
+              ours(Config("now + English stop list (127) in the index too", analysis=Analysis(stops="english"))),
+              ours(Config(f"now + k1={best[0]} b={best[1]} (grid best, not cross-validated)", k1=best[0], b=best[1])),
               base]
     say("\n## Combinations\n")
     say(markdown(["system"] + list(METRICS) + ["MAP - now", "p", "MAP - BM25", "p", "nDCG@10 - BM25"], [
         [row.name] + [_f(row.scores[m]) for m in METRICS]
-        + [_d(row.scores["MAP"] - default["coverage"].scores["MAP"]),
-           _p(randomization_p(row.ap, default["coverage"].ap, args.trials)),
+        + [_d(row.scores["MAP"] - now.scores["MAP"]), _p(randomization_p(row.ap, now.ap, args.trials)),
            _d(row.scores["MAP"] - base.scores["MAP"]), _p(randomization_p(row.ap, base.ap, args.trials)),
            _d(row.scores["nDCG@10"] - base.scores["nDCG@10"])]
         for row in combos]))
 
     if args.runs:
         args.runs.mkdir(parents=True, exist_ok=True)
-        for slug, row in [("ours-coverage", default["coverage"]), ("ours-score", default["score"]),
-                          ("ours-raw", raw), ("bm25s", base)]:
+        for slug, row in [("ours-now", now), ("ours-no-query-stops", no_stops), ("ours-raw", raw),
+                          ("bm25s", base)]:
             with (args.runs / f"{slug}.run").open("w") as fh:
                 for qid, docs_ in row.run.items():
                     for rank, doc in enumerate(docs_, 1):

@@ -5,16 +5,20 @@ current index version, and refreshes both when a writer has committed.
 """
 from __future__ import annotations
 
+import functools
+import pickle
+import struct
+import zlib
 from datetime import datetime
-from typing import Iterable, Optional
+from typing import Callable, Iterable, Optional, TypeVar
 
-from ..errors import ArticleNotFound, InvalidArgument
+from ..errors import ArticleNotFound, IndexDamaged, InvalidArgument, SearcherError
 from ..index.documents import to_article
 from ..index.whoosh_import import index as whoosh_index
 from ..index.whoosh_import import query as wq
 from ..index.whoosh_import import scoring, sorting
 from ..results import Hit, SearchResult, Timeline
-from . import tree
+from . import stopwords, tree
 from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
 from .highlight import make_snippet, present
 from .parser import date_span, parse, parse_plain
@@ -27,7 +31,62 @@ MATCHES = ("all", "any")
 # BM25F parameters (Whoosh defaults for now; issue 7 tunes them on evidence).
 BM25_B = 0.75
 BM25_K1 = 1.2
+# Left out of match="any" queries (bare words only; see stopwords.py). Issue 7:
+# +0.013 MAP, +0.007 nDCG@10 on the TIME collection (bench/README.md).
+QUERY_STOP_WORDS = stopwords.ENGLISH
 Filters = Optional[dict[str, Iterable[str]]]
+# What a damaged segment file raises while it is read: a posting block that
+# does not decompress, a truncated or garbled structure, a vanished file.
+READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
+# What garbage bytes make Whoosh's decoding code raise: a bad pickle protocol
+# (ValueError), a date out of range (OverflowError), "Block tag error" (a bare
+# Exception), an unknown file header (FileFormatError), a term the lexicon
+# lists but cannot find (TermNotFound). Damage only when raised inside the
+# modules that read the files. Never TypeError, AttributeError and the like:
+# those are bugs, and a traceback is what they need.
+DECODE_ERRORS = (ValueError, IndexError, KeyError, OverflowError, MemoryError)
+_DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.")
+F = TypeVar("F", bound=Callable)
+
+
+def _whoosh_format_error(exc: BaseException) -> bool:
+    """Exception itself, or one of Whoosh's direct subclasses of it (FileFormatError, TermNotFound)."""
+    cls = type(exc)
+    return cls is Exception or (cls.__module__.startswith("whoosh.") and cls.__bases__ == (Exception,))
+
+
+def _is_damage(exc: BaseException) -> bool:
+    if isinstance(exc, SearcherError):
+        return False
+    if isinstance(exc, READ_ERRORS):
+        return True
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    if not tb.tb_frame.f_globals.get("__name__", "").startswith(_DECODING_MODULES):
+        return False
+    return isinstance(exc, DECODE_ERRORS) or _whoosh_format_error(exc)
+
+
+def _reads_index(method: F) -> F:
+    """Turn an error that damaged index files cause inside ``method`` into IndexDamaged."""
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except Exception as exc:
+            if not _is_damage(exc):
+                raise
+            folder = getattr(getattr(self.ix, "storage", None), "folder", None) or "?"
+            raise IndexDamaged(
+                f"the index at {folder} is damaged (reading it failed: {type(exc).__name__}: "
+                f"{str(exc) or 'no detail'}); 'searcher check' says what is wrong, "
+                "'searcher rebuild' rebuilds it from its files") from exc
+
+    return guarded  # type: ignore[return-value]
 
 
 def weighting() -> "scoring.WeightingModel":
@@ -48,6 +107,7 @@ def _bare_words(node: tree.Node) -> bool:
 
 
 class Engine:
+    @_reads_index
     def __init__(self, ix: "whoosh_index.Index"):
         self.ix = ix
         self._searcher = ix.searcher(weighting=weighting())
@@ -91,7 +151,14 @@ class Engine:
     def _docnums(self, query: "wq.Query") -> list[int]:
         return sorted(self.searcher().docs_for_query(query))
 
+    def _without_stop_words(self, node: tree.Node) -> tuple[tree.Node, tuple[str, ...]]:
+        """An any-word query without its bare stop words (and the words left out);
+        unchanged when nothing this index can search would remain."""
+        return stopwords.drop_stop_words(node, QUERY_STOP_WORDS,
+                                         searchable=lambda n: self.compile(n) is not wq.NullQuery)
+
     # -- search -----------------------------------------------------------
+    @_reads_index
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                match: str = "all", facets: Iterable[str] = (), facet_limit: Optional[int] = 10,
                filters: Filters = None, since: Optional[str] = None,
@@ -106,11 +173,18 @@ class Engine:
                 raise InvalidArgument(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
         read = parse if syntax else parse_plain
         node = read(text, default_operator="or" if match == "any" else "and")
+        if match == "any":
+            # Natural-language text: "what", "which", "been" would add to the
+            # score of most articles. The index keeps them (match="all",
+            # phrases and fields still find them). The words left out are not
+            # reported yet: SearchResult has no field for them.
+            node, ignored = self._without_stop_words(node)
         span = date_span(since, until)
         result = self._run(node, span, text, limit, offset, sort, match, facets, facet_limit, filters)
         if result.total == 0 and match == "all" and _bare_words(node):
-            # Nothing has every word: say so, and offer articles with any of them.
-            anyterm = read(text, default_operator="or")
+            # Nothing has every word: say so, and offer articles with any of
+            # them (an any-word search like match="any", stop words left out).
+            anyterm, ignored = self._without_stop_words(read(text, default_operator="or"))
             offered = self._run(anyterm, span, text, limit, offset, sort, "any", facets, facet_limit, filters)
             if offered.total:
                 result, result.fallback = offered, "any"
@@ -149,6 +223,7 @@ class Engine:
                             match=match, facets=facet_counts)
 
     # -- facets, timeline, similar ----------------------------------------
+    @_reads_index
     def facet(self, facet: str, text: str = "", filters: Filters = None, since: Optional[str] = None,
               until: Optional[str] = None) -> list[tuple[str, int]]:
         """Every value of one facet with its count over the matching articles."""
@@ -158,13 +233,18 @@ class Engine:
         docnums = self._docnums(_filtered(self.compile(node), self._filter(filters)))
         return self._facets.count(facet, docnums, None)
 
+    @_reads_index
     def timeline(self, text: str = "", by: str = "month", filters: Filters = None,
                  match: str = "all", since: Optional[str] = None, until: Optional[str] = None) -> Timeline:
-        node = _within(parse(text, default_operator="or" if match == "any" else "and"), date_span(since, until))
+        node = parse(text, default_operator="or" if match == "any" else "and")
+        if match == "any":  # the same articles as search(match="any")
+            node, _ignored = self._without_stop_words(node)
+        node = _within(node, date_span(since, until))
         docnums = self._docnums(_filtered(self.compile(node), self._filter(filters)))
         rows, undated = timeline(self._facets, docnums, by)
         return Timeline(query=text, by=by, periods=rows, undated=undated, total=len(docnums))
 
+    @_reads_index
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         searcher = self.searcher()
         docnum = searcher.document_number(id=article_id)
