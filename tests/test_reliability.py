@@ -228,7 +228,8 @@ def test_in_process_writers_exclude_each_other(tmp_path):
 
 def test_the_lock_of_a_killed_indexer_goes_with_it(tmp_path):
     """flock locks belong to open files: kill -9 closes them. The parse
-    workers (--jobs 2) outlive their parent but do not hold the lock."""
+    workers (--jobs 2) never hold the lock (and on Linux die with the run:
+    tests/test_parallel.py)."""
     corpus = write_corpus(tmp_path / "corpus", files=12)
     ix = tmp_path / "ix"
     first = start([*index_command(tmp_path / "corpus", ix)[:-3], "--jobs", "2", "--quiet"], tmp_path)

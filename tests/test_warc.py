@@ -92,26 +92,15 @@ def archive_file(request, tmp_path) -> Path:
     return path
 
 
-@pytest.fixture
-def no_html_reader(monkeypatch):
-    """Force the module's own lxml extraction, whatever else is registered."""
-    real = warc_reader.formats
-
-    def without_html():
-        found = real()
-        found.pop("html", None)
-        return found
-
-    monkeypatch.setattr(warc_reader, "formats", without_html)
-
-
 def test_format_by_double_extension(archive_file):
     assert format_for(archive_file).name == "warc"
     for name in ("a.warc", "a.WARC.GZ", "a.arc", "a.arc.gz"):
         assert format_for(Source.from_bytes(name, b"")).name == "warc"
 
 
-def test_fallback_extraction_fields(archive_file, no_html_reader):
+def test_html_records_read_by_the_html_reader(archive_file):
+    """Every 200 HTML response is read by the HTML reader (trafilatura); the
+    WARC's own fields (url, id, origin, capture date) override the page's."""
     records = list(read_file(archive_file))
     assert [type(r) for r in records] == [Article, Article]  # request, png, 404 passed over
     offsets = _offsets(archive_file.read_bytes())
@@ -121,8 +110,8 @@ def test_fallback_extraction_fields(archive_file, no_html_reader):
     assert dated.id == DATED_URL
     assert dated.origin == f"{archive_file}#{offsets[DATED_URL]}"
     assert dated.title == "Ferry timetable changes for spring"
-    assert dated.body == (
-        "The island ferry will run every forty minutes from April, the harbour office said on Thursday.\n\n"
+    assert dated.body == (  # no navigation, headline or footer
+        "The island ferry will run every forty minutes from April, the harbour office said on Thursday.\n"
         "Evening crossings move to the north pier while the south pier is dredged."
     )
     assert dated.date == datetime(2021, 3, 4, 7, 30, tzinfo=UTC)  # the page's, not the capture's
@@ -137,31 +126,40 @@ def test_fallback_extraction_fields(archive_file, no_html_reader):
     assert undated.title == "Lighthouse repainted"
     assert undated.body == (
         "Volunteers finished repainting the old lighthouse in red and white stripes, "
-        "using 240 litres of paint over three weekends.\n\n"
+        "using 240 litres of paint over three weekends.\n"
         "The caf\u00e9 at its foot reopens on Saturday."
     )
     assert undated.date == datetime(2022, 7, 1, 12, 0, 2, tzinfo=UTC)  # WARC-Date
     assert undated.authors == [] and undated.publisher == "" and undated.language == ""
 
 
-def test_registered_html_reader(archive_file):
-    """Through whichever HTML reader is registered: the WARC's own fields are exact."""
+def test_pages_go_through_the_html_reader_only(archive_file, monkeypatch):
+    """No extraction of its own: each page is handed to html.read, and a page
+    it fails on is one Skipped at that record, not the end of the crawl."""
+    from searcher.readers import html
+
+    seen = []
+
+    def spy(source):
+        seen.append(str(source))
+        if "lighthouse" in str(source):
+            raise RuntimeError("boom")
+        return html.read(source)
+
+    monkeypatch.setattr(warc_reader, "read_html", spy)
+    assert not hasattr(warc_reader, "extract_html")
     records = list(read_file(archive_file))
-    assert [type(r) for r in records] == [Article, Article]
+    assert seen == [f"{archive_file}#{DATED_URL}", f"{archive_file}#{UNDATED_URL}"]
+    dated, failed = records
+    assert isinstance(dated, Article) and "every forty minutes" in dated.body
     offsets = _offsets(archive_file.read_bytes())
-    dated, undated = records
-    assert (dated.url, dated.id, dated.origin) == (DATED_URL, DATED_URL, f"{archive_file}#{offsets[DATED_URL]}")
-    assert dated.title == "Ferry timetable changes for spring"
-    assert dated.date == datetime(2021, 3, 4, 7, 30, tzinfo=UTC)
-    assert "every forty minutes" in dated.body and "Copyright" not in dated.body
-    assert (undated.url, undated.id) == (UNDATED_URL, UNDATED_URL)
-    assert undated.title == "Lighthouse repainted"
-    assert undated.date == datetime(2022, 7, 1, 12, 0, 2, tzinfo=UTC)
-    assert "caf\u00e9 at its foot" in undated.body
+    assert isinstance(failed, Skipped)
+    assert (failed.origin, failed.reason) == (f"{archive_file}#{offsets[UNDATED_URL]}",
+                                              "unreadable page: RuntimeError: boom")
 
 
 @pytest.mark.parametrize("gzip", [False, True])
-def test_truncated_file_keeps_good_records(gzip, tmp_path, no_html_reader):
+def test_truncated_file_keeps_good_records(gzip, tmp_path):
     data = build_warc(gzip)
     offsets = _offsets(data)
     # Cut inside the last (undated) record.
@@ -177,7 +175,7 @@ def test_truncated_file_keeps_good_records(gzip, tmp_path, no_html_reader):
 
 
 @pytest.mark.parametrize("gzip", [False, True])
-def test_truncated_inside_record_headers(gzip, tmp_path, no_html_reader):
+def test_truncated_inside_record_headers(gzip, tmp_path):
     data = build_warc(gzip)
     offsets = _offsets(data)
     path = tmp_path / ("cut.warc.gz" if gzip else "cut.warc")
@@ -210,7 +208,7 @@ def test_empty_archive_has_no_records():
     assert list(read_source(Source.from_bytes("empty.warc", b""))) == []
 
 
-def test_arc_file(tmp_path, no_html_reader):
+def test_arc_file(tmp_path):
     page = b"<html><head><title>Tide tables</title></head><body><p>High water at 06:12.</p></body></html>"
     http = b"HTTP/1.0 200 OK\r\nContent-Type: text/html\r\n\r\n" + page
     version = b"1 0 Example\nURL IP-address Archive-date Content-type Archive-length\n"
@@ -226,7 +224,7 @@ def test_arc_file(tmp_path, no_html_reader):
     assert article.origin == f"{path}#{len(header)}"
 
 
-def test_http_charset_applies_when_page_declares_none(tmp_path, no_html_reader):
+def test_http_charset_applies_when_page_declares_none(tmp_path):
     page = "<html><head><title>Bj\u00f6rk in Reykjav\u00edk</title></head><body><p>Gr\u00fc\u00dfe.</p></body></html>"
     buf = io.BytesIO()
     writer = WARCWriter(buf, gzip=False)

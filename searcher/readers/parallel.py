@@ -3,6 +3,10 @@
 Parsing (HTML extraction above all) is pure Python work that one core
 cannot hide behind indexing, so files are parsed in worker processes and
 handed back in order; a window of a few files in flight bounds memory.
+
+Workers do not outlive their parent: on Linux each asks the kernel for
+SIGKILL when the parent dies (:func:`searcher.proc.die_with_parent`), so an
+indexing run killed with SIGKILL leaves no parse worker behind.
 """
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
 from ..article import Skipped
+from ..proc import die_with_parent
 from . import Record, read_file
 
 # Files queued per worker: enough to keep every core busy, few enough that
@@ -51,7 +56,8 @@ def parse_files(paths: Iterable[Path], jobs: Optional[int] = None) -> Iterator[P
     if jobs == 1 or len(paths) < 2:
         yield from map(parse_file, paths)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=die_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         pending: deque[Future] = deque()
         queue = iter(paths)
         for path in queue:

@@ -4,9 +4,10 @@
 Every ``response`` record with status 200 and an HTML content type
 (``text/html``, ``application/xhtml+xml``) is one Article; everything else
 (requests, metadata, images, redirects, 404s, revisits) is passed over
-silently. The page is parsed by the HTML reader when one is registered
-("html"), else by a small lxml extraction here (title, date, authors, body
-text), so web archives work either way. Then:
+silently. The page is read by the HTML reader (``html.py``: metadata from
+JSON-LD, OpenGraph and ``<meta>``, main text by trafilatura), as an
+``.html`` file would be, with the HTTP header's charset when the page
+declares none. Then:
 
 - url is the record's WARC-Target-URI, whatever the page says, and the id is
   that URL (two captures of one URL are one article: the later wins);
@@ -28,74 +29,17 @@ from typing import Iterator, Optional
 
 from ..article import Article, Skipped
 from ..dates import parse_date
-from . import Record, formats, register
+from . import Record, register
+from .html import read as read_html
 from .source import Source
-from .text import decode
 
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 # No news page is this large; a bigger "HTML" payload is not read into memory.
 _MAX_PAGE = 32 << 20
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([\w.:-]+)|<\?xml[^>]+encoding\s*=\s*["']([\w.:-]+)""", re.I)
 _BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_SPACE = re.compile(r"\s+")
 # An ARC v1 record line: URL IP-address Archive-date Content-type Archive-length.
 _ARC_LINE = re.compile(rb"\S+ \S+ \d{14} \S+ \d+\s*\n")
-
-# Where pages put their publication date, best first.
-_DATE_META = ("article:published_time", "og:published_time", "datepublished", "date",
-              "pubdate", "publishdate", "publish-date", "dc.date", "dc.date.issued",
-              "dcterms.date", "dcterms.created", "sailthru.date", "parsely-pub-date")
-_DROP = ("script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-         "form", "iframe", "svg", "button", "figure")
-_BLOCKS = ("p", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt")
-
-
-# -- minimal HTML extraction (used when no HTML reader is registered) ------
-
-def _meta(doc, names: tuple[str, ...]) -> str:
-    """First non-empty <meta> content whose name/property/itemprop is in names."""
-    found: dict[str, str] = {}
-    for meta in doc.iter("meta"):
-        content = (meta.get("content") or "").strip()
-        for attr in ("property", "name", "itemprop"):
-            key = (meta.get(attr) or "").strip().lower()
-            if key and content and key not in found:
-                found[key] = content
-    return next((found[n] for n in names if n in found), "")
-
-
-def _text(element) -> str:
-    return _SPACE.sub(" ", element.text_content()).strip()
-
-
-def _page_date(doc):
-    date = parse_date(_meta(doc, _DATE_META))
-    if date:
-        return date
-    for element in doc.iter("time"):
-        date = parse_date(element.get("datetime") or "")
-        if date:
-            return date
-    for element in doc.xpath("//*[@itemprop='datePublished']"):
-        date = parse_date(element.get("datetime") or element.get("content") or _text(element))
-        if date:
-            return date
-    return None
-
-
-def _body(doc) -> str:
-    roots = (doc.xpath("//*[@itemprop='articleBody']") or doc.xpath("//article")
-             or doc.xpath("//main") or doc.xpath("//body") or [doc])
-    root = roots[0]
-    for element in list(root.iter(*_DROP)):
-        if element.getparent() is not None:
-            element.drop_tree()
-    # Innermost text blocks only, so an <li><p>..</p></li> is read once.
-    blocks = [el for el in root.iter(*_BLOCKS)
-              if not any(True for _ in el.iterdescendants(*_BLOCKS))]
-    paragraphs = [t for t in (_text(el) for el in blocks) if t]
-    return "\n\n".join(paragraphs) if paragraphs else _text(root)
 
 
 def _with_charset(payload: bytes, charset: str) -> bytes:
@@ -107,48 +51,6 @@ def _with_charset(payload: bytes, charset: str) -> bytes:
         return codecs.BOM_UTF8 + payload.decode(charset, errors="replace").encode("utf-8")
     except LookupError:
         return payload
-
-
-def _decode_page(payload: bytes) -> str:
-    declared = None if payload.startswith(_BOMS) else _CHARSET.search(payload[:4096])
-    if declared:
-        try:
-            label = (declared.group(1) or declared.group(2)).decode("ascii")
-            return payload.decode(label, errors="replace")
-        except (LookupError, UnicodeError):
-            pass
-    return decode(payload)
-
-
-def extract_html(payload: bytes, origin: str) -> Article | Skipped:
-    """Title, date, authors, publisher, language and body text of one HTML page."""
-    import lxml.html
-    from lxml.etree import ParserError
-
-    text = _XML_DECL.sub("", _decode_page(payload))
-    try:
-        doc = lxml.html.document_fromstring(text)
-    except (ParserError, ValueError) as exc:
-        return Skipped(origin, f"unreadable HTML: {exc}")
-    h1 = doc.xpath("//h1")
-    titles = doc.xpath("//title")
-    title = (_meta(doc, ("og:title", "twitter:title")) or (_text(h1[0]) if h1 else "")
-             or (_text(titles[0]) if titles else ""))
-    author = _meta(doc, ("author", "article:author", "byl", "dc.creator"))
-    author = re.sub(r"^\s*by\s+", "", author, flags=re.I)
-    language = (doc.get("lang") or _meta(doc, ("og:locale", "language"))).strip()
-    date = _page_date(doc)
-    for element in h1[:1]:
-        element.drop_tree()  # the headline is the title, not body text
-    return Article(
-        title=title,
-        body=_body(doc),
-        authors=[author] if author and not author.startswith("http") else [],
-        date=date,
-        publisher=_meta(doc, ("og:site_name", "application-name")),
-        language=re.split(r"[-_]", language)[0].lower() if language else "",
-        origin=origin,
-    )
 
 
 # -- records ---------------------------------------------------------------
@@ -169,12 +71,8 @@ def _html_page(record) -> Optional[str]:
 
 def _articles(payload: bytes, charset: str, page_origin: str, origin: str) -> Iterator[Record]:
     payload = _with_charset(payload, charset)
-    fmt = formats().get("html")
     try:
-        if fmt is not None:
-            found = list(fmt.read(Source.from_bytes(page_origin, payload)))
-        else:
-            found = [extract_html(payload, origin)]
+        found = list(read_html(Source.from_bytes(page_origin, payload)))
     except Exception as exc:  # noqa: BLE001 - one bad page must not end a crawl of thousands
         found = [Skipped(origin, f"unreadable page: {type(exc).__name__}: {exc}")]
     for record in found:
