@@ -57,6 +57,8 @@ class SearchResult:
     suggestions: dict[str, list[str]] = field(default_factory=dict)
     # "any" when no article had every word and any-word results are shown.
     fallback: Optional[str] = None
+    # common words left out of a match="any" query (searchable with "all").
+    ignored: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -70,6 +72,7 @@ class SearchResult:
             "facets": {name: [{"value": v, "count": c} for v, c in counts]
                        for name, counts in self.facets.items()},
             "suggestions": self.suggestions,
+            "ignored": self.ignored,
         }
 
 

@@ -1,5 +1,6 @@
 """Query-time stop words (issue 7): bare words of a match="any" query that are
 in the English stop list are left out; everything else is searched as typed."""
+import json
 from datetime import datetime, timezone
 
 import pytest
@@ -136,6 +137,10 @@ def test_match_any_leaves_stop_words_out(small):
     assert found(small.search("which pipeline", match="any", syntax=False)) == {"1", "2"}
     # Ranking by the words that matter: a stop word no longer lifts an article.
     assert found(small.search("which pipeline", match="any")) == found(small.search("pipeline", match="any"))
+    # ... and the result says which words were left out.
+    assert small.search("Which pipeline", match="any").ignored == ["Which"]
+    assert small.search("which pipeline").ignored == []
+    assert small.search("which", match="any").ignored == []  # kept: nothing else to search for
 
 
 def test_match_all_keeps_every_word(small):
@@ -159,6 +164,8 @@ def test_a_word_the_index_drops_does_not_count_as_left(small):
 def test_the_any_word_fallback_and_timeline_agree(small):
     result = small.search("which pipeline zebra")  # no article has all three
     assert result.fallback == "any" and found(result) == {"1", "2"}
+    assert result.ignored == ["which"]
+    assert small.search("which zebra").ignored == []  # nothing offered: the all-word result stands
     timeline = small.timeline("which pipeline", by="year", match="any")
     assert timeline.total == small.search("which pipeline", match="any").total == 2
     assert small.timeline("which pipeline", by="year").total == 1
@@ -169,3 +176,4 @@ def test_cli_match_any(small):
                                       "--format", "json"])
     assert result.exit_code == 0, result.output
     assert '"total": 2' in result.output
+    assert json.loads(result.output)["ignored"] == ["which"]

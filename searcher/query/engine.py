@@ -173,23 +173,24 @@ class Engine:
                 raise InvalidArgument(f"unknown facet {facet!r} (facets: {', '.join(FACETS)})")
         read = parse if syntax else parse_plain
         node = read(text, default_operator="or" if match == "any" else "and")
+        ignored: list[str] = []
         if match == "any":
             # Natural-language text: "what", "which", "been" would add to the
             # score of most articles. The index keeps them (match="all",
-            # phrases and fields still find them). The words left out are not
-            # reported yet: SearchResult has no field for them.
+            # phrases and fields still find them); the result names them.
             node, ignored = self._without_stop_words(node)
         span = date_span(since, until)
         result = self._run(node, span, text, limit, offset, sort, match, facets, facet_limit, filters)
         if result.total == 0 and match == "all" and _bare_words(node):
             # Nothing has every word: say so, and offer articles with any of
             # them (an any-word search like match="any", stop words left out).
-            anyterm, ignored = self._without_stop_words(read(text, default_operator="or"))
+            anyterm, offered_ignored = self._without_stop_words(read(text, default_operator="or"))
             offered = self._run(anyterm, span, text, limit, offset, sort, "any", facets, facet_limit, filters)
             if offered.total:
-                result, result.fallback = offered, "any"
+                result, result.fallback, ignored = offered, "any", offered_ignored
         if result.total == 0 or result.fallback:
             result.suggestions = suggestions(self.searcher(), self.schema, node)
+        result.ignored = list(ignored)
         return result
 
     def _run(self, node, span, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
