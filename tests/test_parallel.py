@@ -241,3 +241,39 @@ def test_die_with_parent_watches_a_parent_that_is_not_the_direct_one(tmp_path, h
         for proc in (owner, child):
             proc.kill()
             proc.wait()
+
+
+SUBWRITER_PARENT = textwrap.dedent("""
+    import sys
+    from searcher import Archive, Article
+
+    articles = [Article(title=f"Story {n}", body=f"Word{n % 97} pipeline gas talks " * 40,
+                        url=f"https://w.test/{n}") for n in range(6000)]
+    with Archive.create(sys.argv[1]) as archive:
+        archive.add(articles, jobs=2, commit_every=6000)  # one batch: Whoosh's multi-process writer
+""")
+
+
+@linux_only
+def test_a_killed_indexing_run_leaves_no_sub_writers(tmp_path):
+    """Whoosh's multi-process writer forks sub-writers that inherit the write
+    lock and wait on a queue: killed with their run, they must go with it."""
+    script = tmp_path / "subwriters.py"
+    script.write_text(SUBWRITER_PARENT)
+    indexer = subprocess.Popen([sys.executable, str(script), str(tmp_path / "ix")], cwd=tmp_path, env=env(),
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    workers: list[int] = []
+    try:
+        deadline = time.monotonic() + 120
+        while len(workers) < 2:
+            assert indexer.poll() is None, "the run ended before its sub-writers were seen"
+            assert time.monotonic() < deadline, "no sub-writers"
+            time.sleep(0.02)
+            workers = _children_of(indexer.pid)
+    finally:
+        indexer.kill()
+        indexer.wait(timeout=30)
+    try:
+        assert _gone_within(workers, 5), f"sub-writers {workers} outlived the killed run"
+    finally:
+        _end(workers)

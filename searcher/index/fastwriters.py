@@ -5,6 +5,10 @@ writing and multiprocessing modules.
 """
 from __future__ import annotations
 
+import os
+
+from ..proc import die_with_parent
+
 from .whoosh_import import byte_to_length, length_to_byte
 from .whoosh_import import multiproc as mp
 from .whoosh_import import writing
@@ -151,9 +155,15 @@ class FastSegmentWriter(writing.SegmentWriter):
 
 
 class _FastSubWriterTask(mp.SubWriterTask):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_pid = os.getpid()
+
     def run(self):
-        # Runs in the child process: its sub-writer is a FastSegmentWriter.
-        mp.SegmentWriter = FastSegmentWriter
+        # Runs in the child process. It holds the index's write lock it
+        # inherited: it must not outlive a killed indexing run.
+        die_with_parent(self.parent_pid)
+        mp.SegmentWriter = FastSegmentWriter  # its sub-writer is a fast one
         super().run()
 
 
