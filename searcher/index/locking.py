@@ -16,9 +16,10 @@ behind -- the lock *file* stays, the lock does not. One catch: a forked
 child shares its parent's descriptors. Our lock is closed in every child
 this process forks (``os.register_at_fork``) and is opened close-on-exec,
 so only the run's own process ever holds it. Whoosh's lock is inherited by
-the sub-writer processes of its multi-process writer; if the run is killed
-those children live on, blocked for ever, and still hold it. On Linux that
-case is recognised (the process that took the lock is gone, see
+the sub-writer processes of its multi-process writer; they die with a
+killed run on Linux (``searcher.proc.die_with_parent``), but should one
+live on, blocked for ever, it would still hold the lock. That case is
+recognised (the process that took the lock is gone, see
 ``/proc/locks``) and recovered by removing the lock file, so that the next
 writer locks a fresh one; the leftover processes are reported, not killed.
 
