@@ -93,3 +93,34 @@ def test_fields_without_positions_are_encoded_their_own_way():
         slow = sorted(fields.TEXT(analyzer=analyzer, phrase=False).index(text))
         list(fastindex.FastText(analyzer=analyzer).index(text))  # fill the shared position cache
         assert sorted(fastindex.FastText(analyzer=analyzer, phrase=False).index(text)) == slow
+
+
+def test_ids_keywords_and_dates_give_whooshs_postings():
+    from datetime import datetime, timedelta
+
+    from searcher.index.fastfields import simple_postings
+    from searcher.index.schema import VALUE_SEP
+
+    schema = build_schema()
+    values = {
+        "id": ["https://example.test/a?b=1", "", "ÆØÅ id", "a\x1fb"],
+        "url": ["https://example.test/x", " spaced  url "],
+        "lang": ["en", "pt-BR"],
+        "tags": [VALUE_SEP.join(["Energy", "Asia", "Energy"]), "one", "", VALUE_SEP * 2, "x" + VALUE_SEP],
+        "authors": [VALUE_SEP.join(["Ann Lee", "Bo Chan"]), "Café Ñu"],
+        "date": [datetime(1987, 3, 9, 12, 30, 5), datetime(1, 1, 1), datetime(2024, 12, 31, 23, 59, 59, 999999),
+                 datetime(2020, 2, 29) + timedelta(microseconds=7)],
+    }
+    checked = 0
+    for name, samples in values.items():
+        field = schema[name]
+        for value in samples:
+            fast = simple_postings(field, value)
+            assert fast is not None, (name, value)
+            assert sorted(fast) == sorted(field.index(value)), (name, value)
+            checked += 1
+    assert checked == 19
+    # Anything else goes Whoosh's way.
+    assert simple_postings(schema["body"], "text") is None
+    assert simple_postings(schema["date"], "2020-01-01") is None
+    assert simple_postings(schema["tags"], ["a", "b"]) is None

@@ -21,6 +21,7 @@ checks the equivalence on every fixture and a generated corpus.
 from __future__ import annotations
 
 import weakref
+from datetime import datetime
 from operator import sub
 from pickle import dumps
 from collections import defaultdict
@@ -28,7 +29,10 @@ from typing import Iterator, Optional
 
 from .whoosh_import import analysis, fields, utf8encode
 from whoosh import formats
+from whoosh.system import pack_byte
 from whoosh.system import pack_uint as _pack_uint
+from whoosh.util.numeric import to_sortable
+from whoosh.util.times import datetime_to_long
 
 _CACHE_LIMIT = 500_000  # distinct words remembered per analyzer
 
@@ -198,6 +202,42 @@ def _encode_positions(poslist: list[int]) -> bytes:
     deltas = [poslist[0]]
     deltas.extend(map(sub, poslist[1:], poslist))
     return _pack_uint(len(deltas)) + dumps(deltas, 2)
+
+
+def simple_postings(field, value) -> Optional[list[tuple[bytes, int, float, bytes]]]:
+    """``field.index(value)`` as a list, for the fields every article has
+    besides its text: IDs, KEYWORD fields split by a regex, DATETIME (eight
+    precision tiers of one number). Whoosh's path builds a Token per value
+    and re-converts the date for every tier; None for anything else."""
+    kind = type(field)
+    if kind is fields.DATETIME:
+        if type(value) is not datetime or not field.shift_step:
+            return None
+        sortable = to_sortable(field.numtype, field.bits, field.signed, field.prepare_number(datetime_to_long(value)))
+        pack = field._struct.pack
+        return [(pack_byte(shift) + pack(sortable >> shift), 1, 1.0, b"")
+                for shift in range(0, field.bits, field.shift_step)]
+    if type(value) is not str or kind not in (fields.ID, fields.KEYWORD):
+        return None
+    analyzer = field.analyzer
+    if type(analyzer) is analysis.IDTokenizer:
+        words = [value]
+    elif type(analyzer) is analysis.RegexTokenizer and not analyzer.gaps:
+        findall = _word_finder(analyzer.expression)
+        if findall is None:
+            return None
+        words = findall(value)
+    else:
+        return None
+    fmt = field.format
+    if type(fmt) is formats.Existence:
+        return [(word.encode("utf-8"), 1, fmt.field_boost, b"") for word in set(words)]
+    if type(fmt) is formats.Frequency:
+        counts: dict[str, int] = {}
+        for word in words:
+            counts[word] = counts.get(word, 0) + 1
+        return [(word.encode("utf-8"), n, float(n) * fmt.field_boost, _pack_uint(n)) for word, n in counts.items()]
+    return None
 
 
 def analysed_spans(analyzer, text: str) -> Optional[list[tuple[int, int, str]]]:

@@ -12,6 +12,7 @@ from ..proc import die_with_parent
 from .whoosh_import import byte_to_length, length_to_byte
 from .whoosh_import import multiproc as mp
 from .whoosh_import import writing
+from .fastfields import simple_postings
 from .postings import POSTING_BYTES, PostingBuffer, write_postings
 
 
@@ -115,7 +116,8 @@ class FastSegmentWriter(writing.SegmentWriter):
                     added += counts[1]
                 else:
                     scorable = field.scorable
-                    for tbytes, freq, weight, vbytes in field.index(value):
+                    items = simple_postings(field, value)
+                    for tbytes, freq, weight, vbytes in field.index(value) if items is None else items:
                         if scorable:
                             length += freq
                         posting = (docnum, weight * boost, vbytes)
