@@ -81,12 +81,13 @@ class FastSegmentWriter(writing.SegmentWriter):
         self._buffer = PostingBuffer()
         self._buffer_limit = limitmb * 1024 * 1024 // POSTING_BYTES
         self._own_blocks = type(self.codec).__name__ == "W3Codec"
+        self._plain_fields = {name for name, field in self.schema.items()
+                              if not field.vector and not field.separate_spelling()}
 
     def add_document(self, **fields):
         schema = self.schema
         names = [name for name in fields if not name.startswith("_")]
-        if any(name not in schema or schema[name].vector or schema[name].separate_spelling()
-               for name in names):
+        if not self._plain_fields.issuperset(names):
             # Unknown fields raise, vectors and spelling words go Whoosh's way.
             return super().add_document(**fields)
         self._check_state()
