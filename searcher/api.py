@@ -52,7 +52,8 @@ class Archive:
     @classmethod
     def open(cls, path: Optional[PathLike] = None) -> "Archive":
         """Open an existing index; raises IndexNotFound when there is none."""
-        from .index.locking import open_index
+        # From store, not locking: a search takes no lock (and skips its imports).
+        from .index.store import open_index
 
         path = Path(path) if path is not None else default_index_path()
         return cls(path, open_index(path))
@@ -60,7 +61,8 @@ class Archive:
     @classmethod
     def create(cls, path: Optional[PathLike] = None) -> "Archive":
         """Open the index at ``path``, creating it when absent."""
-        from .index.locking import create_index, create_locked, index_exists
+        from .index.locking import create_locked
+        from .index.store import create_index, index_exists
 
         path = Path(path) if path is not None else default_index_path()
         return cls(path, create_locked(path, index_exists, create_index))
@@ -194,7 +196,7 @@ class Archive:
         vanished, which are reported) are kept from the old index where it
         can still be read."""
         from .index.check import rebuild_index
-        from .index.locking import open_index
+        from .index.store import open_index
         from .index.writer import DEFAULT_COMMIT_EVERY
 
         report = rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,

@@ -1,7 +1,9 @@
 """The CLI's renderer: results to table, JSON, JSON Lines or CSV text.
 
-Part of the CLI edge (only the CLI uses it), so it may import tabulate.
-Functions take our result dataclasses and return strings; cli.py prints.
+Part of the CLI edge (only the CLI uses it), so it may import tabulate:
+but only when a table is drawn (tabulate and wcwidth cost ~60 ms at start-up,
+which ``--format json`` must not pay). Functions take our result dataclasses
+and return strings; cli.py prints.
 """
 from __future__ import annotations
 
@@ -11,8 +13,6 @@ import json
 import re
 from datetime import datetime
 from typing import Any, Iterable, Optional, Sequence
-
-from tabulate import tabulate
 
 from .article import Article
 from .results import Hit, IndexReport, SearchResult, Stats, Timeline
@@ -39,6 +39,8 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "simple",
           numeric: Sequence[str] = ()) -> str:
     """A tabulate table; columns named in ``numeric`` are right-aligned."""
+    from tabulate import tabulate
+
     align = ["right" if name in numeric else "left" for name in header]
     return tabulate(rows, headers=list(header), tablefmt=fmt, disable_numparse=True, colalign=align)
 
@@ -82,6 +84,8 @@ def _embolden(text: str, hits: Sequence[Hit]) -> str:
 
 
 def hits_table(hits: Sequence[Hit], fields: Sequence[str], tablefmt: str, width: int, color: bool) -> str:
+    from tabulate import tabulate
+
     rows = [[_cell(hit, f, True) for f in fields] for hit in hits]
     wraps = [(_snippet_width(fields, width) if f == "snippet" else _WRAP.get(f)) for f in fields]
     align = ["right" if f in ("rank", "score") else "left" for f in fields]

@@ -1,8 +1,10 @@
 """Import Whoosh 2.7.4 once, quietly and lightly.
 
-Whoosh 2.7.4 has invalid escape sequences that Python 3.12+ reports as
-SyntaxWarnings while compiling it; they are harmless, so they are silenced
-here, around the one place every Whoosh module we use is first imported.
+Whoosh 2.7.4 has invalid escape sequences (and an ``is`` with a literal)
+that Python reports as SyntaxWarnings while compiling it, when no bytecode
+is cached; they are harmless, so they are silenced here, around the one
+place every Whoosh module we use is first imported (the codec too, which
+opening an index would load anyway).
 The writing modules load on first use (``writing``, ``multiproc``), so a
 search does not pay for them.
 
@@ -121,6 +123,7 @@ with warnings.catch_warnings():
     _load_compat_without_urllib()
     _defer_morph_en()
     from whoosh import analysis, fields, index, matching, query, scoring, searching, sorting  # noqa: F401
+    from whoosh.codec import whoosh3  # noqa: F401  (what opening any index loads; warns once compiled)
     from whoosh.query import spans  # noqa: F401
     from whoosh.query.wrappers import WrappingQuery  # noqa: F401
     from whoosh.support.charset import accent_map  # noqa: F401

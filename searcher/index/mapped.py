@@ -1,0 +1,136 @@
+"""Index storage that reads segment files in place, without copying them.
+
+Whoosh 2.7.4 maps a compound segment file (``.seg``) into memory and then
+wraps each part it opens (terms, postings, columns) in a BufferFile whose
+BytesIO copies the whole part: opening a reader of the Reuters index
+(21,578 articles, 9 segments) copies 72 MB (terms 22 MB, postings 43 MB,
+columns 7 MB), 100-150 ms of a new process's search, and proportionally
+more on larger indexes. :class:`MappedStorage` hands out each part as a view
+of the mapped file instead, read where it lies; what Whoosh reads from it is
+the same bytes, so results are identical.
+
+Use ``MappedStorage(folder)`` wherever ``FileStorage(folder)`` opens an index.
+"""
+from __future__ import annotations
+
+import mmap
+
+from .whoosh_import import index as _whoosh_index  # noqa: F401  (Whoosh imported quietly first)
+from whoosh.filedb.filestore import FileStorage
+from whoosh.filedb.structfile import BufferFile, StructFile
+
+
+class _View:
+    """The file methods Whoosh's readers call (read, readline, peek,
+    readinto, seek, tell, close), over a memoryview, without copying it."""
+
+    __slots__ = ("_buf", "_len", "_pos", "closed")
+
+    def __init__(self, buf: memoryview) -> None:
+        self._buf = buf
+        self._len = len(buf)
+        self._pos = 0
+        self.closed = False
+
+    def _end(self, size) -> int:
+        if size is None or size < 0:
+            return max(self._len, self._pos)
+        return max(min(self._pos + size, self._len), self._pos)
+
+    def read(self, size=-1) -> bytes:
+        # Whoosh reads term tables a few bytes at a time: keep this short.
+        pos = self._pos
+        if size is None or size < 0:
+            end = self._len
+        else:
+            end = pos + size
+            if end > self._len:
+                end = self._len
+        if end <= pos:
+            return b""
+        self._pos = end
+        return self._buf[pos:end].tobytes()
+
+    def readline(self, size=-1) -> bytes:
+        start, end = self._pos, self._end(size)
+        data = self._buf[start:end].tobytes()
+        cut = data.find(b"\n")
+        if cut >= 0:
+            data = data[:cut + 1]
+        self._pos = start + len(data)
+        return data
+
+    def peek(self, size: int = 1) -> bytes:
+        """The bytes ahead, without moving: lets pickle.load read a pickle in a few calls."""
+        return self._buf[self._pos:self._end(max(size, 1))].tobytes()
+
+    def readinto(self, target) -> int:
+        data = self.read(len(target))
+        target[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self._pos
+        elif whence == 2:
+            offset += len(self._buf)
+        if offset < 0:
+            raise ValueError(f"negative seek position {offset}")
+        self._pos = offset
+        return offset
+
+    def tell(self) -> int:
+        return self._pos
+
+    def close(self) -> None:
+        self.closed = True
+
+
+class _PartFile(BufferFile):
+    """A BufferFile (``get`` reads from the buffer) whose stream reads the view too."""
+
+    def __init__(self, buf: memoryview, name=None, onclose=None) -> None:
+        self._buf = buf
+        self._name = name
+        self.file = _View(buf)
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+        # StructFile's read/seek/tell only pass the call on to self.file.
+        self.read, self.seek, self.tell = self.file.read, self.file.seek, self.file.tell
+
+
+class _SegmentFile(StructFile):
+    """A file opened from the index folder; asked for a part of itself (what
+    a compound segment does), it maps itself once and hands out a view."""
+
+    _map = None
+
+    def subset(self, position, length, name=None):
+        if self._map is None:
+            try:
+                self._map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+            except (OSError, ValueError):  # an empty file, no address space left: read it as Whoosh does
+                return StructFile.subset(self, position, length, name=name)
+        return _PartFile(memoryview(self._map)[position:position + length], name=name or self._name)
+
+    def close(self) -> None:
+        super().close()
+        if self._map is not None:
+            try:
+                self._map.close()
+            except BufferError:  # a part is still referenced: the map closes when it goes
+                pass
+            self._map = None
+
+
+class MappedStorage(FileStorage):
+    """FileStorage whose compound segments are read in place (see the module docstring)."""
+
+    def __init__(self, path, readonly: bool = False, debug: bool = False) -> None:
+        # Not Whoosh's own mapping (it copies each part); CompoundStorage then
+        # asks the segment file for its parts, and ours maps without copying.
+        super().__init__(path, supports_mmap=False, readonly=readonly, debug=debug)
+
+    def open_file(self, name, **kwargs):
+        return _SegmentFile(open(self._fpath(name), "rb"), name=name, **kwargs)
