@@ -20,7 +20,7 @@ from ..index.whoosh_import import scoring, sorting
 from ..results import Hit, SearchResult, Timeline
 from . import stopwords, tree
 from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
-from .highlight import make_snippet, present
+from .highlight import find_terms, make_snippet, present
 from .parser import date_span, parse, parse_plain
 from .suggest import suggestions
 from .whoosh_compile import Compiler
@@ -212,8 +212,9 @@ class Engine:
             fields = hit.fields()
             item = _hit(fields, hit.score if sort == "relevance" else None, rank)
             body = fields.get("body", "")
-            item.snippet, item.highlights = make_snippet(body, body_terms, analyzer)
-            item.matched_terms = sorted(present(analyzer, body, body_terms)
+            found = find_terms(body, body_terms, analyzer)  # analysed once, for both
+            item.snippet, item.highlights = make_snippet(body, body_terms, analyzer, found)
+            item.matched_terms = sorted({term for _, _, term in found}
                                         | present(analyzer, fields.get("title", ""), title_terms))
             hits.append(item)
         facet_counts = {}

@@ -20,7 +20,11 @@ _SPACE = re.compile(r"\s+")
 Span = tuple[int, int]
 
 
-def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
+def find_terms(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
+    """(start, end, term) of each word of ``text`` whose analysed form is
+    one of ``terms``; computed once per hit for its snippet and its matched terms."""
+    if not terms or not text:
+        return []
     fast = analysed_spans(analyzer, text)
     if fast is not None:
         return [span for span in fast if span[2] in terms]
@@ -33,7 +37,7 @@ def _matches(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int,
 
 def present(analyzer, text: str, terms: frozenset[str]) -> set[str]:
     """Which of the analysed ``terms`` occur in ``text``."""
-    return {term for _, _, term in _matches(text, terms, analyzer)} if terms and text else set()
+    return {term for _, _, term in find_terms(text, terms, analyzer)}
 
 
 def _window(text: str, matches, first: int, width: int) -> tuple[int, int, list]:
@@ -49,11 +53,12 @@ def _window(text: str, matches, first: int, width: int) -> tuple[int, int, list]
     return start, end, inside
 
 
-def make_snippet(text: str, terms: frozenset[str], analyzer) -> tuple[str, list[Span]]:
+def make_snippet(text: str, terms: frozenset[str], analyzer, found=None) -> tuple[str, list[Span]]:
     """Best fragments of ``text`` for the analysed ``terms``, and where the
     matched words are in it; the opening of the text, unmarked, when none of
-    the terms occur."""
-    matches = _matches(text, terms, analyzer) if terms and text else []
+    the terms occur. ``found``: ``find_terms(text, terms, analyzer)`` when
+    the caller has it already."""
+    matches = find_terms(text, terms, analyzer) if found is None else found
     if not matches:
         return _opening(text), []
     width = SNIPPET_CHARS // FRAGMENTS
