@@ -239,7 +239,8 @@ class Config:
 # Per-hit display work that re-reads each body and never changes the order:
 # switched off while measuring (name in searcher.query.engine -> stand-in).
 _DISPLAY_ONLY = {
-    "make_snippet": lambda text, terms, analyzer: ("", []),
+    "find_terms": lambda text, terms, analyzer: [],
+    "make_snippet": lambda text, terms, analyzer, found=None: ("", []),
     "present": lambda analyzer, text, terms: set(),
 }
 

@@ -6,14 +6,19 @@ writing and multiprocessing modules.
 from __future__ import annotations
 
 import os
+from typing import Optional
 
 from ..proc import die_with_parent
 
 from .whoosh_import import byte_to_length, length_to_byte
 from .whoosh_import import multiproc as mp
 from .whoosh_import import writing
+from .whoosh_import import whoosh3
+
+from whoosh import columns  # loaded by whoosh.index already
+from whoosh.reading import SegmentReader
 from .fastfields import simple_postings
-from .postings import POSTING_BYTES, PostingBuffer, write_postings
+from .postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
 
 
 class _Lengths:
@@ -30,6 +35,24 @@ class _Lengths:
         pass
 
 
+def _length_column(pdr, fieldname: str, doccount: int, missing=0) -> Optional[list]:
+    """Every document's quantised length in the field (0 for none), from a
+    W3 per-document reader: its byte column, read in one piece (``missing``
+    when the field has no length column: None, or a list of 0)."""
+    column = pdr._cached_reader(whoosh3._lenfield(fieldname), whoosh3.LENGTHS_COLUMN)
+    if column is None:
+        return None if missing is None else [0] * doccount
+    table = [byte_to_length(b) if b else 0 for b in range(256)]
+    try:
+        raw = column._dbfile.get(column._basepos, column._count)
+        assert column._typecode == "B" and len(raw) == column._count
+    except (AttributeError, AssertionError):
+        raw = bytes(column[docnum] for docnum in range(doccount))
+    lengths = [table[b] for b in raw]
+    lengths.extend([0] * (doccount - len(lengths)))
+    return lengths
+
+
 class _RecordingPerDocWriter:
     """Wraps the per-document writer to note each field length as written."""
 
@@ -37,13 +60,14 @@ class _RecordingPerDocWriter:
         self._inner = inner
         self._lengths = lengths
         self._docnum = -1
+        self.recording = True
 
     def start_doc(self, docnum):
         self._docnum = docnum
         return self._inner.start_doc(docnum)
 
     def add_field(self, fieldname, fieldobj, value, length):
-        if length:
+        if length and self.recording:
             self._lengths[(self._docnum, fieldname)] = byte_to_length(length_to_byte(length))
         return self._inner.add_field(fieldname, fieldobj, value, length)
 
@@ -68,9 +92,15 @@ class FastSegmentWriter(writing.SegmentWriter):
     postings.py) and their field lengths in memory, and writes the posting
     blocks itself.
 
-    Postings that reach Whoosh's pool by other ways (segments merged in by
-    ``add_reader``) take Whoosh's path: the buffer is moved into the pool
-    first, which also happens when the buffer outgrows ``limitmb``.
+    Segments merged in by ``add_reader`` (Whoosh's merge policies, at
+    commit) are not read posting by posting into Whoosh's pool: their
+    documents' stored fields, lengths and columns are copied as Whoosh does,
+    and at flush each term's postings are read from the segment's postings
+    file and written renumbered, in one merge over the buffer's and every
+    segment's terms (postings.SegmentSource). Anything else goes Whoosh's
+    way: segments of another codec or with vectors or spelling words, and
+    everything once the buffer has outgrown ``limitmb`` (it is then moved
+    into Whoosh's pool, which spills to disk).
     """
 
     def __init__(self, ix, limitmb: int = 128, **kwargs):
@@ -83,6 +113,67 @@ class FastSegmentWriter(writing.SegmentWriter):
         self._own_blocks = type(self.codec).__name__ == "W3Codec"
         self._plain_fields = {name for name, field in self.schema.items()
                               if not field.vector and not field.separate_spelling()}
+        # Segments merged in the fast way: (segment, first docnum here, docmap or None).
+        self._sources: list = []
+
+    def _fast_merge_applies(self, reader) -> bool:
+        if not (self._own_blocks and type(reader) is SegmentReader and not self._pool_used()):
+            return False
+        if type(reader.codec()).__name__ != "W3Codec" or reader.schema is not self.schema:
+            return False
+        names = [name for name in reader.indexed_field_names() if name in self.schema]
+        return self._plain_fields.issuperset(names)
+
+    def add_reader(self, reader):
+        """Whoosh's add_reader, except for the postings (see the class notes)."""
+        if not self._fast_merge_applies(reader):
+            return super().add_reader(reader)
+        self._check_state()
+        basedoc = self.docnum
+        fieldnames = set(self.schema.names()) | {name for name in reader.indexed_field_names() if name in self.schema}
+        # Their lengths are read back from the new segment at flush.
+        self.perdocwriter.recording = False
+        try:
+            docmap = self._copy_per_doc(fieldnames, reader)
+        finally:
+            self.perdocwriter.recording = True
+        self._sources.append((reader.segment(), basedoc, docmap))
+        self._added = True
+
+    def _copy_per_doc(self, fieldnames, reader):
+        """write_per_doc for a W3 segment without vectors: the same calls to
+        the per-document writer, with each field's lengths read in one piece
+        (Whoosh looks a field's length column up per document, and for a
+        field without one, asks the file system each time)."""
+        schema = self.schema
+        if any(schema[name].vector for name in fieldnames):
+            return self.write_per_doc(fieldnames, reader)
+        docmap = {} if reader.has_deletions() else None
+        pdw = self.perdocwriter
+        doccount = reader.doc_count_all()
+        perdoc = reader._perdoc
+        fields = []
+        for fieldname in fieldnames:
+            fieldobj = schema[fieldname]
+            coltype = fieldobj.column_type
+            column = None
+            if coltype and reader.has_column(fieldname):
+                column = reader.column_reader(fieldname, coltype)
+                if isinstance(column, columns.TranslatingColumnReader):
+                    column = column.raw_column()
+            lengths = _length_column(perdoc, fieldname, doccount, missing=None)
+            fields.append((fieldname, fieldobj, lengths, coltype, column))
+        for docnum, stored in reader.iter_docs():
+            if docmap is not None:
+                docmap[docnum] = self.docnum
+            pdw.start_doc(self.docnum)
+            for fieldname, fieldobj, lengths, coltype, column in fields:
+                pdw.add_field(fieldname, fieldobj, stored.get(fieldname), lengths[docnum] if lengths else None)
+                if column is not None:
+                    pdw.add_column_value(fieldname, coltype, column[docnum])
+            pdw.finish_doc()
+            self.docnum += 1
+        return docmap
 
     def add_document(self, **fields):
         schema = self.schema
@@ -147,14 +238,55 @@ class FastSegmentWriter(writing.SegmentWriter):
 
     def _flush_segment(self):
         self.perdocwriter.close()
-        if self._buffer and self._own_blocks and not self._pool_used():
+        if self._sources and self._own_blocks and not self._pool_used():
+            self._merge_postings()
+        elif self._buffer and self._own_blocks and not self._pool_used():
             codec = self.codec
             write_postings(self.fieldwriter, self.schema, self._buffer, codec._blocklimit, codec._compression)
         else:
             self._buffer.drain_into(self.pool)
-            lengths = _Lengths(self._lengths) if self.codec.length_stats else None
-            self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            pdr = None
+            if self._sources:
+                # Whoosh's way for the merged segments too; their lengths
+                # were not recorded, the new segment's per-doc files have them.
+                for segment, basedoc, docmap in self._sources:
+                    reader = SegmentReader(self.storage, self.schema, segment)
+                    try:
+                        self.add_postings_to_pool(reader, basedoc, docmap)
+                    finally:
+                        reader.close()
+                lengths = pdr = self.per_document_reader() if self.codec.length_stats else None
+            else:
+                lengths = _Lengths(self._lengths) if self.codec.length_stats else None
+            try:
+                self.fieldwriter.add_postings(self.schema, lengths, self.pool.iter_postings())
+            finally:
+                if pdr is not None:
+                    pdr.close()
         self.fieldwriter.close()
+
+    def _merge_postings(self) -> None:
+        """The buffer's postings and the merged segments', in one pass."""
+        readers = []
+        pdr = self.per_document_reader()
+        try:
+            sources = []
+            for index, (segment, basedoc, docmap) in enumerate(self._sources):
+                reader = SegmentReader(self.storage, self.schema, segment)
+                readers.append(reader)
+                sources.append(SegmentSource(reader, index, basedoc, docmap, self.codec._blocklimit))
+            doccount = self.docnum
+
+            def field_lengths(fieldname):
+                return _length_column(pdr, fieldname, doccount).__getitem__
+
+            codec = self.codec
+            write_postings(self.fieldwriter, self.schema, self._buffer, codec._blocklimit, codec._compression,
+                           sources=sources, field_lengths=field_lengths)
+        finally:
+            for reader in readers:
+                reader.close()
+            pdr.close()
 
 
 class _FastSubWriterTask(mp.SubWriterTask):
@@ -176,6 +308,25 @@ class FastMpWriter(mp.MpWriter):
 
     def __init__(self, ix, procs: int, **kwargs):
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self._ix = ix
+        self._merge_kwargs = {key: kwargs[key] for key in ("limitmb", "compound") if key in kwargs}
+
+    def commit(self, mergetype=None, optimize=None, merge=None):
+        """Whoosh's multi-process commit, without merging; then the merge the
+        policy asks for, in a FastSegmentWriter commit of its own (in this
+        parent process Whoosh would merge through its slow add_reader)."""
+        mergetype = mergetype if mergetype is not None else self.mergetype
+        optimize = optimize if optimize is not None else self.optimize
+        merge = merge if merge is not None else self.merge
+        super().commit(mergetype=writing.NO_MERGE)
+        if mergetype or optimize or merge:
+            writer = FastSegmentWriter(self._ix, **self._merge_kwargs)
+            try:
+                writer.commit(mergetype=mergetype, optimize=optimize, merge=merge)
+            except BaseException:
+                if not writer.is_closed:
+                    writer.cancel()
+                raise
 
     def _new_task(self):
         task = _FastSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,

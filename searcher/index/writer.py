@@ -1,4 +1,4 @@
-"""Writing articles into the index: counts, batching, the manifest."""
+"""Writing articles into the index: counts, batching, the manifest, segment sizes."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -15,12 +15,69 @@ from .manifest import FileEntry, Manifest, file_key
 from .whoosh_import import index as whoosh_index
 from . import whoosh_import
 
-DEFAULT_COMMIT_EVERY = 5000
+# A commit makes one segment per writing process (FastMpWriter is
+# multisegment): 25,000 articles on two cores is two ~12,500-article,
+# ~160 MB segments, 80 for a million (5,000 made 400).
+DEFAULT_COMMIT_EVERY = 25_000
 PARALLEL_WRITE_MIN = 2000
 # Whoosh's default of 128 MB makes the posting pool spill to disk early.
 WRITER_LIMIT_MB = 256
 
+# Segment sizes (bench/README.md, "Scale limits"). Whoosh 2.7.4's fixed-width
+# limits are per segment: the stored-fields column raises OverflowError past
+# 4 GiB (~1.5M generated articles), a term's posting list struct.error past
+# 2 GiB, document numbers past 2**32. Whoosh's MERGE_SMALL has no cap (its
+# Fibonacci rule would merge 25 segments of 25,000 articles into one of
+# 625,000) and a merge is costly (100k articles: 18 min of one core through
+# Whoosh's add_reader; FastSegmentWriter's own merge path, which merges here
+# and after FastMpWriter's commits, is about 4x faster). So only small
+# segments are merged, MERGE_FACTOR at a time, never into one over
+# SEGMENT_MAX_BYTES, and each article is rewritten at most once.
+SMALL_SEGMENT_BYTES = 64 << 20
+MERGE_FACTOR = 10
+SEGMENT_MAX_BYTES = 1 << 30
+
 Progress = Callable[[IndexProgress], None]
+
+
+def segment_bytes(storage, segment) -> int:
+    try:
+        if segment.is_compound():
+            return storage.file_length(segment.make_filename(".seg"))
+        return sum(storage.file_length(name) for name in segment.list_files(storage))
+    except OSError:
+        return 0
+
+
+def pick_merge(sizes: list[int]) -> list[int]:
+    """Which segments (indexes into ``sizes``, bytes) to merge now: once
+    MERGE_FACTOR are under SMALL_SEGMENT_BYTES, the smallest of them that fit
+    in SEGMENT_MAX_BYTES together; else none."""
+    small = sorted((i for i, size in enumerate(sizes) if size < SMALL_SEGMENT_BYTES), key=lambda i: sizes[i])
+    if len(small) < MERGE_FACTOR:
+        return []
+    chosen, total = [], 0
+    for i in small:
+        if total + sizes[i] > SEGMENT_MAX_BYTES:
+            break
+        chosen.append(i)
+        total += sizes[i]
+    return chosen if len(chosen) >= 2 else []
+
+
+def capped_merge(writer, segments):
+    """A Whoosh merge policy (``writer.commit(mergetype=capped_merge)``):
+    the segments ``pick_merge`` names go into the one being written."""
+    from whoosh.reading import SegmentReader
+
+    chosen = set(pick_merge([segment_bytes(writer.storage, s) for s in segments]))
+    for i in sorted(chosen):
+        reader = SegmentReader(writer.storage, writer.schema, segments[i])
+        try:
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+    return [s for i, s in enumerate(segments) if i not in chosen]
 
 
 class Indexer:
@@ -163,10 +220,11 @@ class Indexer:
             except BaseException:
                 writer.cancel()
                 raise
-            # Whoosh merges small segments at commit, in one pure-Python pass;
-            # doing that once, at the end of the run, instead of at every
-            # batch saves rewriting the same postings again and again.
-            writer.commit(merge=last)
+            # Any commit may merge small segments (capped_merge: each article
+            # rewritten at most once, no segment over the cap), so a run whose
+            # last batch is full merges too (merge=last never did: 100,000
+            # articles in batches of 5,000 left 40 segments).
+            writer.commit(mergetype=capped_merge)
             self.report.removed += len(stale)
             self._written.update(self._batch)
         self._batch.clear()
@@ -183,6 +241,7 @@ class Indexer:
         return FastSegmentWriter(self.ix, limitmb=WRITER_LIMIT_MB)
 
     def _finish(self) -> IndexReport:
-        with self.ix.searcher() as searcher:
-            self.report.total = searcher.doc_count()
+        # From the table of contents: a searcher opens every segment (with
+        # Whoosh's own FileStorage, a copy of each in RAM: 2.4 GB at 100k).
+        self.report.total = sum(segment.doc_count() for segment in self.ix._segments())
         return self.report
