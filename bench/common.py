@@ -52,8 +52,11 @@ def run_self(script: Path, *args: str) -> dict:
 
 
 def peak_rss() -> int:
-    """This process's peak resident memory, in bytes."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    """Peak resident memory of this process or of the largest child it
+    waited for (our multi-process writers), in bytes."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) * 1024
 
 
 def percentile(values, p: float) -> float:
