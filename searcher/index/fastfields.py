@@ -187,7 +187,10 @@ class FastText(fields.TEXT):
                     encoded = single[pos] = _encode_positions(poslist)
             else:
                 encoded = _encode_positions(poslist)
-            posting = (docnum, count * field_boost * boost, encoded)
+            weight = count * field_boost * boost
+            if count < 64 and weight == count:
+                weight = _COUNTS[count]  # one float object shared by every posting
+            posting = (docnum, weight, encoded)
             key = term.encode("utf-8")
             existing = terms.get(key)
             if existing is None:
@@ -195,6 +198,9 @@ class FastText(fields.TEXT):
             else:
                 existing.append(posting)
         return length, len(positions)
+
+
+_COUNTS = [float(n) for n in range(64)]
 
 
 def _encode_positions(poslist: list[int]) -> bytes:

@@ -16,9 +16,15 @@ from .whoosh_import import index as whoosh_index
 from . import whoosh_import
 
 # A commit makes one segment per writing process (FastMpWriter is
-# multisegment): 25,000 articles on two cores is two ~12,500-article,
-# ~160 MB segments, 80 for a million (5,000 made 400).
+# multisegment): 25,000 articles on two cores is two ~12,500-article
+# segments (5,000 made 400 segments for a million).
 DEFAULT_COMMIT_EVERY = 25_000
+# ... or sooner, by text: each writing process keeps its batch's postings in
+# memory (postings.py), about 120 bytes each, and moves them to Whoosh's
+# slow spilling pool past its limit. 12 million characters of title and
+# body per process stay under it (~1M postings of long articles; 2,400
+# generated 715-word articles, all of Reuters-21578 in one batch).
+TEXT_PER_WRITER = 12_000_000
 PARALLEL_WRITE_MIN = 2000
 # Whoosh's default of 128 MB makes the posting pool spill to disk early.
 WRITER_LIMIT_MB = 256
@@ -95,6 +101,7 @@ class Indexer:
         self.index_dir = index_dir
         self.manifest = Manifest.load(index_dir)
         self.commit_every = max(1, commit_every)
+        self._batch_text = 0  # characters of title and body in the batch
         self.report = IndexReport()
         self._batch: dict[str, tuple[dict, bool]] = {}  # id -> (document, replaces an older copy)
         self._written: set[str] = set()  # ids committed earlier in this run
@@ -197,7 +204,8 @@ class Indexer:
         # which spares Whoosh a term lookup per document.
         replaces = previous is not None or article.id in self._written
         self._batch[article.id] = (to_document(article, fingerprint), replaces)
-        if len(self._batch) >= self.commit_every:
+        self._batch_text += len(article.title) + len(article.body)
+        if len(self._batch) >= self.commit_every or self._batch_text >= TEXT_PER_WRITER * self.jobs:
             self._flush()
 
     def _flush(self, last: bool = False) -> None:
@@ -228,6 +236,7 @@ class Indexer:
             self.report.removed += len(stale)
             self._written.update(self._batch)
         self._batch.clear()
+        self._batch_text = 0
         self._stale.clear()
         self.manifest.files.update(self._done_files)
         self._done_files.clear()
