@@ -140,21 +140,27 @@ def test_a_killed_indexing_run_leaves_no_parse_workers(tmp_path):
     write_corpus(tmp_path / "corpus", files=40)
     command = [*index_command(tmp_path / "corpus", tmp_path / "ix")]
     command[command.index("--jobs") + 1] = "2"
-    indexer = subprocess.Popen(command, cwd=tmp_path, env=env(), stdin=subprocess.DEVNULL,
+    _kill_once_children_run(command, tmp_path, "parse workers", 60)
+
+
+def _kill_once_children_run(command: list, cwd: Path, what: str, seconds: float) -> None:
+    """Start ``command``, SIGKILL it once it has two children, and assert
+    the children are gone within 5 s."""
+    indexer = subprocess.Popen(command, cwd=cwd, env=env(), stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     workers: list[int] = []
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + seconds
         while len(workers) < 2:
-            assert indexer.poll() is None, "the run ended before its parse workers were seen"
-            assert time.monotonic() < deadline, "no parse workers"
+            assert indexer.poll() is None, f"the run ended before its {what} were seen"
+            assert time.monotonic() < deadline, f"no {what}"
             time.sleep(0.02)
             workers = _children_of(indexer.pid)
     finally:
         indexer.kill()
         indexer.wait(timeout=30)
     try:
-        assert _gone_within(workers, 5), f"parse workers {workers} outlived the killed run"
+        assert _gone_within(workers, 5), f"{what} {workers} outlived the killed run"
     finally:
         _end(workers)
 
@@ -260,20 +266,4 @@ def test_a_killed_indexing_run_leaves_no_sub_writers(tmp_path):
     lock and wait on a queue: killed with their run, they must go with it."""
     script = tmp_path / "subwriters.py"
     script.write_text(SUBWRITER_PARENT)
-    indexer = subprocess.Popen([sys.executable, str(script), str(tmp_path / "ix")], cwd=tmp_path, env=env(),
-                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    workers: list[int] = []
-    try:
-        deadline = time.monotonic() + 120
-        while len(workers) < 2:
-            assert indexer.poll() is None, "the run ended before its sub-writers were seen"
-            assert time.monotonic() < deadline, "no sub-writers"
-            time.sleep(0.02)
-            workers = _children_of(indexer.pid)
-    finally:
-        indexer.kill()
-        indexer.wait(timeout=30)
-    try:
-        assert _gone_within(workers, 5), f"sub-writers {workers} outlived the killed run"
-    finally:
-        _end(workers)
+    _kill_once_children_run([sys.executable, str(script), str(tmp_path / "ix")], tmp_path, "sub-writers", 120)

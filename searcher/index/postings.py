@@ -333,21 +333,8 @@ class SegmentSource:
         size = _TERMINFO.size
         offset = _LONG.unpack_from(terminfo, size)[0]
         raw = self._postfile.get(offset, _INT.unpack_from(terminfo, size + 8)[0])
-        if raw[:4] != HEADER_MAGIC:
-            raise ValueError("Block tag error %r" % raw[:4])
         out = [HEADER_MAGIC]
-        stream = BytesIO(raw)
-        pos = 4
-        end = len(raw)
-        while pos < end:
-            length = _INT.unpack_from(raw, pos)[0]
-            stream.seek(pos + 4)
-            count, lastid, bmaxweight, comp, bminbyte, bmaxbyte = load(stream)
-            start = stream.tell()
-            pos += 4 + abs(length)
-            data = raw[start:pos]
-            if comp:
-                data = zlib.decompress(data)
+        for length, (count, lastid, bmaxweight, comp, bminbyte, bmaxbyte), data in _raw_blocks(raw):
             data = _shift_first_id(data, base)
             if data is None or (count != self._blocklimit and length >= 0):
                 return None
@@ -361,8 +348,6 @@ class SegmentSource:
             out.append(_INT.pack(-blocksize if length < 0 else blocksize))
             out.append(info)
             out.append(data)
-            if length < 0:
-                break
         return b"".join(out), _TERMINFO.pack(0, weight, df, minbyte, maxbyte, maxweight, minid + base, maxid + base)
 
     def _read(self, terminfo: bytes, fixedsize: Optional[int], out: "_Columns") -> None:
@@ -394,6 +379,19 @@ class SegmentSource:
 def _read_blocks(raw: bytes, fixedsize: Optional[int]) -> Iterator[tuple[list, tuple, tuple]]:
     """(ids, weights, values) of each posting block of one term's postings
     (W3LeafMatcher._goto, _read_data, _read_ids, _read_weights, _read_values)."""
+    for _, info, data in _raw_blocks(raw):
+        count = info[0]
+        deltas, weights, values = loads(data)
+        if weights is None:
+            weights = (1.0,) * count
+        elif isinstance(weights, float):
+            weights = (weights,) * count
+        yield list(accumulate(deltas)), weights, _split_values(values, fixedsize, count)
+
+
+def _raw_blocks(raw: bytes) -> Iterator[tuple[int, tuple, bytes]]:
+    """(signed block length, info tuple, uncompressed data pickle) of each
+    block of one term's postings; the last block's length is negative."""
     if raw[:4] != HEADER_MAGIC:
         raise ValueError("Block tag error %r" % raw[:4])
     stream = BytesIO(raw)
@@ -402,17 +400,12 @@ def _read_blocks(raw: bytes, fixedsize: Optional[int]) -> Iterator[tuple[list, t
     while pos < end:
         length = _INT.unpack_from(raw, pos)[0]
         stream.seek(pos + 4)
-        count, _, _, comp, _, _ = load(stream)
+        info = load(stream)
         pos += 4 + abs(length)
         data = raw[stream.tell():pos]
-        if comp:
+        if info[3]:  # compression level
             data = zlib.decompress(data)
-        deltas, weights, values = loads(data)
-        if weights is None:
-            weights = (1.0,) * count
-        elif isinstance(weights, float):
-            weights = (weights,) * count
-        yield list(accumulate(deltas)), weights, _split_values(values, fixedsize, count)
+        yield length, info, data
         if length < 0:
             break
 
