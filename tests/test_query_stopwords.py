@@ -143,6 +143,13 @@ def test_match_any_leaves_stop_words_out(small):
     assert small.search("which", match="any").ignored == []  # kept: nothing else to search for
 
 
+def test_a_quoted_word_is_kept(small):
+    result = small.search('"which" pipeline', match="any")
+    assert result.ignored == [] and found(result) == {"1", "2", "3"}
+    # Quoting is the way to ask for the word: unquoted it is left out.
+    assert small.search("which pipeline", match="any").ignored == ["which"]
+
+
 def test_match_all_keeps_every_word(small):
     assert found(small.search("which pipeline")) == {"1"}
     assert found(small.search("which pipeline", match="all", syntax=False)) == {"1"}

@@ -316,8 +316,8 @@ class _Parser:
             return Term(tok.text.strip(), field, tok.boost)
         if field == "date":
             return self.date_value(tok.text.strip(), tok.pos + 1 + tok.text.index(words[0]))
-        if len(words) == 1:  # quoting one word makes it literal: "gr?y" is no wildcard
-            return Term(words[0], field, tok.boost)
+        if len(words) == 1:  # quoting one word makes it literal: "gr?y" is no wildcard, "what" is kept
+            return Term(words[0], field, tok.boost, literal=True)
         return Phrase(words, field, tok.slop, tok.boost)
 
     def word(self, tok: _Token, field: Optional[str]) -> Node:

@@ -57,8 +57,8 @@ def searches_text(node: Node) -> bool:
 def _droppable(node: Node, stoplist: frozenset[str]) -> bool:
     """A bare word of the query: unfielded, not boosted, in the stop list.
     Phrases, fielded terms, wildcards, prefixes and fuzzy terms are never
-    Term nodes, so they are never dropped."""
-    return (isinstance(node, Term) and node.field is None and node.boost == 1.0
+    Term nodes, so they are never dropped; nor is a quoted word."""
+    return (isinstance(node, Term) and node.field is None and node.boost == 1.0 and not node.literal
             and normalise(node.text) in stoplist)
 
 

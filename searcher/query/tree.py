@@ -8,6 +8,7 @@ the default text fields (title and body).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Optional, Union
 
@@ -17,11 +18,13 @@ FIELDS = ("title", "body", "author", "source", "tag", "publisher", "url", "id", 
 
 @dataclass(frozen=True)
 class Term:
-    """One word. ``text`` is as the user typed it; engines analyse it."""
+    """One word. ``text`` is as the user typed it; engines analyse it.
+    ``literal``: the user quoted it (never left out as a common word)."""
 
     text: str
     field: Optional[str] = None
     boost: float = 1.0
+    literal: bool = dataclass_field(default=False, compare=False)
 
 
 @dataclass(frozen=True)
