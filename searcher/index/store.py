@@ -172,6 +172,22 @@ def date_days(reader) -> list[int]:
     return days
 
 
+def date_values(reader) -> list[Optional[int]]:
+    """Each document's date as Whoosh stores it (an integer, full precision),
+    None when undated, by document number; read segment by segment."""
+    values: list[Optional[int]] = [None] * reader.doc_count_all()
+    missing = reader.schema["date"].column_type._default
+    for segment, offset in reader.leaf_readers():
+        if not segment.has_column("date"):
+            continue
+        column = segment.column_reader("date", translate=False)
+        for docnum in range(segment.doc_count_all()):
+            raw = column[docnum]
+            if raw != missing:
+                values[offset + docnum] = raw
+    return values
+
+
 def dated(reader) -> list[datetime]:
     """Dates of the live documents that have one (UTC midnight of their day)."""
     days = date_days(reader)

@@ -5,6 +5,8 @@ current index version, and refreshes both when a writer has committed.
 """
 from __future__ import annotations
 
+import heapq
+
 import functools
 import pickle
 import struct
@@ -16,7 +18,7 @@ from ..errors import ArticleNotFound, IndexDamaged, InvalidArgument, SearcherErr
 from ..index.documents import to_article
 from ..index.whoosh_import import index as whoosh_index
 from ..index.whoosh_import import query as wq
-from ..index.whoosh_import import scoring, sorting
+from ..index.whoosh_import import scoring
 from ..results import Hit, SearchResult, Timeline
 from . import stopwords, tree
 from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
@@ -199,18 +201,24 @@ class Engine:
         # match="any" ranks by BM25F score like any other query: putting the
         # articles that match more of the words first cost 0.16 MAP on the
         # TIME collection (bench/README.md, issue 7).
-        options: dict = {"limit": max(offset + limit, 1)}
-        if sort != "relevance":
-            options["sortedby"] = _date_order(self.schema, newest_first=sort == "-date")
-        results = searcher.search(query, **options)
-        ranked = list(results)
+        docnums: Optional[list[int]] = None
+        if sort == "relevance":
+            results = searcher.search(query, limit=max(offset + limit, 1))
+            page = [(hit.fields(), hit.score) for hit in list(results)[offset:offset + limit]]
+        else:
+            # Date order from a cached key per document: one walk of the
+            # matches (which the total needs anyway) and a sort in C, where
+            # Whoosh's sortedby keys every match through Python.
+            docnums = self._docnums(query)
+            order = self._facets.date_order(newest_first=sort == "-date")
+            chosen = heapq.nsmallest(offset + limit, docnums, key=order.__getitem__)[offset:]
+            page = [(searcher.stored_fields(docnum), None) for docnum in chosen]
         body_terms = _field_terms(query, searcher.reader(), "body")
         title_terms = _field_terms(query, searcher.reader(), "title")
         analyzer = self.schema["body"].analyzer
         hits = []
-        for rank, hit in enumerate(ranked[offset:offset + limit], offset + 1):
-            fields = hit.fields()
-            item = _hit(fields, hit.score if sort == "relevance" else None, rank)
+        for rank, (fields, score) in enumerate(page, offset + 1):
+            item = _hit(fields, score, rank)
             body = fields.get("body", "")
             found = find_terms(body, body_terms, analyzer)  # analysed once, for both
             item.snippet, item.highlights = make_snippet(body, body_terms, analyzer, found)
@@ -218,9 +226,11 @@ class Engine:
                                         | present(analyzer, fields.get("title", ""), title_terms))
             hits.append(item)
         facet_counts = {}
-        if facets:
+        if facets and docnums is None:
             docnums = self._docnums(query)
+        if facets:
             facet_counts = {f: self._facets.count(f, docnums, facet_limit) for f in facets}
+        if docnums is not None:
             total = len(docnums)  # the same matches: no second walk for the total
         else:
             # Not len(results): with a limit, Whoosh 2.7.4's top-N collector
@@ -289,18 +299,6 @@ def _period_query(facet: str, value: str) -> "wq.Query":
     except ValueError:
         raise InvalidArgument(f"bad {facet} filter {value!r} (use {'2022' if facet == 'year' else '2022-09'})") from None
     return wq.DateRange("date", start, end, endexcl=True)
-
-
-def _date_order(schema, newest_first: bool) -> "sorting.FacetType":
-    """Sort by date, undated articles last either way."""
-    missing = schema["date"].column_type._default  # what the column holds for "no date"
-    if newest_first:
-        key = sorting.TranslateFacet(lambda v: -1 if v == missing else -v, sorting.FieldFacet("date"))
-    else:
-        key = sorting.FieldFacet("date")
-    # Ties keep index order (Whoosh's own tie-break); an id tie-break would
-    # read the id lexicon for every match.
-    return key
 
 
 def _field_terms(query: "wq.Query", reader, field: str) -> frozenset[str]:

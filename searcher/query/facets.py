@@ -14,7 +14,7 @@ from typing import Iterable, Optional
 
 from ..errors import InvalidArgument
 from ..index.schema import NAME_FIELDS
-from ..index.store import date_days
+from ..index.store import date_days, date_values
 
 # Facet name (API and CLI) -> exact-value index field.
 VALUE_FACETS = {
@@ -72,6 +72,7 @@ class FacetCache:
         self.reader = reader
         self._values: dict[str, ValueColumn] = {}
         self._dates: Optional[DateColumn] = None
+        self._orders: dict[str, array] = {}
 
     def values(self, facet: str) -> ValueColumn:
         if facet not in self._values:
@@ -82,6 +83,19 @@ class FacetCache:
         if self._dates is None:
             self._dates = DateColumn(self.reader)
         return self._dates
+
+    def date_order(self, newest_first: bool) -> array:
+        """A sort key per document for date order, undated last either way
+        (full precision; ties are left to document order)."""
+        key = "newest" if newest_first else "oldest"
+        if key not in self._orders:
+            values = date_values(self.reader)
+            last = 2 ** 63 - 1
+            if newest_first:
+                self._orders[key] = array("q", (last if v is None else -v for v in values))
+            else:
+                self._orders[key] = array("q", (last if v is None else v for v in values))
+        return self._orders[key]
 
     def count(self, facet: str, docnums: list[int], limit: Optional[int]) -> list[tuple[str, int]]:
         if facet in VALUE_FACETS:
