@@ -14,6 +14,7 @@ import pytest
 from searcher.readers.parallel import parse_files
 
 from .test_crash import env, index_command, write_corpus
+from .test_reliability import children_of
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
 
@@ -119,19 +120,6 @@ def test_without_the_guard_workers_outlive_the_parent(tmp_path):
         _end(workers)
 
 
-def _children_of(pid: int) -> list[int]:
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry))
-    return found
-
-
 @linux_only
 def test_a_killed_indexing_run_leaves_no_parse_workers(tmp_path):
     """searcher index --jobs 2, killed with SIGKILL while it parses: its parse
@@ -155,7 +143,7 @@ def _kill_once_children_run(command: list, cwd: Path, what: str, seconds: float)
             assert indexer.poll() is None, f"the run ended before its {what} were seen"
             assert time.monotonic() < deadline, f"no {what}"
             time.sleep(0.02)
-            workers = _children_of(indexer.pid)
+            workers = children_of(indexer.pid)
     finally:
         indexer.kill()
         indexer.wait(timeout=30)

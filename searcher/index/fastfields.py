@@ -24,10 +24,9 @@ import weakref
 from datetime import datetime
 from operator import sub
 from pickle import dumps
-from collections import defaultdict
 from typing import Iterator, Optional
 
-from .whoosh_import import analysis, fields, utf8encode
+from .whoosh_import import analysis, fields
 from whoosh import formats
 from whoosh.system import pack_byte
 from whoosh.system import pack_uint as _pack_uint
@@ -128,39 +127,10 @@ def _plan(analyzer):
 class FastText(fields.TEXT):
     """TEXT with a fast ``index()``; query-time analysis is the analyzer's own."""
 
-    def index(self, value, **kwargs) -> Iterator[tuple[bytes, int, float, bytes]]:
-        _, steps, cache = _plan(self.analyzer)
-        if (steps is None or not isinstance(value, str) or kwargs.get("mode", "index") != "index"
-                or type(self.format) is not formats.Positions):
-            yield from super().index(value, **kwargs)
-            return
-        positions: dict[str, list[int]] = defaultdict(list)
-        for pos, match in enumerate(steps[0].finditer(value)):
-            term = cache[match.group()]
-            if term is not None:
-                positions[term].append(pos)
-        boost = self.format.field_boost
-        encode = self.format.encode
-        single = _SINGLE_POSITIONS
-        for term, poslist in positions.items():
-            if len(poslist) == 1:
-                # Most terms occur once in a document: their encoded position
-                # (a pickled one-item list) is cached by position.
-                pos = poslist[0]
-                value = single.get(pos)
-                if value is None:
-                    value = single[pos] = encode(poslist)
-            else:
-                value = encode(poslist)
-            yield utf8encode(term)[0], len(poslist), len(poslist) * boost, value
-
-
-    def index_postings(self, value, terms: dict, docnum: int, boost: float) -> Optional[tuple[int, int]]:
-        """Add this value's postings for document ``docnum`` straight to a
-        writer's per-term lists (term bytes -> [(docnum, weight, encoded
-        positions)]), exactly what ``index()`` yields; returns the field
-        length, or None when this value needs the general path."""
-        findall, steps, cache = _plan(self.analyzer)
+    def _term_positions(self, value) -> Optional[dict[str, list[int]]]:
+        """Each indexed term of ``value`` with its word positions (stop words
+        leave gaps), or None when this value needs Whoosh's own analysis."""
+        findall, _, cache = _plan(self.analyzer)
         if findall is None or not isinstance(value, str) or type(self.format) is not formats.Positions:
             return None
         positions: dict[str, list[int]] = {}
@@ -174,23 +144,34 @@ class FastText(fields.TEXT):
                 else:
                     found.append(pos)
             pos += 1
+        return positions
+
+    def index(self, value, **kwargs) -> Iterator[tuple[bytes, int, float, bytes]]:
+        positions = self._term_positions(value) if kwargs.get("mode", "index") == "index" else None
+        if positions is None:
+            yield from super().index(value, **kwargs)
+            return
+        boost = self.format.field_boost
+        for term, poslist in positions.items():
+            yield term.encode("utf-8"), len(poslist), len(poslist) * boost, _encoded(poslist)
+
+    def index_postings(self, value, terms: dict, docnum: int, boost: float) -> Optional[tuple[int, int]]:
+        """Add this value's postings for document ``docnum`` straight to a
+        writer's per-term lists (term bytes -> [(docnum, weight, encoded
+        positions)]), exactly what ``index()`` yields; returns (field length,
+        postings added), or None when this value needs the general path."""
+        positions = self._term_positions(value)
+        if positions is None:
+            return None
         field_boost = self.format.field_boost
-        single = _SINGLE_POSITIONS
         length = 0
         for term, poslist in positions.items():
             count = len(poslist)
             length += count
-            if count == 1:
-                pos = poslist[0]
-                encoded = single.get(pos)
-                if encoded is None:
-                    encoded = single[pos] = _encode_positions(poslist)
-            else:
-                encoded = _encode_positions(poslist)
             weight = count * field_boost * boost
             if count < 64 and weight == count:
                 weight = _COUNTS[count]  # one float object shared by every posting
-            posting = (docnum, weight, encoded)
+            posting = (docnum, weight, _encoded(poslist))
             key = term.encode("utf-8")
             existing = terms.get(key)
             if existing is None:
@@ -201,6 +182,18 @@ class FastText(fields.TEXT):
 
 
 _COUNTS = [float(n) for n in range(64)]
+
+
+def _encoded(poslist: list[int]) -> bytes:
+    """Encoded positions; most terms occur once in a document, and their
+    encoding (a pickled one-item list) is cached by position."""
+    if len(poslist) == 1:
+        pos = poslist[0]
+        value = _SINGLE_POSITIONS.get(pos)
+        if value is None:
+            value = _SINGLE_POSITIONS[pos] = _encode_positions(poslist)
+        return value
+    return _encode_positions(poslist)
 
 
 def _encode_positions(poslist: list[int]) -> bytes:

@@ -154,27 +154,17 @@ def _value_counts(reader, field: str, top: int) -> list[tuple[str, int]]:
 
 
 def date_days(reader) -> list[int]:
-    """Each document's date as a day ordinal (0 when undated), by document number.
-
-    Read segment by segment: Whoosh 2.7.4's multi-segment column reader fails
-    when a segment holds no value of the column at all.
-    """
-    days = [0] * reader.doc_count_all()
-    missing = reader.schema["date"].column_type._default
-    for segment, offset in reader.leaf_readers():
-        if not segment.has_column("date"):
-            continue
-        column = segment.column_reader("date", translate=False)
-        for docnum in range(segment.doc_count_all()):
-            raw = column[docnum]
-            if raw != missing:
-                days[offset + docnum] = long_to_datetime(raw).toordinal()
-    return days
+    """Each document's date as a day ordinal (0 when undated), by document number."""
+    return [0 if raw is None else long_to_datetime(raw).toordinal() for raw in date_values(reader)]
 
 
 def date_values(reader) -> list[Optional[int]]:
     """Each document's date as Whoosh stores it (an integer, full precision),
-    None when undated, by document number; read segment by segment."""
+    None when undated, by document number.
+
+    Read segment by segment: Whoosh 2.7.4's multi-segment column reader fails
+    when a segment holds no value of the column at all.
+    """
     values: list[Optional[int]] = [None] * reader.doc_count_all()
     missing = reader.schema["date"].column_type._default
     for segment, offset in reader.leaf_readers():
