@@ -135,7 +135,7 @@ class Indexer:
                 state.articles = self.report.new + self.report.updated + self.report.unchanged
                 if progress:
                     progress(state)
-            self._flush(last=True)
+            self._flush()
         finally:
             self._searcher.close()
         return self._finish()
@@ -144,7 +144,7 @@ class Indexer:
         try:
             for article in articles:
                 self._add_article(article)
-            self._flush(last=True)
+            self._flush()
         finally:
             self._searcher.close()
         return self._finish()
@@ -208,7 +208,7 @@ class Indexer:
         if len(self._batch) >= self.commit_every or self._batch_text >= TEXT_PER_WRITER * self.jobs:
             self._flush()
 
-    def _flush(self, last: bool = False) -> None:
+    def _flush(self) -> None:
         # Ids another file still provides are not stale.
         stale = {i for i in self._stale if i not in self._seen}
         if stale:
@@ -229,9 +229,7 @@ class Indexer:
                 writer.cancel()
                 raise
             # Any commit may merge small segments (capped_merge: each article
-            # rewritten at most once, no segment over the cap), so a run whose
-            # last batch is full merges too (merge=last never did: 100,000
-            # articles in batches of 5,000 left 40 segments).
+            # rewritten at most once, no segment over the cap).
             writer.commit(mergetype=capped_merge)
             self.report.removed += len(stale)
             self._written.update(self._batch)
