@@ -21,6 +21,7 @@ from ..index.whoosh_import import query as wq
 from ..index.whoosh_import import scoring
 from ..results import Hit, SearchResult, Timeline
 from . import stopwords, tree
+from .docsets import count_matches, matching_docnums
 from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
 from .highlight import find_terms, make_snippet, present
 from .parser import date_span, parse, parse_plain
@@ -151,7 +152,7 @@ class Engine:
         return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
     def _docnums(self, query: "wq.Query") -> list[int]:
-        return sorted(self.searcher().docs_for_query(query))
+        return matching_docnums(self.searcher(), query)
 
     def _without_stop_words(self, node: tree.Node) -> tuple[tree.Node, tuple[str, ...]]:
         """An any-word query without its bare stop words (and the words left out);
@@ -204,7 +205,9 @@ class Engine:
         docnums: Optional[list[int]] = None
         if sort == "relevance":
             results = searcher.search(query, limit=max(offset + limit, 1))
-            page = [(hit.fields(), hit.score) for hit in list(results)[offset:offset + limit]]
+            # A slice, not list(results): list() asks len(results) first,
+            # which walks every match a second time.
+            page = [(hit.fields(), hit.score) for hit in results[offset:offset + limit]]
         else:
             # Date order from a cached key per document: one walk of the
             # matches (which the total needs anyway) and a sort in C, where
@@ -235,10 +238,9 @@ class Engine:
         else:
             # Not len(results): with a limit, Whoosh 2.7.4's top-N collector
             # miscounts some conjunctions (a word AND a date range on
-            # Reuters: 1,119 of 15,465). Walking the matches is what it
-            # would do anyway (it skips blocks while collecting, so it
-            # cannot count as it goes).
-            total = sum(1 for _ in searcher.docs_for_query(query))
+            # Reuters: 1,119 of 15,465), and it would walk the matches one
+            # by one in Python; docsets counts them a posting block at a time.
+            total = count_matches(searcher, query)
         return SearchResult(query=text, total=total, hits=hits, offset=offset, sort=sort,
                             match=match, facets=facet_counts)
 

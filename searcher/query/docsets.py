@@ -1,0 +1,109 @@
+"""Which documents match a compiled query: sets of docnums, segment by segment.
+
+Totals, facet counts and date-sorted pages need every matching document,
+not the best ten. Whoosh's ``docs_for_query`` walks its matcher tree one
+posting at a time in Python (``id()``, ``next()``, ``is_active()`` through
+every Or/And wrapper): on Reuters that walk was most of a single-word
+search. Here a term's postings are read a block at a time (its ids only)
+and Boolean structure becomes set union, intersection and difference, in C.
+Queries that need positions (phrases, NEAR, at-least-n) or are unknown
+here are walked by Whoosh as before, inside the set algebra, so the answer
+is always the same set (tests/test_docsets.py checks it against
+``docs_for_query``).
+"""
+from __future__ import annotations
+
+from itertools import accumulate
+from ..index.whoosh_import import matching
+from ..index.whoosh_import import query as wq
+from ..index.whoosh_import import whoosh3
+from .whoosh_extras import FilterQuery
+
+# Whoosh 2.7.4's on-disk posting reader, read here a block at a time.
+W3LeafMatcher = whoosh3.W3LeafMatcher
+
+
+def matching_docnums(searcher, query: "wq.Query") -> list[int]:
+    """Sorted docnums (index-wide) of the live documents ``query`` matches."""
+    out: list[int] = []
+    for sub, offset in _segments(searcher):
+        found = sorted(_live(sub, query))
+        out.extend(found if not offset else [docnum + offset for docnum in found])
+    return out
+
+
+def count_matches(searcher, query: "wq.Query") -> int:
+    return sum(len(_live(sub, query)) for sub, _ in _segments(searcher))
+
+
+def _segments(searcher):
+    return searcher.subsearchers or [(searcher, 0)]
+
+
+def _live(searcher, query) -> set[int]:
+    reader = searcher.reader()
+    found = _docs(searcher, reader, query)
+    if reader.has_deletions():
+        found -= set(reader.segment().deleted_docs())
+    return found
+
+
+def _docs(searcher, reader, q) -> set[int]:
+    """Docnums of one segment matching ``q``; may include deleted documents."""
+    if isinstance(q, wq.Term):
+        return _term_ids(reader, q.fieldname, q.text)
+    if isinstance(q, wq.Or):
+        found: set[int] = set()
+        for child in q.subqueries:
+            found |= _docs(searcher, reader, child)
+        return found
+    if isinstance(q, wq.And):
+        # Smallest first: the intersection only shrinks.
+        sets = sorted((_docs(searcher, reader, child) for child in q.subqueries), key=len)
+        found = sets[0] if sets else set()
+        for other in sets[1:]:
+            if not found:
+                break
+            found &= other
+        return found
+    if isinstance(q, wq.Not):
+        return set(range(reader.doc_count_all())) - _docs(searcher, reader, q.query)
+    if isinstance(q, wq.AndNot):
+        return _docs(searcher, reader, q.a) - _docs(searcher, reader, q.b)
+    if isinstance(q, FilterQuery):
+        return _docs(searcher, reader, q.child)
+    if isinstance(q, wq.Every) and not q.fieldname:
+        return set(range(reader.doc_count_all()))
+    if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
+        return set()
+    if isinstance(q, wq.NumericRange):  # dates: an Or of numeric-tier terms and term ranges
+        return _docs(searcher, reader, q._compile_query(reader))
+    if isinstance(q, wq.MultiTerm) and q.field():  # prefix, wildcard, fuzzy, term range
+        found = set()
+        for btext in q._btexts(reader):
+            if btext:
+                found |= _term_ids(reader, q.field(), btext)
+        return found
+    return set(q.docs(searcher))  # positions needed: Whoosh's own walk
+
+
+def _term_ids(reader, fieldname: str, text) -> set[int]:
+    if (fieldname, text) not in reader:  # also False for a field this index lacks
+        return set()
+    matcher = reader.postings(fieldname, text)
+    if isinstance(matcher, matching.FilterMatcher):
+        matcher = matcher.child  # deletions are taken off once, per segment
+    if type(matcher) is not W3LeafMatcher or matcher._byteids:
+        return set(matcher.all_ids())
+    return _leaf_ids(matcher)
+
+
+def _leaf_ids(matcher: "W3LeafMatcher") -> set[int]:
+    """Every id of a fresh on-disk posting list, one block at a time."""
+    ids: set[int] = set()
+    while matcher.is_active():
+        matcher._read_data()
+        # Document ids are stored as deltas (W3LeafMatcher._read_ids).
+        ids.update(accumulate(matcher._data[0]))
+        matcher._next_block()
+    return ids

@@ -1,0 +1,98 @@
+"""docsets (matching documents as sets, a posting block at a time) must find
+exactly what Whoosh's own walk (``docs_for_query``) finds, on every query
+shape the compiler builds, across segments with deleted documents."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from searcher.index.documents import to_article, to_document
+from searcher.index.schema import build_schema
+from searcher.index.whoosh_import import index as whoosh_index
+from searcher.index.whoosh_import import query as wq
+from searcher.query import docsets
+from searcher.query.engine import Engine, _filtered, _within
+from searcher.query.parser import date_span, parse
+from searcher.query.whoosh_compile import Compiler
+
+from .test_merge import _segmented
+from .test_postings import _articles
+
+QUERIES = [
+    "gas", "pipeline", "w17", "nosuchword", "title:summit", "body:oil",
+    "gas AND oil", "gas oil talks", "gas OR w12 OR w4999", "gas NOT oil", "NOT gas", "-gas -oil",
+    "(gas OR oil) AND NOT (talks OR trade)", "*",
+    '"gas pipeline"', '"oil talks"~3', "gas NEAR/2 oil", "gas PRE/4 oil", "atleast3(gas)",
+    "pip*", "w1?", "w12*", "sanctons~", "tag:energy", "tag:energy AND gas", "author:\"Ann Lee\"",
+    "gas AND (\"oil talks\" OR w3*)", "title:(putin OR xi) NOT body:china",
+]
+SPANS = [(None, None), ("2020-06-01", None), (None, "2021-01-01"), ("2020-03-01", "2021-05-31")]
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    path = _segmented(tmp_path_factory.mktemp("docsets") / "ix")
+    ix = whoosh_index.open_dir(str(path))
+    opened = Engine(ix)
+    yield opened
+    opened.close()
+
+
+def _whoosh_walk(searcher, query) -> list[int]:
+    return sorted(searcher.docs_for_query(query))
+
+
+@pytest.mark.parametrize("text", QUERIES)
+@pytest.mark.parametrize("since, until", SPANS)
+def test_the_same_documents_as_whooshs_walk(engine, text, since, until):
+    searcher = engine.searcher()
+    assert searcher.subsearchers and len(searcher.subsearchers) == 5
+    assert searcher.reader().has_deletions()
+    query = engine.compile(_within(parse(text), date_span(since, until)))
+    expected = _whoosh_walk(searcher, query)
+    assert docsets.matching_docnums(searcher, query) == expected
+    assert docsets.count_matches(searcher, query) == len(expected)
+
+
+@pytest.mark.parametrize("filters", [{"tag": ["energy"]}, {"tag": ["energy", "asia"], "year": "2021"},
+                                     {"author": "Bo Chan"}, {"month": ["2020-02", "2022-11"]}])
+def test_filters_find_whooshs_documents(engine, filters):
+    searcher = engine.searcher()
+    query = _filtered(engine.compile(parse("gas OR oil")), engine._filter(filters))
+    expected = _whoosh_walk(searcher, query)
+    assert expected  # the filter keeps something, so the comparison means something
+    assert docsets.matching_docnums(searcher, query) == expected
+
+
+def test_a_real_search_counts_and_facets_the_same(engine):
+    result = engine.search("gas", facets=["tags", "year"], facet_limit=None)
+    searcher = engine.searcher()
+    walked = _whoosh_walk(searcher, engine.compile(parse("gas")))
+    assert result.total == len(walked) > 128  # more than one posting block in a segment
+    articles = [to_article(searcher.stored_fields(docnum)) for docnum in walked]
+    tags = Counter(tag for article in articles for tag in article.tags)
+    years = Counter(str(article.date.year) for article in articles if article.date)
+    assert dict(result.facets["tags"]) == dict(tags)
+    assert dict(result.facets["year"]) == dict(years)
+
+
+def test_unknown_query_types_fall_back_to_whooshs_walk(engine):
+    searcher = engine.searcher()
+    query = wq.Every("title")  # documents with any title term: not a set shape docsets knows
+    expected = _whoosh_walk(searcher, query)
+    assert 0 < len(expected) < searcher.doc_count()
+    assert docsets.matching_docnums(searcher, query) == expected
+
+
+def test_one_segment_index(tmp_path):
+    ix = whoosh_index.create_in(str(tmp_path), build_schema())
+    writer = ix.writer()
+    for article in _articles(300):
+        writer.add_document(**to_document(article, "fp"))
+    writer.commit()
+    with ix.searcher() as searcher:
+        assert not searcher.subsearchers
+        for text in ("gas", "gas AND oil", "NOT gas", '"gas pipeline"'):
+            query = Compiler(ix.schema).compile(parse(text))
+            assert docsets.matching_docnums(searcher, query) == _whoosh_walk(searcher, query)
