@@ -15,6 +15,7 @@ from searcher.query import docsets
 from searcher.query.engine import Engine, _filtered, _within
 from searcher.query.parser import date_span, parse
 from searcher.query.whoosh_compile import Compiler
+from searcher.query.whoosh_extras import DateRangeQuery
 
 from .test_merge import _segmented
 from .test_postings import _articles
@@ -96,3 +97,31 @@ def test_one_segment_index(tmp_path):
         for text in ("gas", "gas AND oil", "NOT gas", '"gas pipeline"'):
             query = Compiler(ix.schema).compile(parse(text))
             assert docsets.matching_docnums(searcher, query) == _whoosh_walk(searcher, query)
+
+
+@pytest.mark.parametrize("text", ["date:[2020-06-01 TO 2021-06-01]", "gas AND date:[2020-06-01 TO 2021-06-01]",
+                                  "(gas OR w3*) AND NOT date:[2020-02-01 TO 2022-01-01]",
+                                  "date:>=2021-03-04", "date:[2020-01-01 TO 2020-01-20]"])
+def test_date_ranges_rank_and_count_as_whooshs_own(engine, text):
+    """DateRangeQuery gives Whoosh's DateRange matcher (same ids, same constant
+    score), read from posting blocks: the same ranked hits, scores and totals."""
+    searcher = engine.searcher()
+    ours = engine.compile(parse(text))
+    theirs = _plain_date_ranges(ours)
+    assert repr(ours) != repr(theirs)  # the plain query really is the other class
+
+    def ranked(query):
+        results = searcher.search(query, limit=None)
+        return [(hit.docnum, round(hit.score, 9)) for hit in results]
+
+    assert ranked(ours) == ranked(theirs)
+    assert len(ranked(ours)) == len(_whoosh_walk(searcher, theirs)) > 0
+
+
+def _plain_date_ranges(query):
+    if isinstance(query, DateRangeQuery):
+        return wq.DateRange(query.fieldname, query.startdate, query.enddate,
+                            startexcl=query.startexcl, endexcl=query.endexcl, boost=query.boost)
+    if query.is_leaf():
+        return query
+    return query.apply(_plain_date_ranges)

@@ -27,20 +27,21 @@ def matching_docnums(searcher, query: "wq.Query") -> list[int]:
     """Sorted docnums (index-wide) of the live documents ``query`` matches."""
     out: list[int] = []
     for sub, offset in _segments(searcher):
-        found = sorted(_live(sub, query))
+        found = sorted(segment_docs(sub, query))
         out.extend(found if not offset else [docnum + offset for docnum in found])
     return out
 
 
 def count_matches(searcher, query: "wq.Query") -> int:
-    return sum(len(_live(sub, query)) for sub, _ in _segments(searcher))
+    return sum(len(segment_docs(sub, query)) for sub, _ in _segments(searcher))
 
 
 def _segments(searcher):
     return searcher.subsearchers or [(searcher, 0)]
 
 
-def _live(searcher, query) -> set[int]:
+def segment_docs(searcher, query) -> set[int]:
+    """The live documents of one segment's searcher that ``query`` matches."""
     reader = searcher.reader()
     found = _docs(searcher, reader, query)
     if reader.has_deletions():
@@ -70,7 +71,7 @@ def _docs(searcher, reader, q) -> set[int]:
         return set(range(reader.doc_count_all())) - _docs(searcher, reader, q.query)
     if isinstance(q, wq.AndNot):
         return _docs(searcher, reader, q.a) - _docs(searcher, reader, q.b)
-    if isinstance(q, FilterQuery):
+    if isinstance(q, (FilterQuery, wq.ConstantScoreQuery, wq.WeightingQuery)):  # same documents, other scores
         return _docs(searcher, reader, q.child)
     if isinstance(q, wq.Every) and not q.fieldname:
         return set(range(reader.doc_count_all()))

@@ -27,7 +27,7 @@ from .highlight import find_terms, make_snippet, present
 from .parser import date_span, parse, parse_plain
 from .suggest import suggestions
 from .whoosh_compile import Compiler
-from .whoosh_extras import FilterQuery
+from .whoosh_extras import DateRangeQuery, FilterQuery
 
 SORTS = ("relevance", "date", "-date")
 MATCHES = ("all", "any")
@@ -300,7 +300,7 @@ def _period_query(facet: str, value: str) -> "wq.Query":
             end = datetime(year + (month == 12), month % 12 + 1, 1)
     except ValueError:
         raise InvalidArgument(f"bad {facet} filter {value!r} (use {'2022' if facet == 'year' else '2022-09'})") from None
-    return wq.DateRange("date", start, end, endexcl=True)
+    return DateRangeQuery("date", start, end, endexcl=True)
 
 
 def _field_terms(query: "wq.Query", reader, field: str) -> frozenset[str]:

@@ -11,7 +11,7 @@ from ..index.schema import NAME_FIELDS, TEXT_FIELDS
 from ..index.whoosh_import import fields as wfields
 from ..index.whoosh_import import query as wq
 from . import tree as t
-from .whoosh_extras import AtLeastQuery, near
+from .whoosh_extras import AtLeastQuery, DateRangeQuery, near
 
 # BM25F weights title matches above body matches; issue 7 tunes this.
 TITLE_BOOST = 2.0
@@ -131,7 +131,7 @@ class Compiler:
     def _daterange(self, node: t.DateRange):
         start = node.start.replace(tzinfo=None) if node.start else None
         end = node.end.replace(tzinfo=None) if node.end else None
-        return wq.DateRange("date", start, end, endexcl=True)
+        return DateRangeQuery("date", start, end, endexcl=True)
 
     def _and(self, node: t.And):
         parts = [q for q in map(self._node, node.children) if q is not None]

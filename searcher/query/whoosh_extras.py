@@ -1,7 +1,11 @@
-"""Whoosh queries that Whoosh 2.7.4 lacks or gets wrong: ``atleastN`` and NEAR."""
+"""Whoosh queries that Whoosh 2.7.4 lacks or gets wrong: ``atleastN``, NEAR,
+filters, and date ranges that do not walk every match in Python."""
 from __future__ import annotations
 
+from array import array
+
 from ..index.whoosh_import import WrappingQuery, matching, spans
+from ..index.whoosh_import import query as wq
 
 
 class AtLeastQuery(WrappingQuery):
@@ -90,3 +94,25 @@ class FilterQuery(WrappingQuery):
     def matcher(self, searcher, context=None):
         child = self.child.matcher(searcher, searcher.boolean_context())
         return _ZeroScoreMatcher(child) if child.is_active() else matching.NullMatcher
+
+
+class DateRangeQuery(wq.DateRange):
+    """Whoosh's DateRange, with its matching documents found by docsets.
+
+    Whoosh matches a date range as a constant-score list of every document
+    in it, built by walking an Or of hundreds of date terms one posting at
+    a time (ConstantScoreQuery): for a year of Reuters that walk was most
+    of the search. Here the same list comes from whole posting blocks; the
+    matcher is the one Whoosh would build (same ids, same constant score).
+    """
+
+    def matcher(self, searcher, context=None):
+        if (context is not None and context.needs_current) or not searcher.reader().is_atomic():
+            return super().matcher(searcher, context)
+        from .docsets import segment_docs  # docsets imports this module
+
+        inner = self._compile_query(searcher.reader())
+        ids = array("I", sorted(segment_docs(searcher, inner)))
+        if not ids:
+            return matching.NullMatcher()
+        return matching.ListMatcher(ids, all_weights=self.boost)
