@@ -64,6 +64,15 @@ def test_duplicate_ids_in_one_batch_make_one_document(archive, tmp_path):
     assert len(archive) == 1
 
 
+def test_an_id_met_again_after_its_batch_was_committed_replaces_it(archive, tmp_path):
+    a = write_jsonl(tmp_path / "a.jsonl", RECORDS)
+    b = write_jsonl(tmp_path / "b.jsonl", [dict(RECORDS[0], title="Other version")])
+    report = archive.add([a, b], commit_every=2)  # RECORDS[0] was committed in the first batch
+    assert (report.new, report.updated) == (5, 1)
+    assert len(archive) == 5
+    assert [hit.title for hit in archive.search(f'url:"{RECORDS[0]["url"]}"').hits] == ["Other version"]
+
+
 def test_articles_removed_from_a_changed_file_leave_the_index(archive, tmp_path):
     path = write_jsonl(tmp_path / "a.jsonl", RECORDS)
     archive.add([path])

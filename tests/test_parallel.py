@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from searcher.readers import parallel
 from searcher.readers.parallel import parse_files
 
 from .test_crash import env, index_command, write_corpus
@@ -190,6 +191,33 @@ def test_die_with_parent_is_a_no_op_off_linux(monkeypatch):
     monkeypatch.setattr(proc, "_prctl", None)
     monkeypatch.setattr(proc.sys, "platform", "darwin")
     assert proc.die_with_parent(os.getppid() + 1_000_000) is False  # nothing set, nothing killed
+
+
+class _Done:
+    def __init__(self, value):
+        self.value = value
+
+    def result(self):
+        return self.value
+
+
+@pytest.mark.parametrize("file_mb, most_ahead", [(0.1, 8), (48, 2), (10, 3)])
+def test_the_window_of_files_in_flight_is_bounded_by_count_and_bytes(file_mb, most_ahead):
+    """Two workers: at most 8 small files ahead of the one being used, only
+    one per worker when files are big (results wait in the parent's memory)."""
+    paths = [Path(f"f{n}") for n in range(20)]
+    submitted: list[Path] = []
+
+    def submit(path):
+        submitted.append(path)
+        return _Done(path)
+
+    ahead = []
+    for taken, result in enumerate(parallel.in_order(paths, 2, submit, size=lambda p: int(file_mb * 2**20)), 1):
+        ahead.append(len(submitted) - taken)
+        assert result == paths[taken - 1]
+    assert submitted == paths
+    assert max(ahead) == most_ahead
 
 
 def test_parse_files_in_a_pool_keeps_order(tmp_path):

@@ -46,6 +46,14 @@ SEGMENT_MAX_BYTES = 1 << 30
 Progress = Callable[[IndexProgress], None]
 
 
+def _digest(fingerprint: str) -> bytes:
+    """An article fingerprint (hex) as bytes; b"" (equal to no digest) for anything else."""
+    try:
+        return bytes.fromhex(fingerprint)
+    except ValueError:
+        return b""
+
+
 def segment_bytes(storage, segment) -> int:
     try:
         if segment.is_compound():
@@ -104,10 +112,11 @@ class Indexer:
         self._batch_text = 0  # characters of title and body in the batch
         self.report = IndexReport()
         self._batch: dict[str, tuple[dict, bool]] = {}  # id -> (document, replaces an older copy)
-        self._written: set[str] = set()  # ids committed earlier in this run
         self._stale: set[str] = set()
         self._done_files: dict[str, FileEntry] = {}
-        self._seen: dict[str, str] = {}  # id -> fingerprint, this run
+        # id -> fingerprint (20-byte digest, not 40 hex characters: a million
+        # ids are held), every article met in this run.
+        self._seen: dict[str, bytes] = {}
         self._named: set[Path] = set()  # files given by name, not found in a folder
         self._searcher = ix.searcher()
         self._empty = self._searcher.doc_count_all() == 0
@@ -181,19 +190,21 @@ class Indexer:
         self.report.skipped.append(Skipped(str(path), reason))
         self.manifest.skipped[file_key(path)] = reason
 
-    def _previous_fingerprint(self, article_id: str) -> str | None:
+    def _previous_fingerprint(self, article_id: str) -> bytes | None:
         if article_id in self._seen:
             return self._seen[article_id]
         if self._empty:
             return None  # a new index: nothing to look up
         stored = self._searcher.document(id=article_id)
-        return stored.get("fingerprint") if stored else None
+        if not stored:
+            return None
+        return _digest(stored.get("fingerprint") or "")
 
     def _add_article(self, article: Article) -> None:
         fingerprint = article.fingerprint()
         previous = self._previous_fingerprint(article.id)
-        self._seen[article.id] = fingerprint
-        if previous == fingerprint:
+        self._seen[article.id] = digest = _digest(fingerprint)
+        if previous == digest:
             self.report.unchanged += 1
             return
         if previous is None:
@@ -201,8 +212,9 @@ class Indexer:
         else:
             self.report.updated += 1
         # A replacement deletes the older copy; a new article is just added,
-        # which spares Whoosh a term lookup per document.
-        replaces = previous is not None or article.id in self._written
+        # which spares Whoosh a term lookup per document. (An id met earlier
+        # in this run, committed or not, has a previous fingerprint.)
+        replaces = previous is not None
         self._batch[article.id] = (to_document(article, fingerprint), replaces)
         self._batch_text += len(article.title) + len(article.body)
         if len(self._batch) >= self.commit_every or self._batch_text >= TEXT_PER_WRITER * self.jobs:
@@ -232,7 +244,6 @@ class Indexer:
             # rewritten at most once, no segment over the cap).
             writer.commit(mergetype=capped_merge)
             self.report.removed += len(stale)
-            self._written.update(self._batch)
         self._batch.clear()
         self._batch_text = 0
         self._stale.clear()

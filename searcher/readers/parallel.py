@@ -15,15 +15,21 @@ from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Callable, Iterable, Iterator, Optional
 
 from ..article import Skipped
 from ..proc import die_with_parent
 from . import Record, read_file
 
 # Files queued per worker: enough to keep every core busy, few enough that
-# parsed articles do not pile up while the index writer catches up.
+# parsed articles do not pile up while the index writer catches up...
 IN_FLIGHT_PER_JOB = 4
+# ... and, past one file per worker, no more than this many bytes of files
+# per worker: parsed results wait in this process until the writer takes
+# them, and a big file is a lot of articles (10,000 generated articles in a
+# 48 MB JSON Lines file are ~65 MB of Articles; eight in flight held half a
+# gigabyte in the 1M-article run).
+IN_FLIGHT_BYTES_PER_JOB = 16 << 20
 
 
 @dataclass
@@ -58,14 +64,45 @@ def parse_files(paths: Iterable[Path], jobs: Optional[int] = None) -> Iterator[P
         return
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=die_with_parent,
                              initargs=(os.getpid(),)) as pool:
-        pending: deque[Future] = deque()
-        queue = iter(paths)
-        for path in queue:
-            pending.append(pool.submit(parse_file, path))
-            if len(pending) >= jobs * IN_FLIGHT_PER_JOB:
-                break
-        while pending:
-            yield pending.popleft().result()
-            for path in queue:
-                pending.append(pool.submit(parse_file, path))
-                break
+        yield from in_order(paths, jobs, lambda path: pool.submit(parse_file, path))
+
+
+def _file_size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def in_order(paths: Iterable[Path], jobs: int, submit: Callable[[Path], "Future[ParsedFile]"],
+             size: Callable[[Path], int] = _file_size) -> Iterator[ParsedFile]:
+    """Results of ``submit`` for each path, in order, with a bounded window of
+    submitted files: at least ``jobs``, at most ``jobs * IN_FLIGHT_PER_JOB``
+    and, past ``jobs``, within ``jobs * IN_FLIGHT_BYTES_PER_JOB`` bytes."""
+    pending: deque[tuple[Future, int]] = deque()
+    queue = iter(paths)
+    upcoming: Optional[tuple[Path, int]] = None
+    in_flight = 0
+
+    def fill() -> None:
+        nonlocal in_flight, upcoming
+        while len(pending) < jobs * IN_FLIGHT_PER_JOB:
+            if upcoming is None:
+                path = next(queue, None)
+                if path is None:
+                    return
+                upcoming = (path, size(path))
+            path, nbytes = upcoming
+            if len(pending) >= jobs and in_flight + nbytes > jobs * IN_FLIGHT_BYTES_PER_JOB:
+                return
+            pending.append((submit(path), nbytes))
+            in_flight += nbytes
+            upcoming = None
+
+    fill()
+    while pending:
+        future, nbytes = pending.popleft()
+        in_flight -= nbytes
+        result = future.result()
+        fill()  # the workers go on while the caller takes this file
+        yield result
