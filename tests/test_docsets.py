@@ -4,6 +4,7 @@ shape the compiler builds, across segments with deleted documents."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import datetime
 
 import pytest
 
@@ -125,3 +126,18 @@ def _plain_date_ranges(query):
     if query.is_leaf():
         return query
     return query.apply(_plain_date_ranges)
+
+
+def test_engine_search_by_date_alone_pages_like_whoosh(engine):
+    """A date range alone is answered from its sorted documents (every match
+    scores the same): the same pages, scores and total as Whoosh's search."""
+    searcher = engine.searcher()
+    plain = wq.DateRange("date", datetime(2021, 1, 1), datetime(2022, 1, 1), endexcl=True)
+    expected = [(searcher.stored_fields(hit.docnum)["id"], hit.score) for hit in searcher.search(plain, limit=None)]
+    assert len(expected) > 20 and len({score for _, score in expected}) == 1
+    pages = [engine.search("*", since="2021-01-01", until="2021-12-31", limit=7, offset=offset)
+             for offset in range(0, len(expected) + 7, 7)]
+    assert [(hit.id, hit.score) for page in pages for hit in page.hits] == expected
+    assert {page.total for page in pages} == {len(expected)}
+    words = engine.search("date:[2021-01-01 TO 2021-12-31]", limit=len(expected))
+    assert [(hit.id, hit.score) for hit in words.hits] == expected

@@ -17,7 +17,7 @@ from itertools import accumulate
 from ..index.whoosh_import import matching
 from ..index.whoosh_import import query as wq
 from ..index.whoosh_import import whoosh3
-from .whoosh_extras import FilterQuery
+from .whoosh_extras import DateRangeQuery, FilterQuery
 
 # Whoosh 2.7.4's on-disk posting reader, read here a block at a time.
 W3LeafMatcher = whoosh3.W3LeafMatcher
@@ -77,6 +77,8 @@ def _docs(searcher, reader, q) -> set[int]:
         return set(range(reader.doc_count_all()))
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return set()
+    if isinstance(q, DateRangeQuery):
+        return set(q.segment_ids(searcher))  # kept by the query for its search
     if isinstance(q, wq.NumericRange):  # dates: an Or of numeric-tier terms and term ranges
         return _docs(searcher, reader, q._compile_query(reader))
     if isinstance(q, wq.MultiTerm) and q.field():  # prefix, wildcard, fuzzy, term range

@@ -198,24 +198,33 @@ class Engine:
 
     def _run(self, node, span, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
         searcher = self.searcher()
-        query = _filtered(self.compile(_within(node, span)), self._filter(filters))
+        compiled = self.compile(_within(node, span))
+        query = _filtered(compiled, self._filter(filters))
         # match="any" ranks by BM25F score like any other query: putting the
         # articles that match more of the words first cost 0.16 MAP on the
         # TIME collection (bench/README.md, issue 7).
         docnums: Optional[list[int]] = None
-        if sort == "relevance":
+        date_alone = isinstance(compiled, DateRangeQuery) and query is compiled
+        if sort == "relevance" and not date_alone:
             results = searcher.search(query, limit=max(offset + limit, 1))
             # A slice, not list(results): list() asks len(results) first,
             # which walks every match a second time.
             page = [(hit.fields(), hit.score) for hit in results[offset:offset + limit]]
         else:
-            # Date order from a cached key per document: one walk of the
-            # matches (which the total needs anyway) and a sort in C, where
-            # Whoosh's sortedby keys every match through Python.
             docnums = self._docnums(query)
-            order = self._facets.date_order(newest_first=sort == "-date")
-            chosen = heapq.nsmallest(offset + limit, docnums, key=order.__getitem__)[offset:]
-            page = [(searcher.stored_fields(docnum), None) for docnum in chosen]
+            if sort == "relevance":
+                # A date range alone: every match scores the range's boost and
+                # Whoosh breaks ties by document number, so the page is a
+                # slice (Whoosh's collector would score every match to find it).
+                chosen, score = docnums[offset:offset + limit], compiled.boost
+            else:
+                # Date order from a cached key per document: one walk of the
+                # matches (which the total needs anyway) and a sort in C, where
+                # Whoosh's sortedby keys every match through Python.
+                order = self._facets.date_order(newest_first=sort == "-date")
+                chosen = heapq.nsmallest(offset + limit, docnums, key=order.__getitem__)[offset:]
+                score = None
+            page = [(searcher.stored_fields(docnum), score) for docnum in chosen]
         body_terms = _field_terms(query, searcher.reader(), "body")
         title_terms = _field_terms(query, searcher.reader(), "title")
         analyzer = self.schema["body"].analyzer

@@ -104,15 +104,25 @@ class DateRangeQuery(wq.DateRange):
     a time (ConstantScoreQuery): for a year of Reuters that walk was most
     of the search. Here the same list comes from whole posting blocks; the
     matcher is the one Whoosh would build (same ids, same constant score).
+    Each segment's list is kept for the life of the query object (one
+    search), so the total and facets do not find it again.
     """
+
+    def segment_ids(self, searcher) -> "array[int]":
+        """Sorted docnums of the live documents of one segment in the range."""
+        from .docsets import segment_docs  # docsets imports this module
+
+        cache = self.__dict__.setdefault("_segment_ids", {})
+        reader = searcher.reader()
+        key = id(reader)
+        if key not in cache:
+            cache[key] = (reader, array("I", sorted(segment_docs(searcher, self._compile_query(reader)))))
+        return cache[key][1]
 
     def matcher(self, searcher, context=None):
         if (context is not None and context.needs_current) or not searcher.reader().is_atomic():
             return super().matcher(searcher, context)
-        from .docsets import segment_docs  # docsets imports this module
-
-        inner = self._compile_query(searcher.reader())
-        ids = array("I", sorted(segment_docs(searcher, inner)))
+        ids = self.segment_ids(searcher)
         if not ids:
             return matching.NullMatcher()
         return matching.ListMatcher(ids, all_weights=self.boost)
