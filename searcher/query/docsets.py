@@ -14,6 +14,7 @@ is always the same set (tests/test_docsets.py checks it against
 from __future__ import annotations
 
 from itertools import accumulate
+
 from ..index.whoosh_import import matching
 from ..index.whoosh_import import query as wq
 from ..index.whoosh_import import whoosh3
@@ -28,7 +29,7 @@ def matching_docnums(searcher, query: "wq.Query") -> list[int]:
     out: list[int] = []
     for sub, offset in _segments(searcher):
         found = sorted(segment_docs(sub, query))
-        out.extend(found if not offset else [docnum + offset for docnum in found])
+        out.extend(map(offset.__add__, found) if offset else found)
     return out
 
 
