@@ -90,6 +90,34 @@ class _ProgressLine:
             click.echo(err=True)
 
 
+class _ProgressLog:
+    """Progress for stderr that is not a terminal (a log file, nohup, CI):
+    one plain line every ``every`` seconds, so a long run is seen to move."""
+
+    def __init__(self, every: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.every = every
+        self.clock = clock
+        self.start = self.last = clock()
+
+    def __call__(self, state) -> None:
+        now = self.clock()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        rate = state.articles / max(now - self.start, 1e-6)
+        click.echo(f"{time.strftime('%H:%M:%S')} {state.files_done}/{state.files_total} files, "
+                   f"{state.articles:,} articles, {rate:,.0f}/s", err=True)
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(quiet: bool):
+    if quiet:
+        return None
+    return _ProgressLine() if sys.stderr.isatty() else _ProgressLog()
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @index_option
@@ -99,7 +127,8 @@ class _ProgressLine:
               help="Processes parsing files (default: every core).")
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="In folders, leave out files or folders matching this (repeatable): '*.txt', 'drafts/*'.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress (a self-rewriting line on a terminal, else a line a minute).")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="When another process is writing the index, wait up to this long for it "
                    "(default: fail at once, exit status 3).")
@@ -112,7 +141,7 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
     from .api import Archive
     from .cli_render import index_report
 
-    progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
+    progress = _progress(quiet)
     try:
         with Archive.create(index_dir) as archive:
             report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait,
@@ -356,7 +385,8 @@ def check_cmd(index_dir: str | None, quick: bool, clean: bool, fmt: str) -> None
               help="Processes parsing files (default: every core).")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="When another process is writing the index, wait up to this long for it.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress (a self-rewriting line on a terminal, else a line a minute).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def rebuild_cmd(index_dir: str | None, commit_every: int | None, jobs: int | None, wait: float, quiet: bool,
                 fmt: str) -> None:
@@ -366,7 +396,7 @@ def rebuild_cmd(index_dir: str | None, commit_every: int | None, jobs: int | Non
     from .api import Archive
     from .cli_render import index_report
 
-    progress = _ProgressLine() if not quiet and sys.stderr.isatty() else None
+    progress = _progress(quiet)
     try:
         report = Archive.rebuild_at(index_dir, commit_every=commit_every, jobs=jobs, progress=progress, wait=wait)
     finally:

@@ -257,3 +257,22 @@ def test_paging_match_any_markdown_and_jsonl(run):
     assert "|   rank | title" in md
     suggestion = run("search", "pipelnie").output
     assert suggestion == "No articles match 'pipelnie'.\nDid you mean: pipelnie -> pipeline?\n"
+
+
+def test_progress_off_a_terminal_is_a_plain_line_a_minute(capsys):
+    """stderr that is not a terminal (nohup, a log file) gets one line per
+    minute of indexing, not a self-rewriting bar, and nothing before."""
+    from searcher.cli import _ProgressLog, _progress
+    from searcher.results import IndexProgress
+
+    now = [100.0]
+    log = _ProgressLog(every=60, clock=lambda: now[0])
+    for seconds, done in ((30, 1), (59, 2), (61, 3), (100, 4), (122, 5)):
+        now[0] = 100.0 + seconds
+        log(IndexProgress(files_total=9, files_done=done, articles=done * 1000))
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" ", 1)[1] for line in lines] == [
+        "3/9 files, 3,000 articles, 49/s", "5/9 files, 5,000 articles, 41/s"]
+    assert all("\r" not in line for line in lines)
+    assert isinstance(_progress(quiet=False), _ProgressLog)  # pytest's stderr is not a terminal
+    assert _progress(quiet=True) is None
