@@ -37,7 +37,7 @@ from typing import Any, Callable, Iterator, Optional
 from ..article import Article, Skipped
 from ..errors import IndexNotFound, SearcherError
 from ..results import IndexProgress, IndexReport
-from . import locking
+from . import locking, valuecolumns
 from .manifest import MANIFEST_NAME, FileEntry, Manifest
 
 INDEX_NAME = "MAIN"  # as store.INDEX_NAME
@@ -46,7 +46,7 @@ _TOC_TEMP = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc\.[0-9.]+$")  # TOC.write'
 _SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
 _WHOOSH_TEMP = f"{INDEX_NAME}.tmp"  # the writer's temporary folder
 _MANIFEST_TEMP = Path(MANIFEST_NAME).with_suffix(".tmp").name
-_OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME}
+_OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER}
 _EXAMPLES = 5
 
 

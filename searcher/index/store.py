@@ -13,6 +13,8 @@ twice when a commit made it retry: ReaderClosed).
 from __future__ import annotations
 
 import pickle
+import sys
+from array import array
 import struct
 import time
 from datetime import datetime, timezone
@@ -26,7 +28,7 @@ from .documents import to_article
 from .manifest import Manifest
 from .schema import build_schema
 from .whoosh_import import index as whoosh_index
-from .whoosh_import import long_to_datetime
+from .whoosh_import import columns
 
 INDEX_NAME = "MAIN"
 TOC_RETRIES = 20
@@ -155,7 +157,11 @@ def _value_counts(reader, field: str, top: int) -> list[tuple[str, int]]:
 
 def date_days(reader) -> list[int]:
     """Each document's date as a day ordinal (0 when undated), by document number."""
-    return [0 if raw is None else long_to_datetime(raw).toordinal() for raw in date_values(reader)]
+    # Whoosh stores microseconds since datetime.min (ordinal 1): no datetime per document.
+    return [0 if raw is None else raw // _MICROSECONDS_A_DAY + 1 for raw in date_values(reader)]
+
+
+_MICROSECONDS_A_DAY = 86_400_000_000
 
 
 def date_values(reader) -> list[Optional[int]]:
@@ -171,10 +177,25 @@ def date_values(reader) -> list[Optional[int]]:
         if not segment.has_column("date"):
             continue
         column = segment.column_reader("date", translate=False)
-        for docnum in range(segment.doc_count_all()):
-            raw = column[docnum]
-            if raw != missing:
-                values[offset + docnum] = raw
+        raw = _numeric_column(column)
+        if raw is None:  # not the fixed-width column this Whoosh writes: one value at a time
+            raw = [column[docnum] for docnum in range(segment.doc_count_all())]
+        values[offset:offset + len(raw)] = [None if value == missing else value for value in raw]
+    return values
+
+
+def _numeric_column(column) -> Optional[array]:
+    """A Whoosh 2.7.4 NumericColumn's stored values in one read (big-endian,
+    fixed width; documents past the stored ones have the default and are
+    left out), or None for any other column reader."""
+    if type(column) is not columns.NumericColumn.Reader or column._typecode not in ("Q", "q"):
+        return None
+    values = array(column._typecode)
+    if values.itemsize != column._fixedlen:
+        return None
+    values.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
+    if sys.byteorder == "little":
+        values.byteswap()
     return values
 
 

@@ -13,7 +13,7 @@ from .documents import to_document
 from .fastwriters import FastMpWriter, FastSegmentWriter
 from .manifest import FileEntry, Manifest, file_key
 from .whoosh_import import index as whoosh_index
-from . import whoosh_import
+from . import valuecolumns, whoosh_import
 
 # A commit makes one segment per writing process (FastMpWriter is
 # multisegment): 25,000 articles on two cores is two ~12,500-article
@@ -261,5 +261,7 @@ class Indexer:
     def _finish(self) -> IndexReport:
         # From the table of contents: a searcher opens every segment (with
         # Whoosh's own FileStorage, a copy of each in RAM: 2.4 GB at 100k).
-        self.report.total = sum(segment.doc_count() for segment in self.ix._segments())
+        segments = self.ix._segments()
+        self.report.total = sum(segment.doc_count() for segment in segments)
+        valuecolumns.prune(self.index_dir, [segment.segment_id() for segment in segments])
         return self.report

@@ -13,15 +13,10 @@ is always the same set (tests/test_docsets.py checks it against
 """
 from __future__ import annotations
 
-from itertools import accumulate
 
-from ..index.whoosh_import import matching
+from ..index.valuecolumns import term_ids
 from ..index.whoosh_import import query as wq
-from ..index.whoosh_import import whoosh3
 from .whoosh_extras import DateRangeQuery, FilterQuery
-
-# Whoosh 2.7.4's on-disk posting reader, read here a block at a time.
-W3LeafMatcher = whoosh3.W3LeafMatcher
 
 
 def matching_docnums(searcher, query: "wq.Query") -> list[int]:
@@ -53,7 +48,7 @@ def segment_docs(searcher, query) -> set[int]:
 def _docs(searcher, reader, q) -> set[int]:
     """Docnums of one segment matching ``q``; may include deleted documents."""
     if isinstance(q, wq.Term):
-        return _term_ids(reader, q.fieldname, q.text)
+        return term_ids(reader, q.fieldname, q.text)
     if isinstance(q, wq.Or):
         found: set[int] = set()
         for child in q.subqueries:
@@ -86,28 +81,6 @@ def _docs(searcher, reader, q) -> set[int]:
         found = set()
         for btext in q._btexts(reader):
             if btext:
-                found |= _term_ids(reader, q.field(), btext)
+                found |= term_ids(reader, q.field(), btext)
         return found
     return set(q.docs(searcher))  # positions needed: Whoosh's own walk
-
-
-def _term_ids(reader, fieldname: str, text) -> set[int]:
-    if (fieldname, text) not in reader:  # also False for a field this index lacks
-        return set()
-    matcher = reader.postings(fieldname, text)
-    if isinstance(matcher, matching.FilterMatcher):
-        matcher = matcher.child  # deletions are taken off once, per segment
-    if type(matcher) is not W3LeafMatcher or matcher._byteids:
-        return set(matcher.all_ids())
-    return _leaf_ids(matcher)
-
-
-def _leaf_ids(matcher: "W3LeafMatcher") -> set[int]:
-    """Every id of a fresh on-disk posting list, one block at a time."""
-    ids: set[int] = set()
-    while matcher.is_active():
-        matcher._read_data()
-        # Document ids are stored as deltas (W3LeafMatcher._read_ids).
-        ids.update(accumulate(matcher._data[0]))
-        matcher._next_block()
-    return ids

@@ -12,6 +12,7 @@ import pickle
 import struct
 import zlib
 from datetime import datetime
+from pathlib import Path
 from typing import Callable, Iterable, Optional, TypeVar
 
 from ..errors import ArticleNotFound, IndexDamaged, InvalidArgument, SearcherError
@@ -113,8 +114,10 @@ class Engine:
     @_reads_index
     def __init__(self, ix: "whoosh_index.Index"):
         self.ix = ix
+        folder = getattr(getattr(ix, "storage", None), "folder", None)
+        self._folder = Path(folder) if folder else None  # where value columns are saved
         self._searcher = ix.searcher(weighting=weighting())
-        self._facets = FacetCache(self._searcher.reader())
+        self._facets = FacetCache(self._searcher.reader(), self._folder)
         # Whoosh re-reads and unpickles the schema on every ix.schema access;
         # one copy per engine also keeps the analyzers' word caches warm.
         self.schema = self._searcher.schema
@@ -126,7 +129,7 @@ class Engine:
     def searcher(self):
         if not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
-            self._facets = FacetCache(self._searcher.reader())
+            self._facets = FacetCache(self._searcher.reader(), self._folder)
         return self._searcher
 
     def compile(self, node: tree.Node) -> "wq.Query":

@@ -8,14 +8,16 @@ set is then one pass over its document numbers.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections import Counter
-from itertools import chain
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Iterable, Optional
 
 from ..errors import InvalidArgument
 from ..index.schema import NAME_FIELDS
 from ..index.store import date_days, date_values
+from ..index.valuecolumns import segment_values
 
 # Facet name (API and CLI) -> exact-value index field.
 VALUE_FACETS = {
@@ -32,25 +34,28 @@ PERIODS = ("year", "month", "week", "day")
 
 
 class ValueColumn:
-    """For one multi-valued field: its distinct values and each document's value ids."""
+    """For one multi-valued field: its distinct values, and each segment's
+    values per document (``index/valuecolumns.py``: saved beside the index,
+    so only the first process to ask builds them)."""
 
-    def __init__(self, reader, field: str):
-        self.values: list[str] = []
+    def __init__(self, reader, field: str, folder: Optional[Path] = None):
+        self.values: list[str] = list(reader.field_terms(field)) if field in reader.schema else []
         self.by_lower: dict[str, list[int]] = {}
-        self.docs: list[tuple[int, ...]] = [()] * reader.doc_count_all()
-        buckets: dict[int, list[int]] = {}
-        for value_id, term in enumerate(reader.field_terms(field)):
-            self.values.append(term)
+        for value_id, term in enumerate(self.values):
             self.by_lower.setdefault(term.lower(), []).append(value_id)
-            for docnum in reader.postings(field, term).all_ids():
-                buckets.setdefault(docnum, []).append(value_id)
-        for docnum, ids in buckets.items():
-            self.docs[docnum] = tuple(ids)
+        self._segments = [(offset, segment.doc_count_all(), segment_values(segment, field, folder))
+                          for segment, offset in reader.leaf_readers()]
 
     def count(self, docnums: Iterable[int]) -> Counter:
-        # One C-level pass (map, chain, Counter), no Python call per document.
-        counts = Counter(chain.from_iterable(map(self.docs.__getitem__, docnums)))
-        return Counter({self.values[i]: n for i, n in counts.items()})
+        """Documents per value over index-wide ``docnums``, segment by segment."""
+        docnums = sorted(docnums)
+        counts: Counter = Counter()
+        for offset, size, column in self._segments:
+            first, last = bisect_left(docnums, offset), bisect_left(docnums, offset + size)
+            if first < last:
+                mine = docnums[first:last]
+                counts.update(column.count(map(offset.__rsub__, mine) if offset else mine))
+        return counts
 
 
 class DateColumn:
@@ -68,15 +73,16 @@ class DateColumn:
 class FacetCache:
     """Columns for one open reader; rebuilt when the index changes."""
 
-    def __init__(self, reader):
+    def __init__(self, reader, folder: Optional[Path] = None):
         self.reader = reader
+        self.folder = folder  # the index folder, where value columns are saved
         self._values: dict[str, ValueColumn] = {}
         self._dates: Optional[DateColumn] = None
         self._orders: dict[str, array] = {}
 
     def values(self, facet: str) -> ValueColumn:
         if facet not in self._values:
-            self._values[facet] = ValueColumn(self.reader, VALUE_FACETS[facet])
+            self._values[facet] = ValueColumn(self.reader, VALUE_FACETS[facet], self.folder)
         return self._values[facet]
 
     def dates(self) -> DateColumn:
