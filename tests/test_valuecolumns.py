@@ -134,3 +134,24 @@ def test_dates_read_in_one_pass_equal_whooshs_column_values(segmented):
         for docnum in range(reader.doc_count_all()):
             stored = to_article(reader.stored_fields(docnum)).date
             assert days[docnum] == (stored.date().toordinal() if stored else 0)
+
+
+def test_stats_count_live_documents_only(segmented):
+    """Top values, dates and undated of an index with deleted documents,
+    against the stored fields of its live documents."""
+    from searcher.index import store
+
+    ix = whoosh_index.open_dir(str(segmented))
+    with ix.reader() as reader:
+        assert reader.has_deletions()
+        live = [to_article(reader.stored_fields(docnum)) for docnum in reader.all_doc_ids()]
+        tags = Counter(tag for article in live for tag in article.tags)
+        dates = sorted(article.date for article in live if article.date)
+        authors = Counter(name for article in live for name in article.authors)
+    (segmented / "searcher-manifest.json").write_text('{"files": {}, "skipped": {}}')
+    stats = store.stats(ix, segmented, top=3)
+    assert stats.articles == len(live)
+    assert stats.undated == sum(1 for article in live if not article.date) > 0
+    assert (stats.first_date.date(), stats.last_date.date()) == (dates[0].date(), dates[-1].date())
+    assert stats.top_tags == sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
+    assert stats.top_authors == sorted(authors.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
