@@ -100,58 +100,30 @@ def test_indexing_prunes_columns_of_merged_segments_and_check_accepts_the_folder
     for n in range(9):
         write(n)
     path = tmp_path / "index"
+    value_fields = {"tags", "sources", "authors", "publishers"}
+
+    def columns_by_segment():
+        found: dict[str, set[str]] = {}
+        for name in os.listdir(path / valuecolumns.FOLDER):
+            segment, field, _ = name.split(".")
+            found.setdefault(segment, set()).add(field)
+        return found
+
+    def live_segments():
+        return {name.split(".")[0] for name in os.listdir(path) if name.endswith(".seg")}
+
     with Archive.create(path) as archive:
         archive.add([data], commit_every=4, jobs=1)  # a segment per file
+        before = columns_by_segment()  # saved by the indexing run, for every segment
+        assert set(before) == live_segments() and len(before) == 9
+        assert all(fields == value_fields for fields in before.values())
         assert dict(archive.search("*", facets=["tags"]).facets["tags"]) == {"Energy": 36, "Politics": 18}
-        saved = set(os.listdir(path / valuecolumns.FOLDER))
-        assert len(saved) == 9
         assert archive.check().ok  # the folder is the index's own
         for n in range(9, 12):
             write(n)
         archive.add([data], commit_every=4, jobs=1)  # the tenth small segment: ten merge into one
-        live = {name.split(".")[0] for name in os.listdir(path) if name.endswith(".seg")}
-        left = set(os.listdir(path / valuecolumns.FOLDER))
-        assert len(live) < 9 and left < saved  # merged-away segments' columns are gone
-        assert all(name.split(".")[0] in live for name in left)
+        after = columns_by_segment()
+        assert len(live_segments()) < 9
+        assert set(after) == live_segments()  # merged-away segments' columns are gone, new ones saved
+        assert all(fields == value_fields for fields in after.values())
         assert dict(archive.search("*", facets=["tags"]).facets["tags"]) == {"Energy": 48, "Politics": 24}
-
-
-def test_dates_read_in_one_pass_equal_whooshs_column_values(segmented):
-    from searcher.index import store
-
-    ix = whoosh_index.open_dir(str(segmented))
-    with ix.reader() as reader:
-        missing = reader.schema["date"].column_type._default
-        expected = [None] * reader.doc_count_all()
-        for segment, offset in reader.leaf_readers():
-            column = segment.column_reader("date", translate=False)
-            for docnum in range(segment.doc_count_all()):
-                value = column[docnum]
-                expected[offset + docnum] = None if value == missing else value
-        assert store.date_values(reader) == expected
-        assert 0 < expected.count(None) < len(expected)  # undated documents too
-        days = store.date_days(reader)
-        for docnum in range(reader.doc_count_all()):
-            stored = to_article(reader.stored_fields(docnum)).date
-            assert days[docnum] == (stored.date().toordinal() if stored else 0)
-
-
-def test_stats_count_live_documents_only(segmented):
-    """Top values, dates and undated of an index with deleted documents,
-    against the stored fields of its live documents."""
-    from searcher.index import store
-
-    ix = whoosh_index.open_dir(str(segmented))
-    with ix.reader() as reader:
-        assert reader.has_deletions()
-        live = [to_article(reader.stored_fields(docnum)) for docnum in reader.all_doc_ids()]
-        tags = Counter(tag for article in live for tag in article.tags)
-        dates = sorted(article.date for article in live if article.date)
-        authors = Counter(name for article in live for name in article.authors)
-    (segmented / "searcher-manifest.json").write_text('{"files": {}, "skipped": {}}')
-    stats = store.stats(ix, segmented, top=3)
-    assert stats.articles == len(live)
-    assert stats.undated == sum(1 for article in live if not article.date) > 0
-    assert (stats.first_date.date(), stats.last_date.date()) == (dates[0].date(), dates[-1].date())
-    assert stats.top_tags == sorted(tags.items(), key=lambda kv: (-kv[1], kv[0]))[:3]
-    assert stats.top_authors == sorted(authors.items(), key=lambda kv: (-kv[1], kv[0]))[:3]

@@ -93,6 +93,25 @@ def _identity(reader, fieldname: str) -> dict:
     return {"segment": reader.segment().segment_id(), "field": fieldname, "docs": reader.doc_count_all()}
 
 
+def save_missing(storage, schema, segments, fieldnames: Iterable[str], folder: Path) -> None:
+    """Build and save the columns no file holds yet (after an indexing run,
+    so the first faceted search of a large archive does not pay for them)."""
+    from whoosh.reading import SegmentReader
+
+    fieldnames = [name for name in fieldnames if name in schema]
+    for segment in segments:
+        todo = [name for name in fieldnames
+                if not (Path(folder) / FOLDER / f"{segment.segment_id()}.{name}.col").exists()]
+        if not todo:
+            continue
+        reader = SegmentReader(storage, schema, segment)
+        try:
+            for name in todo:
+                segment_values(reader, name, folder)
+        finally:
+            reader.close()
+
+
 def prune(folder: Path, live_segment_ids: Iterable[str]) -> None:
     """Remove the saved columns of segments no longer in the index (best effort)."""
     live = set(live_segment_ids)

@@ -12,6 +12,7 @@ from ..results import IndexProgress, IndexReport
 from .documents import to_document
 from .fastwriters import FastMpWriter, FastSegmentWriter
 from .manifest import FileEntry, Manifest, file_key
+from .schema import NAME_FIELDS
 from .whoosh_import import index as whoosh_index
 from . import valuecolumns, whoosh_import
 
@@ -264,4 +265,8 @@ class Indexer:
         segments = self.ix._segments()
         self.report.total = sum(segment.doc_count() for segment in segments)
         valuecolumns.prune(self.index_dir, [segment.segment_id() for segment in segments])
+        # Facet columns of the new segments now, while their files are in the
+        # page cache: ~1% of the run, seconds off a large archive's first facet.
+        valuecolumns.save_missing(self.ix.storage, self.ix.schema, segments,
+                                  [value_field for _, value_field in NAME_FIELDS.values()], self.index_dir)
         return self.report
