@@ -23,6 +23,7 @@ import struct
 import sys
 import tempfile
 from array import array
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate, chain
@@ -36,22 +37,38 @@ _MAGIC = b"searcher-values-1\n"
 _HEADER_LENGTH = struct.Struct("<I")
 
 
-def term_ids(reader, fieldname: str, text) -> set[int]:
-    """Docnums of one term in one segment's reader, deleted documents included."""
+def term_ids(reader, fieldname: str, text, within: Optional[set[int]] = None) -> set[int]:
+    """Docnums of one term in one segment's reader, deleted documents
+    included; only those in ``within`` when given, and then only the posting
+    blocks that can hold one of them are decoded (a block's header says its
+    last document)."""
     if (fieldname, text) not in reader:  # also False for a field this index lacks
         return set()
     matcher = reader.postings(fieldname, text)
     if isinstance(matcher, matching.FilterMatcher):
         matcher = matcher.child  # deletions: the caller's business
     if type(matcher) is not whoosh3.W3LeafMatcher or matcher._byteids:
-        return set(matcher.all_ids())
-    ids: set[int] = set()
-    while matcher.is_active():
-        matcher._read_data()
-        # Document ids are stored as deltas (W3LeafMatcher._read_ids).
-        ids.update(accumulate(matcher._data[0]))
+        ids = set(matcher.all_ids())
+        return ids if within is None else ids & within
+    if within is None:
+        ids: set[int] = set()
+        while matcher.is_active():
+            matcher._read_data()
+            # Document ids are stored as deltas (W3LeafMatcher._read_ids).
+            ids.update(accumulate(matcher._data[0]))
+            matcher._next_block()
+        return ids
+    wanted = sorted(within)
+    found: set[int] = set()
+    first = 0  # the first wanted document not yet past
+    while matcher.is_active() and first < len(wanted):
+        last = matcher._maxid
+        if wanted[first] <= last:
+            matcher._read_data()
+            found.update(within.intersection(accumulate(matcher._data[0])))
+            first = bisect_right(wanted, last, first)
         matcher._next_block()
-    return ids
+    return found
 
 
 @dataclass

@@ -13,6 +13,8 @@ is always the same set (tests/test_docsets.py checks it against
 """
 from __future__ import annotations
 
+import sys
+from typing import Optional
 
 from ..index.valuecolumns import term_ids
 from ..index.whoosh_import import query as wq
@@ -45,42 +47,55 @@ def segment_docs(searcher, query) -> set[int]:
     return found
 
 
-def _docs(searcher, reader, q) -> set[int]:
-    """Docnums of one segment matching ``q``; may include deleted documents."""
+def _docs(searcher, reader, q, within: Optional[set[int]] = None) -> set[int]:
+    """A new set of the docnums of one segment matching ``q`` (deleted
+    documents included); only those in ``within`` when given: an And passes
+    what its smaller parts matched to the larger ones, whose terms then
+    decode only the posting blocks that can hold those documents."""
     if isinstance(q, wq.Term):
-        return term_ids(reader, q.fieldname, q.text)
+        return term_ids(reader, q.fieldname, q.text, within)
     if isinstance(q, wq.Or):
         found: set[int] = set()
         for child in q.subqueries:
-            found |= _docs(searcher, reader, child)
+            found |= _docs(searcher, reader, child, within)
         return found
     if isinstance(q, wq.And):
-        # Smallest first: the intersection only shrinks.
-        sets = sorted((_docs(searcher, reader, child) for child in q.subqueries), key=len)
-        found = sets[0] if sets else set()
-        for other in sets[1:]:
+        found = within
+        for child in sorted(q.subqueries, key=lambda child: _estimate(child, reader)):
+            found = _docs(searcher, reader, child, found)
             if not found:
                 break
-            found &= other
-        return found
+        return set() if found is None else found
     if isinstance(q, wq.Not):
-        return set(range(reader.doc_count_all())) - _docs(searcher, reader, q.query)
+        everything = set(range(reader.doc_count_all())) if within is None else set(within)
+        return everything - _docs(searcher, reader, q.query, within)
     if isinstance(q, wq.AndNot):
-        return _docs(searcher, reader, q.a) - _docs(searcher, reader, q.b)
+        found = _docs(searcher, reader, q.a, within)
+        return found - _docs(searcher, reader, q.b, found) if found else found
     if isinstance(q, (FilterQuery, wq.ConstantScoreQuery, wq.WeightingQuery)):  # same documents, other scores
-        return _docs(searcher, reader, q.child)
+        return _docs(searcher, reader, q.child, within)
     if isinstance(q, wq.Every) and not q.fieldname:
-        return set(range(reader.doc_count_all()))
+        return set(range(reader.doc_count_all())) if within is None else set(within)
     if q is wq.NullQuery or isinstance(q, type(wq.NullQuery)):
         return set()
-    if isinstance(q, DateRangeQuery):
-        return set(q.segment_ids(searcher))  # kept by the query for its search
+    if isinstance(q, DateRangeQuery):  # its list is kept by the query for its search
+        ids = q.segment_ids(searcher)
+        return set(ids) if within is None else within.intersection(ids)
     if isinstance(q, wq.NumericRange):  # dates: an Or of numeric-tier terms and term ranges
-        return _docs(searcher, reader, q._compile_query(reader))
+        return _docs(searcher, reader, q._compile_query(reader), within)
     if isinstance(q, wq.MultiTerm) and q.field():  # prefix, wildcard, fuzzy, term range
         found = set()
         for btext in q._btexts(reader):
             if btext:
-                found |= term_ids(reader, q.field(), btext)
+                found |= term_ids(reader, q.field(), btext, within)
         return found
-    return set(q.docs(searcher))  # positions needed: Whoosh's own walk
+    found = set(q.docs(searcher))  # positions needed: Whoosh's own walk
+    return found if within is None else found & within
+
+
+def _estimate(q, reader) -> int:
+    """How many documents ``q`` may match here (Whoosh's estimate), for ordering an And."""
+    try:
+        return q.estimate_size(reader)
+    except (NotImplementedError, AttributeError):  # a query type without an estimate: last
+        return sys.maxsize
