@@ -28,6 +28,8 @@ QUERIES = [
     '"gas pipeline"', '"oil talks"~3', "gas NEAR/2 oil", "gas PRE/4 oil", "atleast3(gas)",
     "pip*", "w1?", "w12*", "sanctons~", "tag:energy", "tag:energy AND gas", "author:\"Ann Lee\"",
     "gas AND (\"oil talks\" OR w3*)", "title:(putin OR xi) NOT body:china",
+    # a rare word AND common ones: only the common words' blocks that can hold it are read
+    "w17 AND gas", "gas AND pipeline AND w1*", "w4999 OR (w12 AND oil)", "gas AND NOT w2*",
 ]
 SPANS = [(None, None), ("2020-06-01", None), (None, "2021-01-01"), ("2020-03-01", "2021-05-31")]
 
