@@ -25,6 +25,7 @@ from ..article import Article, Skipped
 from ..errors import IndexDamaged, IndexNotFound
 from ..results import Stats
 from .documents import to_article
+from .fastread import reading_copy
 from .manifest import Manifest
 from .schema import build_schema
 from .whoosh_import import index as whoosh_index
@@ -85,6 +86,12 @@ class SnapshotIndex(whoosh_index.FileIndex):
 
     def _read_toc(self):
         return _retry(lambda: whoosh_index.FileIndex._read_toc(self), self.storage.folder)
+
+    @classmethod
+    def _reader(cls, storage, schema, segments, generation, reuse=None):
+        # Posting lists read with a skip that bisects (fastread.py); the
+        # segment records themselves stay as they are.
+        return super()._reader(storage, schema, [reading_copy(s) for s in segments], generation, reuse=reuse)
 
     def reader(self, reuse=None):
         # Whoosh 2.7.4 keys the readers it could reuse by generation

@@ -47,7 +47,7 @@ def term_ids(reader, fieldname: str, text, within: Optional[set[int]] = None) ->
     matcher = reader.postings(fieldname, text)
     if isinstance(matcher, matching.FilterMatcher):
         matcher = matcher.child  # deletions: the caller's business
-    if type(matcher) is not whoosh3.W3LeafMatcher or matcher._byteids:
+    if not isinstance(matcher, whoosh3.W3LeafMatcher) or matcher._byteids:
         ids = set(matcher.all_ids())
         return ids if within is None else ids & within
     if within is None:
