@@ -126,3 +126,7 @@ def end_to_end(corpus: Path, work: Path) -> None:
     again = median(reruns)
     print(f"searcher index (raw files, end to end): {full:.1f} s; "
           f"re-run on the unchanged folder (median of 3): {again:.2f} s ({100 * again / full:.1f}% of the full run)")
+
+
+if __name__ == "__main__":
+    main()
