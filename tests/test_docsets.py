@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
-from searcher.index.documents import to_article, to_document
-from searcher.index.schema import build_schema
+from searcher.index.documents import to_article
 from searcher.index.whoosh_import import index as whoosh_index
 from searcher.index.whoosh_import import query as wq
+from searcher.index.whoosh_import import writing
 from searcher.query import docsets
 from searcher.query.engine import Engine, _filtered, _within
 from searcher.query.parser import date_span, parse
@@ -19,7 +19,7 @@ from searcher.query.whoosh_compile import Compiler
 from searcher.query.whoosh_extras import DateRangeQuery
 
 from .test_merge import _segmented
-from .test_postings import _articles
+from .test_postings import _articles, _build
 
 QUERIES = [
     "gas", "pipeline", "w17", "nosuchword", "title:summit", "body:oil",
@@ -90,11 +90,7 @@ def test_unknown_query_types_fall_back_to_whooshs_walk(engine):
 
 
 def test_one_segment_index(tmp_path):
-    ix = whoosh_index.create_in(str(tmp_path), build_schema())
-    writer = ix.writer()
-    for article in _articles(300):
-        writer.add_document(**to_document(article, "fp"))
-    writer.commit()
+    ix = whoosh_index.open_dir(str(_build(tmp_path / "ix", writing.SegmentWriter, _articles(300))))
     with ix.searcher() as searcher:
         assert not searcher.subsearchers
         for text in ("gas", "gas AND oil", "NOT gas", '"gas pipeline"'):

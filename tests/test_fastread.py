@@ -8,14 +8,13 @@ from searcher import Archive
 from searcher.article import Article
 
 from searcher.index import fastread, store
-from searcher.index.documents import to_document
-from searcher.index.schema import build_schema
 from searcher.index.whoosh_import import index as whoosh_index
+from searcher.index.whoosh_import import writing
 from searcher.query.parser import parse
 from searcher.query.whoosh_compile import Compiler
 
 from .test_merge import _segmented
-from .test_postings import _articles
+from .test_postings import _articles, _build
 
 
 def _body_term(searcher, word: str) -> bytes:
@@ -61,12 +60,8 @@ def test_rankings_scores_and_matches_are_whooshs(both, text):
 
 def test_skip_to_lands_where_whooshs_does(tmp_path):
     """Every target on a long posting list (many blocks), from many starts."""
-    ix = whoosh_index.create_in(str(tmp_path), build_schema())
-    writer = ix.writer()
-    for article in _articles(1500):
-        writer.add_document(**to_document(article, "fp"))
-    writer.commit()
-    with whoosh_index.open_dir(str(tmp_path)).searcher() as theirs, store.open_index(tmp_path).searcher() as mine:
+    path = _build(tmp_path / "ix", writing.SegmentWriter, _articles(1500))
+    with whoosh_index.open_dir(str(path)).searcher() as theirs, store.open_index(path).searcher() as mine:
         reader, plain = mine.reader(), theirs.reader()
         fmt, term = mine.schema["body"].format, _body_term(mine, "gas")
         ids = list(plain._terms.matcher("body", term, fmt).all_ids())
