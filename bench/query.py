@@ -287,17 +287,11 @@ def _near_class():
 _NEAR = None
 
 
-def child(side: str, index_dir: Path, spec_path: Path, rounds: int, profile: str | None) -> dict:
-    import warnings
-
-    warnings.simplefilter("ignore", SyntaxWarning)
-    spec = json.loads(spec_path.read_text())
-    kinds = spec["kinds"]
+def time_kinds(engine, kinds: dict, rounds: int) -> tuple[dict, float, dict]:
+    """A warm-up pass over every instance (its hit totals, its seconds), then
+    ``rounds`` timed passes: ({kind: totals}, warm-up s, {kind: [ms, ...]})."""
     start = time.perf_counter()
-    engine = (_Ours if side == "ours" else _Baseline)(index_dir, spec)
-    opened = time.perf_counter() - start
-    start = time.perf_counter()
-    totals = {kind: [engine.run(q) for q in queries] for kind, queries in kinds.items()}  # warm-up
+    totals = {kind: [engine.run(q) for q in queries] for kind, queries in kinds.items()}
     warmup = time.perf_counter() - start
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     clock = time.perf_counter
@@ -307,6 +301,19 @@ def child(side: str, index_dir: Path, spec_path: Path, rounds: int, profile: str
                 t0 = clock()
                 engine.run(q)
                 times[kind].append((clock() - t0) * 1000)
+    return totals, warmup, times
+
+
+def child(side: str, index_dir: Path, spec_path: Path, rounds: int, profile: str | None) -> dict:
+    import warnings
+
+    warnings.simplefilter("ignore", SyntaxWarning)
+    spec = json.loads(spec_path.read_text())
+    kinds = spec["kinds"]
+    start = time.perf_counter()
+    engine = (_Ours if side == "ours" else _Baseline)(index_dir, spec)
+    opened = time.perf_counter() - start
+    totals, warmup, times = time_kinds(engine, kinds, rounds)
     out = {"times": times, "totals": totals, "open": opened, "warmup": warmup, "peak_rss": peak_rss()}
     if profile:
         import cProfile
@@ -334,7 +341,7 @@ def _stats(values: list[float]) -> tuple[float, float, float]:
 
 
 def report(runs: dict, spec: dict) -> None:
-    print(f"\n| kind | n | baseline p50 | p95 | max | ours p50 | p95 | max | ours/base p50 | p95 |")
+    print("\n| kind | n | baseline p50 | p95 | max | ours p50 | p95 | max | ours/base p50 | p95 |")
     print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     every: dict[str, list[float]] = {"baseline": [], "ours": []}
     for kind in spec["kinds"]:

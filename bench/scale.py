@@ -88,7 +88,6 @@ def _mem() -> dict[str, int]:
 
 
 def segment_facts(index_dir: Path) -> None:
-    from whoosh.codec.whoosh3 import W3TermInfo
     from whoosh.filedb.filestore import FileStorage
 
     from searcher.index.store import INDEX_NAME
@@ -208,15 +207,7 @@ def query_latency(index_dir: Path, rounds: int, kinds: list[str] | None, spec_pa
     spec, picked = pick(index_dir, spec_path)
     chosen = {k: v for k, v in spec["kinds"].items() if not kinds or k in kinds}
     engine = qbench._Ours(index_dir, spec)
-    totals = {kind: [engine.run(q) for q in queries] for kind, queries in chosen.items()}  # warm-up
-    times: dict[str, list[float]] = {kind: [] for kind in chosen}
-    clock = time.perf_counter
-    for _ in range(rounds):
-        for kind, queries in chosen.items():
-            for q in queries:
-                t0 = clock()
-                engine.run(q)
-                times[kind].append((clock() - t0) * 1000)
+    totals, _, times = qbench.time_kinds(engine, chosen, rounds)
     source = f"read from {spec_path}" if not picked else f"picked in {picked:.1f} s from {spec['sampled']:,} stored articles"
     print(f"## Query latency, limit {qbench.LIMIT}, {rounds} rounds after a warm-up ({source}), ms\n")
     print("| kind | n | p50 | p95 | max | hits (min-max) |")

@@ -13,10 +13,10 @@ twice when a commit made it retry: ReaderClosed).
 from __future__ import annotations
 
 import pickle
-import sys
-from array import array
 import struct
+import sys
 import time
+from array import array
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional, TypeVar
@@ -166,13 +166,13 @@ def _value_counts(reader, field: str, top: int) -> list[tuple[str, int]]:
     return counts[:top]
 
 
+_MICROSECONDS_A_DAY = 86_400_000_000
+
+
 def date_days(reader) -> list[int]:
     """Each document's date as a day ordinal (0 when undated), by document number."""
     # Whoosh stores microseconds since datetime.min (ordinal 1): no datetime per document.
     return [0 if raw is None else raw // _MICROSECONDS_A_DAY + 1 for raw in date_values(reader)]
-
-
-_MICROSECONDS_A_DAY = 86_400_000_000
 
 
 def date_values(reader) -> list[Optional[int]]:

@@ -5,9 +5,8 @@ current index version, and refreshes both when a writer has committed.
 """
 from __future__ import annotations
 
-import heapq
-
 import functools
+import heapq
 import pickle
 import struct
 import zlib
