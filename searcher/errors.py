@@ -41,3 +41,9 @@ class ReaderError(SearcherError):
 
 class InvalidArgument(SearcherError, ValueError):
     """An option's value is not one the library knows (a facet, sort, filter...)."""
+
+
+class IndexOutdated(SearcherError):
+    """The index was written with an older analysis (stemmer, tokenizer) than
+    this version's: its words would not match new queries' words. ``searcher
+    rebuild`` converts it."""
