@@ -1,16 +1,21 @@
 """Command line: parse arguments, call one library method, render.
 
-Exit status: 0 success; 1 indexing finished but some input was skipped;
-2 a usage error, a malformed query, a missing index or article; 3 the index
-is locked by another writer.
+Exit status: 0 success; 1 indexing finished but some input was skipped (or
+check found a problem); 2 a usage error, a malformed query, a missing index
+or article; 3 the index is locked by another writer; 4 the index cannot be
+used as it is (damaged, or written by an older version: check, rebuild);
+5 a write failed (disk full, read-only, permission denied); 130 interrupted.
+Library errors carry their status (``SearcherError.exit_code``).
 """
 from __future__ import annotations
 
+import errno
 import functools
 import os
 import shutil
 import sys
 import time
+from pathlib import Path
 from typing import Any, Callable
 
 import click
@@ -20,17 +25,65 @@ from . import __version__
 INDEX_HELP = "Index folder (default: $SEARCHER_INDEX, else ./index)."
 
 
+INTERRUPTED = "Interrupted: what was committed before stays; run the same command again to go on"
+DAMAGED, WRITE_FAILED = 4, 5  # as errors.IndexDamaged / IndexWriteError
+# A write that failed for want of room or rights (exit 5), not damage.
+_WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
+
+
 class _Group(click.Group):
     """Turns library errors into one-line messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .errors import IndexLocked, SearcherError
+        from .errors import SearcherError
 
         try:
             return super().invoke(ctx)
         except SearcherError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            ctx.exit(3 if isinstance(exc, IndexLocked) else exc.exit_code)
+            _fail(ctx, str(exc), exc.exit_code)
+        except (KeyboardInterrupt, click.Abort):
+            # Commits are atomic and the manifest follows them: a re-run resumes.
+            _fail(ctx, INTERRUPTED, 130, prefix="")
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # click's own handling: output closed early
+            _fail(ctx, *_os_error(ctx, exc))
+        except Exception as exc:
+            from .query.engine import _is_damage
+
+            if not _is_damage(exc):
+                raise  # a bug: its traceback is what it needs
+            _fail(ctx, _damaged(ctx, exc), DAMAGED)
+
+
+def _fail(ctx: click.Context, message: str, code: int, prefix: str = "Error: ") -> None:
+    click.echo(f"{prefix}{message}", err=True)
+    ctx.exit(code)
+
+
+def _index_path(ctx: click.Context) -> Path:
+    from .api import default_index_path
+
+    chosen = ctx.meta.get("searcher.index")
+    return Path(chosen) if chosen else default_index_path()
+
+
+def _damaged(ctx: click.Context, exc: BaseException) -> str:
+    return (f"the index at {_index_path(ctx)} is damaged (reading it failed: {type(exc).__name__}: "
+            f"{str(exc) or 'no detail'}); 'searcher check' says what is wrong, "
+            "'searcher rebuild' rebuilds it from its files")
+
+
+def _os_error(ctx: click.Context, exc: OSError) -> tuple[str, int]:
+    """An OSError escaping a command: a failed write (exit 5), or a file of
+    the index gone or unreadable (damage, exit 4)."""
+    where = f": {exc.filename}" if exc.filename else ""
+    detail = f"{exc.strerror or exc}{where}"
+    if exc.errno not in _WRITE_ERRNOS and exc.filename:
+        index = _index_path(ctx).resolve()
+        if index in Path(os.path.abspath(exc.filename)).resolve().parents:
+            return _damaged(ctx, exc), DAMAGED
+    return f"a file operation failed ({detail}); what was committed before stays", WRITE_FAILED
 
 
 def output_options(formats: tuple[str, ...] = ("table", "json", "csv")) -> Callable:
@@ -52,9 +105,14 @@ def output_options(formats: tuple[str, ...] = ("table", "json", "csv")) -> Calla
     return decorator
 
 
+def _remember_index(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    ctx.meta["searcher.index"] = value  # for error messages (ctx.meta is shared with the group)
+    return value
+
+
 def index_option(fn: Callable) -> Callable:
     return click.option("--index", "index_dir", type=click.Path(file_okay=False), default=None,
-                        help=INDEX_HELP)(fn)
+                        help=INDEX_HELP, callback=_remember_index)(fn)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})

@@ -29,10 +29,14 @@ class ArticleNotFound(SearcherError):
 class IndexLocked(SearcherError):
     """Another process is writing to the index."""
 
+    exit_code = 3
+
 
 class IndexDamaged(SearcherError):
     """The index's files cannot be read: ``searcher check`` says what is wrong,
     ``searcher rebuild`` rebuilds it from its sources."""
+
+    exit_code = 4  # the index cannot be used as it is: check / rebuild
 
 
 class ReaderError(SearcherError):
@@ -47,3 +51,12 @@ class IndexOutdated(SearcherError):
     """The index was written with an older analysis (stemmer, tokenizer) than
     this version's: its words would not match new queries' words. ``searcher
     rebuild`` converts it."""
+
+    exit_code = 4
+
+
+class IndexWriteError(SearcherError):
+    """Writing the index failed (the disk is full, the folder read-only,
+    permission denied): what was committed before stays."""
+
+    exit_code = 5

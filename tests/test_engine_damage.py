@@ -1,4 +1,4 @@
-"""Damage found while searching is IndexDamaged (a one-line error, exit 2,
+"""Damage found while searching is IndexDamaged (a one-line error, exit 4,
 naming `searcher check`), not a traceback; bugs still raise as they are."""
 import random
 import zlib
@@ -83,11 +83,11 @@ def test_searching_a_damaged_index_raises_index_damaged(damaged):
             archive.facet("tags", QUERY.replace(" ", " OR "))
 
 
-def test_the_cli_shows_one_line_and_exits_2(damaged):
+def test_the_cli_shows_one_line_and_exits_4(damaged):
     damaged, _ = damaged
     result = CliRunner().invoke(cli, ["search", QUERY, "--match", "any", "--limit", "1000",
                                       "--facet", "tags", "--index", str(damaged)])
-    assert result.exit_code == 2, result.output
+    assert result.exit_code == 4, result.output
     assert isinstance(result.exception, SystemExit)
     assert result.output.startswith(f"Error: the index at {damaged} is damaged")
     assert "searcher check" in result.output

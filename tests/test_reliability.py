@@ -381,7 +381,7 @@ def test_a_damaged_table_of_contents_fails_check_and_rebuild_restores_it(built):
     result = check(ix)
     assert result.exit_code == 1 and f"the table of contents {toc.name} cannot be read" in result.output
     search = CliRunner().invoke(cli, ["search", "common", "--index", str(ix)])
-    assert search.exit_code == 2 and search.output.startswith(f"Error: the index at {ix} is damaged")
+    assert search.exit_code == 4 and search.output.startswith(f"Error: the index at {ix} is damaged")
     assert search.output.count("\n") == 1
     restored = rebuild(ix)
     # Every file is re-read; what the index held beyond them cannot be known.
