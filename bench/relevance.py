@@ -214,7 +214,9 @@ class Analysis:
         if self.collapse_acronyms:
             chain = chain | CollapseAcronyms()
         if self.stemmer == "porter":
-            chain = chain | analysis.StemFilter()
+            from searcher.index.stemming import porter_stem
+
+            chain = chain | analysis.StemFilter(stemfn=porter_stem, cachesize=None)
         elif self.stemmer == "snowball":
             chain = chain | analysis.StemFilter(lang="en")
         elif self.stemmer == "s":
@@ -304,9 +306,9 @@ def search_run(index: Path, queries: list[tuple[str, str]], config: Config = Con
 # -- baseline ---------------------------------------------------------------
 
 def porter_tokens(text: str) -> list[str]:
-    from whoosh.lang.porter import stem
+    from searcher.index.stemming import porter_stem  # the published algorithm (Whoosh's is not)
 
-    return [stem(word) for word in re.findall(r"\w+", text.lower())]
+    return [porter_stem(word) for word in re.findall(r"\w+", text.lower())]
 
 
 def bm25_baseline(docs: Path, queries: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75,

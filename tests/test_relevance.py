@@ -22,12 +22,14 @@ from .conftest import REPO
 # (searcher/query/stopwords.py; without them: 0.5584 / 0.6269). A deliberate
 # ranking change moves these: re-run the bench and pin its new figures (with
 # the bench/README.md table).
-EXPECTED = {"MAP": 0.5711, "nDCG@10": 0.6335}
+# 2026-12-02: the published Porter stemmer replaced Whoosh's (issue 20):
+# 0.5711 / 0.6335 -> 0.5701 / 0.6314 (the baseline moved with it).
+EXPECTED = {"MAP": 0.5701, "nDCG@10": 0.6314}
 TOLERANCE = 0.01
 # Issue 7's target: the default search at least equal to plain BM25 (bm25s
 # k1=1.2 b=0.75 in the bench; bm25s is not a test dependency, so its figures
 # are written here).
-BM25_BASELINE = {"MAP": 0.5526, "nDCG@10": 0.6294}
+BM25_BASELINE = {"MAP": 0.5516, "nDCG@10": 0.6271}
 
 
 def _bench():

@@ -206,3 +206,35 @@ def test_index_the_corpus(shared_dir, tmp_path):
         assert cocoa.tags == ["topic:cocoa", "place:el-salvador", "place:usa", "place:uruguay"]
         hits = archive.search('title:"bahia cocoa review"').hits
         assert "reuters-21578:1" in [h.id for h in hits]
+        _phrases_and_stems_agree(archive, files)
+
+
+def _phrases_and_stems_agree(archive, files):
+    """Issue 20's Reuters findings, against an independent evaluator: phrases
+    with stop words, phrases as NEAR sides, and stems by NLTK's Porter."""
+    from nltk.stem.porter import PorterStemmer
+
+    from searcher import parse_files
+
+    from .phrase_eval import analyse, near, phrase_spans
+
+    stem = PorterStemmer(mode=PorterStemmer.ORIGINAL_ALGORITHM).stem
+    docs = [(a.id, analyse(a.title, stem), analyse(a.body, stem)) for a in parse_files(files)]
+
+    def ids(query):
+        result = archive.search(query, limit=5000)
+        assert result.total == len(result.hits)
+        return {hit.id for hit in result.hits}
+
+    def where(test):
+        return {doc_id for doc_id, title, body in docs if test(title) or test(body)}
+
+    boe = where(lambda w: near(w, analyse("bank of england", stem), analyse("rates", stem), 10, False))
+    assert len(boe) >= 10 and ids('"bank of england" NEAR/10 rates') == boe
+    expires = where(lambda w: near(w, analyse("expires in april", stem), analyse("company", stem), 10, False))
+    assert ids('"expires in april" NEAR/10 company') == expires
+    for phrase in ["iron and steel", "includes gains from sale", "bank of england"]:
+        expected = where(lambda w: bool(phrase_spans(w, analyse(phrase, stem))))
+        assert expected and ids(f'"{phrase}"') == expected, phrase
+    planned = where(lambda w: bool({stem("trend"), stem("planned")} & set(w)))
+    assert len(planned) > 2000 and ids("trend OR planned") == planned

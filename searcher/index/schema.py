@@ -8,6 +8,7 @@ original case, for facet counts and display.
 from __future__ import annotations
 
 from .fastfields import FastText
+from .stemming import mark, porter_stem
 from .whoosh_import import accent_map, analysis, fields
 
 # Joins multi-valued fields into one stored string; never appears in text.
@@ -35,7 +36,9 @@ def text_analyzer() -> analysis.Analyzer:
         # Positions keep the gap a stop word leaves, so "gas pipeline" does
         # not match "gas and pipeline".
         | analysis.StopFilter(renumber=False)
-        | analysis.StemFilter()
+        # Snowball's Porter, not Whoosh's (stemming.py says why); PyStemmer
+        # caches, and FastText keeps a word cache of its own.
+        | analysis.StemFilter(stemfn=porter_stem, cachesize=None)
     )
 
 
@@ -58,7 +61,7 @@ def build_schema() -> fields.Schema:
     for word_field, value_field in NAME_FIELDS.values():
         name_fields[word_field] = FastText(analyzer=name_analyzer(), phrase=True)
         name_fields[value_field] = fields.KEYWORD(analyzer=value_analyzer(), stored=True)
-    return fields.Schema(
+    return mark(fields.Schema(
         id=fields.ID(unique=True, stored=True),
         url=fields.ID(stored=True),
         title=FastText(analyzer=text_analyzer(), stored=True),
@@ -68,4 +71,4 @@ def build_schema() -> fields.Schema:
         origin=fields.STORED(),
         fingerprint=fields.STORED(),
         **name_fields,
-    )
+    ))

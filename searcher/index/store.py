@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Callable, Optional, TypeVar
 
 from ..article import Article, Skipped
-from ..errors import IndexDamaged, IndexNotFound
+from ..errors import IndexDamaged, IndexNotFound, IndexOutdated
 from ..results import Stats
 from .documents import to_article
 from .fastread import reading_copy
 from .manifest import Manifest
 from .schema import build_schema
+from .stemming import ANALYSIS_VERSION, analysis_version
 from .whoosh_import import index as whoosh_index
 from .valuecolumns import term_ids
 from .whoosh_import import columns
@@ -129,9 +130,22 @@ def open_index(index_dir: Path) -> SnapshotIndex:
     if not index_exists(index_dir):
         return _open_plain(index_dir)  # raises IndexNotFound
     try:
-        return _storage(index_dir).open_index(INDEX_NAME, indexclass=SnapshotIndex)
+        ix = _storage(index_dir).open_index(INDEX_NAME, indexclass=SnapshotIndex)
     except whoosh_index.EmptyIndexError:
         return _open_plain(index_dir)
+    _refuse_outdated(ix, index_dir)
+    return ix
+
+
+def _refuse_outdated(ix, index_dir: Path) -> None:
+    """IndexOutdated when the index was written with another text analysis:
+    its words would not meet this version's query words (stemming.py)."""
+    version = analysis_version(ix.schema)
+    if version != ANALYSIS_VERSION:
+        ix.close()
+        raise IndexOutdated(f"the index at {index_dir} was written with an older text analysis "
+                            f"(version {version}; this searcher uses {ANALYSIS_VERSION}): "
+                            "run 'searcher rebuild' to convert it")
 
 
 def create_index(index_dir: Path) -> SnapshotIndex:

@@ -12,6 +12,7 @@ from ..index.whoosh_import import fields as wfields
 from ..index.whoosh_import import query as wq
 from . import tree as t
 from .whoosh_extras import AtLeastQuery, DateRangeQuery, near
+from .whoosh_phrase import PositionalPhrase
 
 # BM25F weights title matches above body matches; issue 7 tunes this.
 TITLE_BOOST = 2.0
@@ -62,14 +63,16 @@ class Compiler:
 
     @staticmethod
     def _words_query(index_field: str, tokens: list[tuple[str, int]], slop: int, boost: float):
+        """One word, or a phrase: each word at its place relative to the
+        first, a stop word's place holding exactly one word; ``slop`` more
+        words allowed between each consecutive pair."""
         if not tokens:
             return None  # only stop words
         if len(tokens) == 1:
             return wq.Term(index_field, tokens[0][0], boost=boost)
-        # Whoosh's slop 1 means adjacent; ours counts the extra words allowed.
-        # A stop word inside a phrase leaves a gap that must be allowed too.
-        gap = max(b[1] - a[1] - 1 for a, b in zip(tokens, tokens[1:]))
-        return wq.Phrase(index_field, [t for t, _ in tokens], slop=slop + gap + 1, boost=boost)
+        first = tokens[0][1]
+        return PositionalPhrase(index_field, [tok for tok, _ in tokens], [pos - first for _, pos in tokens],
+                                slop=slop, boost=boost)
 
     # -- nodes ------------------------------------------------------------
     def _node(self, node: t.Node) -> Optional["wq.Query"]:
@@ -112,13 +115,12 @@ class Compiler:
             sides = []
             for side in (node.left, node.right):
                 words = side.words if isinstance(side, t.Phrase) else (side.text,)
-                tokens = [tok for tok, _ in self._analyse(f, " ".join(words))]
-                if not tokens:
+                slop = side.slop if isinstance(side, t.Phrase) else 0
+                # A phrase side keeps its words' places (and stop-word gaps).
+                query = self._words_query(f, self._analyse(f, " ".join(words)), slop, 1.0)
+                if query is None:
                     return None
-                if len(tokens) == 1:
-                    sides.append(wq.Term(f, tokens[0]))
-                else:
-                    sides.append(near([wq.Term(f, tok) for tok in tokens], slop=1, ordered=True))
+                sides.append(query)
             # SpanNear's slop 1 means adjacent; NEAR/n allows n words between.
             return near(sides, slop=node.distance + 1, ordered=node.ordered)
 
