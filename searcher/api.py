@@ -15,7 +15,8 @@ INDEX_ENV = "SEARCHER_INDEX"
 PathLike = Union[str, "os.PathLike[str]"]
 
 if TYPE_CHECKING:
-    from .index.check import CheckReport, RebuildReport
+    from .index.check import CheckReport
+    from .index.rebuild import RebuildReport
 
 
 def default_index_path() -> Path:
@@ -189,18 +190,20 @@ class Archive:
         progress: Optional[Callable[[IndexProgress], None]] = None,
         jobs: Optional[int] = None,
         wait: Optional[float] = None,
+        paths: Iterable[PathLike] = (),
     ) -> "RebuildReport":
-        """Rebuild the index from the files its manifest records, into a new
-        folder next to it that then replaces it in one step. Articles no
-        existing file provides (added as Articles, or from files that have
-        vanished, which are reported) are kept from the old index where it
-        can still be read."""
-        from .index.check import rebuild_index
+        """Rebuild the index from the files its manifest records and the
+        files and folders in ``paths`` (the only sources when the manifest
+        is unreadable or missing), into a new folder next to it that then
+        replaces it in one step. Articles no existing file provides (added
+        as Articles, or from files that have vanished, which are reported)
+        are kept from the old index where it can still be read."""
+        from .index.rebuild import rebuild_index
         from .index.store import open_index
         from .index.writer import DEFAULT_COMMIT_EVERY
 
         report = rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
-                               progress=progress, wait=wait)
+                               progress=progress, wait=wait, paths=paths)
         if self._query_engine is not None:
             self._query_engine.close()
             self._query_engine = None
@@ -211,7 +214,7 @@ class Archive:
     @classmethod
     def rebuild_at(cls, path: Optional[PathLike] = None, **options: Any) -> "RebuildReport":
         """``rebuild()`` for an index too damaged to open."""
-        from .index.check import rebuild_index
+        from .index.rebuild import rebuild_index
         from .index.writer import DEFAULT_COMMIT_EVERY
 
         path = Path(path) if path is not None else default_index_path()

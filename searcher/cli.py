@@ -51,6 +51,8 @@ class _Group(click.Group):
         except Exception as exc:
             from .query.engine import _is_damage
 
+            if _manifest_unreadable(exc):
+                _fail(ctx, _bad_manifest(ctx, exc), DAMAGED)
             if not _is_damage(exc):
                 raise  # a bug: its traceback is what it needs
             _fail(ctx, _damaged(ctx, exc), DAMAGED)
@@ -72,6 +74,27 @@ def _damaged(ctx: click.Context, exc: BaseException) -> str:
     return (f"the index at {_index_path(ctx)} is damaged (reading it failed: {type(exc).__name__}: "
             f"{str(exc) or 'no detail'}); 'searcher check' says what is wrong, "
             "'searcher rebuild' rebuilds it from its files")
+
+
+def _manifest_unreadable(exc: BaseException) -> bool:
+    """Garbage where the manifest's JSON should be (bad JSON, bad UTF-8, a
+    wrong shape), met while loading it: damage, not a bug."""
+    if not isinstance(exc, (ValueError, TypeError, AttributeError, KeyError)):
+        return False
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == "searcher.index.manifest" and tb.tb_frame.f_code.co_name == "load":
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _bad_manifest(ctx: click.Context, exc: BaseException) -> str:
+    from .index.manifest import MANIFEST_NAME
+
+    return (f"the manifest {MANIFEST_NAME} of the index at {_index_path(ctx)} cannot be read "
+            f"({type(exc).__name__}: {str(exc)[:200]}); 'searcher check' says what is wrong, "
+            "'searcher rebuild PATH...' rebuilds the index from the folders you name")
 
 
 def _os_error(ctx: click.Context, exc: OSError) -> tuple[str, int]:
@@ -436,6 +459,7 @@ def check_cmd(index_dir: str | None, quick: bool, clean: bool, fmt: str) -> None
 
 
 @cli.command("rebuild")
+@click.argument("paths", nargs=-1, type=click.Path())
 @index_option
 @click.option("--commit-every", type=click.IntRange(min=1), default=None,
               help="Commit after this many articles (default 25000; sooner for long articles: 12M characters per writing process).")
@@ -446,9 +470,11 @@ def check_cmd(index_dir: str | None, quick: bool, clean: bool, fmt: str) -> None
 @click.option("--quiet", "-q", is_flag=True,
               help="No progress (a self-rewriting line on a terminal, else a line a minute).")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-def rebuild_cmd(index_dir: str | None, commit_every: int | None, jobs: int | None, wait: float, quiet: bool,
-                fmt: str) -> None:
-    """Rebuild the index from the files its manifest records, in a new folder
+def rebuild_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
+                wait: float, quiet: bool, fmt: str) -> None:
+    """Rebuild the index from the files its manifest records and the files
+    and folders PATHS (the only sources when the manifest is unreadable or
+    missing; name a moved source folder's new place here), in a new folder
     that then replaces it. Exit status 1 when some file is gone or unreadable
     (each is listed)."""
     from .api import Archive
@@ -456,13 +482,16 @@ def rebuild_cmd(index_dir: str | None, commit_every: int | None, jobs: int | Non
 
     progress = _progress(quiet)
     try:
-        report = Archive.rebuild_at(index_dir, commit_every=commit_every, jobs=jobs, progress=progress, wait=wait)
+        report = Archive.rebuild_at(index_dir, commit_every=commit_every, jobs=jobs, progress=progress, wait=wait,
+                                    paths=paths)
     finally:
         if progress:
             progress.close()
     text = index_report(report, fmt)
-    if fmt != "json" and report.kept:
-        text += f"\n{report.kept} articles kept from the old index (no existing file provides them)"
+    if fmt != "json":
+        if report.kept:
+            text += f"\n{report.kept} articles kept from the old index (no existing file provides them)"
+        text += "".join(f"\nnote: {note}" for note in report.notes)
     click.echo(text)
     if not report.ok:
         sys.exit(1)

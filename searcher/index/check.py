@@ -1,5 +1,4 @@
-"""Checking an index (``searcher check``) and rebuilding it from its sources
-(``searcher rebuild``).
+"""Checking an index (``searcher check``); rebuilding it is ``rebuild.py``'s.
 
 What check verifies, reading the index's files directly (so that it reports
 on an index too damaged to open):
@@ -24,21 +23,17 @@ Nothing here is Whoosh-specific in what it returns.
 """
 from __future__ import annotations
 
-import ctypes
-import errno
 import os
 import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Optional
 
-from ..article import Article, Skipped
-from ..errors import IndexNotFound, SearcherError
-from ..results import IndexProgress, IndexReport
+from ..errors import IndexNotFound
 from . import locking, valuecolumns
-from .manifest import MANIFEST_NAME, FileEntry, Manifest
+from .manifest import MANIFEST_NAME, Manifest
 
 INDEX_NAME = "MAIN"  # as store.INDEX_NAME
 _TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
@@ -325,188 +320,3 @@ def _clean(index_dir: Path, report: CheckReport) -> None:
         report.problems = [p for p in report.problems if "left over from an interrupted write" not in p.message]
     finally:
         locking.release(fd)
-
-
-# -- rebuild ---------------------------------------------------------------
-
-
-@dataclass
-class RebuildReport(IndexReport):
-    """An IndexReport of the files re-read, plus the articles kept from the
-    old index because no existing source file provides them."""
-
-    kept: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "kept": self.kept}
-
-
-def _old_documents(index_dir: Path, notes: list[tuple[str, int]]) -> Iterator[dict]:
-    """Stored fields of the old index's live documents, segment by segment;
-    in ``notes``, what could not be read and how many articles it held
-    (-1: unknown)."""
-    FileStorage, TOC, SegmentReader = _whoosh()
-    generation = _latest_generation(_names(index_dir))
-    if generation < 0:
-        notes.append(("it has no table of contents", -1))
-        return
-    storage = FileStorage(str(index_dir), readonly=True)
-    try:
-        toc = TOC.read(storage, INDEX_NAME, gen=generation)
-    except Exception as exc:  # noqa: BLE001
-        notes.append((f"its table of contents cannot be read ({_describe(exc)})", -1))
-        return
-    for segment in toc.segments:
-        try:
-            reader = SegmentReader(storage, toc.schema, segment, generation=generation)
-            try:
-                for _, stored in reader.iter_docs():
-                    if stored.get("id"):
-                        yield stored
-            finally:
-                reader.close()
-        except Exception as exc:  # noqa: BLE001
-            notes.append((f"segment {segment.segment_id()} cannot be read ({_describe(exc)})", segment.doc_count()))
-
-
-def _exchange(a: Path, b: Path) -> bool:
-    """Swap two folders in one atomic step (Linux renameat2); False where unsupported."""
-    try:
-        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
-    except (OSError, AttributeError):
-        return False
-    at_fdcwd, rename_exchange = -100, 2
-    renameat2.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint]
-    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
-        return True
-    err = ctypes.get_errno()
-    if err in (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP):
-        return False
-    raise OSError(err, os.strerror(err), str(b))
-
-
-def _swap_in(new: Path, target: Path) -> Path:
-    """Put ``new`` where ``target`` is; return where the old one now is."""
-    if _exchange(new, target):
-        return new
-    old = target.parent / f".{target.name}.old-{os.getpid()}"
-    os.rename(target, old)  # readers starting in this instant find no index
-    os.rename(new, target)
-    return old
-
-
-def _follow_generation(new: Path, old_generation: int) -> None:
-    """Number the new index's table of contents after the old one's, so that
-    a reader open on the old index sees a newer generation and refreshes."""
-    FileStorage, TOC, _ = _whoosh()
-    storage = FileStorage(str(new))
-    toc = TOC.read(storage, INDEX_NAME)
-    if toc.generation > old_generation:
-        return
-    stale = f"_{INDEX_NAME}_{toc.generation}.toc"
-    toc.generation = old_generation + 1
-    toc.write(storage, INDEX_NAME)
-    storage.delete_file(stale)
-
-
-def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = None,
-                  progress: Optional[Callable[[IndexProgress], None]] = None,
-                  wait: Optional[float] = None) -> RebuildReport:
-    """Rebuild the index from the files its manifest records, in a new folder
-    next to it swapped in at the end; see ``Archive.rebuild``."""
-    from .documents import to_article
-    from .store import create_index
-    from .writer import Indexer
-
-    index_dir = Path(index_dir)
-    if not (index_dir / MANIFEST_NAME).exists():
-        if index_dir.is_dir() and _latest_generation(_names(index_dir)) >= 0:
-            raise SearcherError(f"{index_dir} has no manifest ({MANIFEST_NAME}): nothing records the files "
-                                "to rebuild it from; index them again with 'searcher index'")
-        raise IndexNotFound(f"no index at {index_dir}")
-    fd = locking.acquire(index_dir, wait)
-    new_fd = None
-    new = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
-    try:
-        try:
-            manifest = Manifest.load(index_dir)
-        except (ValueError, TypeError, AttributeError) as exc:
-            raise SearcherError(f"the manifest {MANIFEST_NAME} cannot be read ({exc}): nothing records "
-                                "the files to rebuild from; index them again with 'searcher index'") from exc
-        shutil.rmtree(new, ignore_errors=True)
-        sources = sorted(set(manifest.files) | set(manifest.skipped))
-        present = [s for s in sources if Path(s).exists()]
-        vanished = [s for s in sources if not Path(s).exists()]
-
-        ix = create_index(new)
-        try:
-            report = RebuildReport()
-            files = Indexer(ix, new, commit_every, jobs=jobs).add_paths([Path(s) for s in present], progress=progress)
-            for name in ("new", "updated", "unchanged", "removed", "files_read", "files_unchanged", "ignored"):
-                setattr(report, name, getattr(files, name))
-            report.skipped = list(files.skipped)
-
-            # Keep what only the old index holds: articles added as Article
-            # objects, from a run stopped before recording its file, or from
-            # files that have since vanished. Not the old copies of articles
-            # an existing file provided: that file, re-read, decides.
-            decided = {i for s in present if s in manifest.files for i in manifest.files[s].ids}
-            with ix.searcher() as searcher:
-                have = {stored["id"] for stored in searcher.all_stored_fields()}
-            notes: list[tuple[str, int]] = []
-            keep: list[Article] = []
-            readable: set[str] = set()
-            for stored in _old_documents(index_dir, notes):
-                readable.add(stored["id"])
-                if stored["id"] not in decided and stored["id"] not in have:
-                    have.add(stored["id"])
-                    keep.append(to_article(stored))
-            if keep:
-                Indexer(ix, new, commit_every, jobs=1).add_articles(keep)
-            report.kept = len(keep)
-            report.new += len(keep)
-
-            rebuilt = Manifest.load(new)
-            for source in vanished:
-                entry = manifest.files.get(source)
-                if entry is None:
-                    reason = "no longer exists (it was not indexed before either)"
-                    rebuilt.skipped[source] = reason
-                else:
-                    lost = [i for i in entry.ids if i not in have]
-                    if lost:
-                        reason = (f"no longer exists: {len(lost)} of its {len(entry.ids)} articles are lost "
-                                  f"(not in any readable part of the old index)")
-                        rebuilt.skipped[source] = reason
-                    else:
-                        reason = f"no longer exists: its {len(entry.ids)} articles were kept from the old index"
-                        rebuilt.files[source] = FileEntry(entry.size, entry.mtime_ns, list(entry.ids))
-                report.skipped.append(Skipped(source, reason))
-            # What the unreadable parts held beyond the articles the manifest
-            # lists (those are re-read from their files, or reported above
-            # with their vanished file) was added without a file: lost.
-            recorded = {i for entry in manifest.files.values() for i in entry.ids}
-            unreadable = sum(count for _, count in notes)
-            lost = -1 if any(count < 0 for _, count in notes) else unreadable - len(recorded - readable)
-            if notes and lost != 0:
-                how_many = "articles" if lost < 0 else f"{lost} articles"
-                report.skipped.append(Skipped(str(index_dir), f"the old index: {'; '.join(n for n, _ in notes)}: "
-                                                              f"{how_many} added without a file may be lost"))
-            rebuilt.save()
-            report.total = ix.doc_count()
-        finally:
-            ix.close()
-
-        _follow_generation(new, _latest_generation(_names(index_dir)))
-        new_fd = locking.acquire(new)  # held across the swap: waiters re-check and wait on it
-        old = _swap_in(new, index_dir)
-    except BaseException:
-        if new_fd is not None:
-            locking.release(new_fd)
-        shutil.rmtree(new, ignore_errors=True)
-        locking.release(fd)
-        raise
-    locking.release(fd)  # the old folder's lock: whoever waited on it finds it replaced
-    shutil.rmtree(old, ignore_errors=True)
-    locking.release(new_fd)
-    return report

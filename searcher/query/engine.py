@@ -24,6 +24,7 @@ from . import stopwords, tree
 from .docsets import count_matches, matching_docnums
 from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
 from .highlight import find_terms, make_snippet, present
+from .whoosh_expand import check_expansions
 from .parser import date_span, parse, parse_plain
 from .suggest import suggestions
 from .whoosh_compile import Compiler
@@ -48,7 +49,10 @@ READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSErr
 # modules that read the files. Never TypeError, AttributeError and the like:
 # those are bugs, and a traceback is what they need.
 DECODE_ERRORS = (ValueError, IndexError, KeyError, OverflowError, MemoryError)
-_DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.")
+_DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.", "whoosh.index")
+# Bytes of the index that are not UTF-8 (a term, a stored string): damage
+# when Whoosh decodes them, wherever the codec's own frame is.
+_TEXT_ERRORS = (UnicodeDecodeError,)
 F = TypeVar("F", bound=Callable)
 
 
@@ -66,9 +70,13 @@ def _is_damage(exc: BaseException) -> bool:
     tb = exc.__traceback__
     if tb is None:
         return False
-    while tb.tb_next is not None:
+    modules = []
+    while tb is not None:
+        modules.append(tb.tb_frame.f_globals.get("__name__", ""))
         tb = tb.tb_next
-    if not tb.tb_frame.f_globals.get("__name__", "").startswith(_DECODING_MODULES):
+    if isinstance(exc, _TEXT_ERRORS) and any(m.startswith("whoosh.") for m in modules):
+        return True
+    if not modules[-1].startswith(_DECODING_MODULES):
         return False
     return isinstance(exc, DECODE_ERRORS) or _whoosh_format_error(exc)
 
@@ -132,7 +140,9 @@ class Engine:
         return self._searcher
 
     def compile(self, node: tree.Node) -> "wq.Query":
-        return Compiler(self.schema).compile(node)
+        compiled = Compiler(self.schema).compile(node)
+        check_expansions(compiled, self.searcher().reader())
+        return compiled
 
     def _filter(self, filters: Filters) -> Optional["wq.Query"]:
         """AND across keys, OR within one key; values matched case-insensitively."""
