@@ -24,7 +24,6 @@ from . import stopwords, tree
 from .docsets import count_matches, matching_docnums
 from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
 from .highlight import find_terms, make_snippet, present
-from .whoosh_expand import check_expansions
 from .parser import date_span, parse, parse_plain
 from .suggest import suggestions
 from .whoosh_compile import Compiler
@@ -140,9 +139,7 @@ class Engine:
         return self._searcher
 
     def compile(self, node: tree.Node) -> "wq.Query":
-        compiled = Compiler(self.schema).compile(node)
-        check_expansions(compiled, self.searcher().reader())
-        return compiled
+        return Compiler(self.schema).compile(node)
 
     def _filter(self, filters: Filters) -> Optional["wq.Query"]:
         """AND across keys, OR within one key; values matched case-insensitively."""
