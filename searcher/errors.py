@@ -60,3 +60,7 @@ class IndexWriteError(SearcherError):
     permission denied): what was committed before stays."""
 
     exit_code = 5
+
+
+class QueryTooBroad(SearcherError):
+    """A wildcard, prefix or fuzzy word stands for too many indexed words."""

@@ -27,6 +27,7 @@ from .highlight import find_terms, make_snippet, present
 from .parser import date_span, parse, parse_plain
 from .suggest import suggestions
 from .whoosh_compile import Compiler
+from .whoosh_expand import check_expansions
 from .whoosh_extras import DateRangeQuery, FilterQuery
 
 SORTS = ("relevance", "date", "-date")
@@ -139,7 +140,9 @@ class Engine:
         return self._searcher
 
     def compile(self, node: tree.Node) -> "wq.Query":
-        return Compiler(self.schema).compile(node)
+        compiled = Compiler(self.schema).compile(node)
+        check_expansions(compiled, self.searcher().reader())
+        return compiled
 
     def _filter(self, filters: Filters) -> Optional["wq.Query"]:
         """AND across keys, OR within one key; values matched case-insensitively."""

@@ -12,6 +12,7 @@ from ..index.whoosh_import import fields as wfields
 from ..index.whoosh_import import query as wq
 from . import tree as t
 from .whoosh_extras import AtLeastQuery, DateRangeQuery, near
+from .whoosh_expand import BoundedFuzzy, BoundedPrefix, BoundedWildcard
 from .whoosh_phrase import PositionalPhrase
 
 # BM25F weights title matches above body matches; issue 7 tunes this.
@@ -92,17 +93,17 @@ class Compiler:
         return self._per_field(node.field, build)
 
     def _prefix(self, node: t.Prefix):
-        return self._per_field(node.field, lambda f: wq.Prefix(f, node.text.lower(), boost=node.boost))
+        return self._per_field(node.field, lambda f: BoundedPrefix(f, node.text.lower(), boost=node.boost))
 
     def _wildcard(self, node: t.Wildcard):
-        return self._per_field(node.field, lambda f: wq.Wildcard(f, node.pattern.lower(), boost=node.boost))
+        return self._per_field(node.field, lambda f: BoundedWildcard(f, node.pattern.lower(), boost=node.boost))
 
     def _fuzzy(self, node: t.Fuzzy):
         def build(f):
             # Both the word as typed and its stem: the index holds stems, but a
             # stem of a misspelt name can drift ("samarkant" -> "samark").
             forms = {node.text.lower()} | {tok for tok, _ in self._analyse(f, node.text)}
-            terms = [wq.FuzzyTerm(f, form, maxdist=node.distance, prefixlength=1, boost=node.boost)
+            terms = [BoundedFuzzy(f, form, maxdist=node.distance, prefixlength=1, boost=node.boost)
                      for form in sorted(forms)]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
 
