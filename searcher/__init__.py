@@ -29,16 +29,35 @@ _EXPORTS = {
     "IndexLocked": "errors",
     "InvalidArgument": "errors",
     "IndexDamaged": "errors",
+    "IndexOutdated": "errors",
+    "IndexWriteError": "errors",
+    "QueryTooBroad": "errors",
+    "ArchiveClosed": "errors",
     "Timeline": "results",
 }
 __all__ = sorted(_EXPORTS)
 
-if TYPE_CHECKING:
-    from .api import Archive, parse_files
-    from .article import Article, Skipped
-    from .errors import (ArticleNotFound, IndexDamaged, IndexLocked, IndexNotFound, InvalidArgument, QuerySyntaxError,
-                         SearcherError)
-    from .results import Hit, IndexReport, SearchResult, Stats, Timeline
+if TYPE_CHECKING:  # "X as X": explicit re-exports, for mypy --strict in user code
+    from .api import Archive as Archive
+    from .api import parse_files as parse_files
+    from .article import Article as Article
+    from .article import Skipped as Skipped
+    from .errors import ArchiveClosed as ArchiveClosed
+    from .errors import ArticleNotFound as ArticleNotFound
+    from .errors import IndexDamaged as IndexDamaged
+    from .errors import IndexLocked as IndexLocked
+    from .errors import IndexNotFound as IndexNotFound
+    from .errors import IndexOutdated as IndexOutdated
+    from .errors import IndexWriteError as IndexWriteError
+    from .errors import InvalidArgument as InvalidArgument
+    from .errors import QuerySyntaxError as QuerySyntaxError
+    from .errors import QueryTooBroad as QueryTooBroad
+    from .errors import SearcherError as SearcherError
+    from .results import Hit as Hit
+    from .results import IndexReport as IndexReport
+    from .results import SearchResult as SearchResult
+    from .results import Stats as Stats
+    from .results import Timeline as Timeline
 
 
 def __getattr__(name: str) -> Any:

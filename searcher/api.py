@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Union
 
 from .article import Article, Skipped
-from .errors import ArticleNotFound
+from .errors import ArchiveClosed, ArticleNotFound
 from .results import Hit, IndexProgress, IndexReport, SearchResult, Stats, Timeline
 
 DEFAULT_INDEX = "index"
@@ -47,8 +47,18 @@ class Archive:
 
     def __init__(self, path: PathLike, ix) -> None:
         self.path = Path(path)
-        self._ix = ix
+        self._index = ix
         self._query_engine = None
+
+    @property
+    def _ix(self):
+        if self._index is None:
+            raise ArchiveClosed(f"the archive at {self.path} is closed: open it again with Archive.open()")
+        return self._index
+
+    @_ix.setter
+    def _ix(self, ix) -> None:
+        self._index = ix
 
     @classmethod
     def open(cls, path: Optional[PathLike] = None) -> "Archive":
@@ -70,7 +80,7 @@ class Archive:
 
     def add(
         self,
-        items: Iterable[Union[PathLike, Article]],
+        items: Union[PathLike, Article, Iterable[Union[PathLike, Article]]],
         *,
         commit_every: Optional[int] = None,
         progress: Optional[Callable[[IndexProgress], None]] = None,
@@ -93,7 +103,7 @@ class Archive:
         from .index.locking import writer_lock
         from .index.writer import DEFAULT_COMMIT_EVERY, Indexer
 
-        items = list(items)
+        items = _items(items)
         articles = [item for item in items if isinstance(item, Article)]
         paths = [item for item in items if not isinstance(item, Article)]
         if articles and paths:
@@ -105,10 +115,11 @@ class Archive:
             return indexer.add_paths(paths, progress=progress, exclude=exclude)
 
     def _engine(self):
+        ix = self._ix  # ArchiveClosed after close()
         if self._query_engine is None:
             from .query.engine import Engine
 
-            self._query_engine = Engine(self._ix)
+            self._query_engine = Engine(ix)
         return self._query_engine
 
     def search(
@@ -119,7 +130,7 @@ class Archive:
         offset: int = 0,
         sort: str = "relevance",
         match: str = "all",
-        facets: Iterable[str] = (),
+        facets: Optional[Iterable[str]] = (),
         facet_limit: Optional[int] = 10,
         filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
         since: Optional[str] = None,
@@ -139,8 +150,10 @@ class Archive:
         or a span back from now (``7d``, ``3m``, ``1y``); ``until`` includes
         the whole period it names. Raises QuerySyntaxError on a malformed query.
         """
+        if not isinstance(query, str):
+            raise TypeError(f"search() takes the query as a str, not {type(query).__name__}")
         return self._engine().search(query, limit=limit, offset=offset, sort=sort, match=match,
-                                     facets=facets, facet_limit=facet_limit, filters=_filters(filters),
+                                     facets=facets or (), facet_limit=facet_limit, filters=_filters(filters),
                                      since=since, until=until, syntax=syntax)
 
     def facet(self, name: str, query: str = "", *,
@@ -233,12 +246,31 @@ class Archive:
         return self._ix.doc_count()
 
     def close(self) -> None:
+        """Release the index; any later call raises ArchiveClosed. Closing twice is harmless."""
         if self._query_engine is not None:
             self._query_engine.close()
-        self._ix.close()
+            self._query_engine = None
+        if self._index is not None:
+            self._index.close()
+            self._index = None
 
     def __enter__(self) -> "Archive":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _items(items: Any) -> list[Union[PathLike, Article]]:
+    """What add() was given, as a list: one path or Article alone is one
+    item (a str is not iterated character by character)."""
+    if isinstance(items, (str, os.PathLike, Article)):
+        return [items]
+    try:
+        listed = list(items)
+    except TypeError:
+        raise TypeError(f"add() takes a path, an Article, or an iterable of them, not {type(items).__name__}") from None
+    for item in listed:
+        if not isinstance(item, (str, os.PathLike, Article)):
+            raise TypeError(f"add() takes paths (str or os.PathLike) or Articles, not {type(item).__name__}")
+    return listed

@@ -64,3 +64,7 @@ class IndexWriteError(SearcherError):
 
 class QueryTooBroad(SearcherError):
     """A wildcard, prefix or fuzzy word stands for too many indexed words."""
+
+
+class ArchiveClosed(SearcherError):
+    """An Archive was used after ``close()``."""
