@@ -136,6 +136,7 @@ class Archive:
         since: Optional[str] = None,
         until: Optional[str] = None,
         syntax: bool = True,
+        fallback: bool = True,
     ) -> SearchResult:
         """Search with our query language.
 
@@ -148,13 +149,16 @@ class Archive:
         down: ``{"tag": ["Politics News"], "year": "2022"}`` (AND across
         keys, OR within one). ``since``/``until``: a date in any common form
         or a span back from now (``7d``, ``3m``, ``1y``); ``until`` includes
-        the whole period it names. Raises QuerySyntaxError on a malformed query.
+        the whole period it names. ``fallback``: when no article has every
+        bare word, return the any-word results instead (``result.fallback``
+        says so); False for exports, which must answer the query as given.
+        Raises QuerySyntaxError on a malformed query.
         """
         if not isinstance(query, str):
             raise TypeError(f"search() takes the query as a str, not {type(query).__name__}")
         return self._engine().search(query, limit=limit, offset=offset, sort=sort, match=match,
                                      facets=facets or (), facet_limit=facet_limit, filters=_filters(filters),
-                                     since=since, until=until, syntax=syntax)
+                                     since=since, until=until, syntax=syntax, fallback=fallback)
 
     def facet(self, name: str, query: str = "", *,
               filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,

@@ -59,6 +59,8 @@ class SearchResult:
     fallback: Optional[str] = None
     # common words left out of a match="any" query (searchable with "all").
     ignored: list[str] = field(default_factory=list)
+    # why nothing matched, when the query itself explains it (only common words).
+    notice: Optional[str] = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,6 +75,7 @@ class SearchResult:
                        for name, counts in self.facets.items()},
             "suggestions": self.suggestions,
             "ignored": self.ignored,
+            "notice": self.notice,
         }
 
 

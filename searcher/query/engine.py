@@ -177,7 +177,7 @@ class Engine:
     def search(self, text: str, *, limit: int = 10, offset: int = 0, sort: str = "relevance",
                match: str = "all", facets: Iterable[str] = (), facet_limit: Optional[int] = 10,
                filters: Filters = None, since: Optional[str] = None,
-               until: Optional[str] = None, syntax: bool = True) -> SearchResult:
+               until: Optional[str] = None, syntax: bool = True, fallback: bool = True) -> SearchResult:
         if sort not in SORTS:
             raise InvalidArgument(f"sort must be one of {', '.join(SORTS)}")
         if match not in MATCHES:
@@ -196,7 +196,7 @@ class Engine:
             node, ignored = self._without_stop_words(node)
         span = date_span(since, until)
         result = self._run(node, span, text, limit, offset, sort, match, facets, facet_limit, filters)
-        if result.total == 0 and match == "all" and _bare_words(node):
+        if fallback and result.total == 0 and match == "all" and _bare_words(node):
             # Nothing has every word: say so, and offer articles with any of
             # them (an any-word search like match="any", stop words left out).
             anyterm, offered_ignored = self._without_stop_words(read(text, default_operator="or"))
@@ -205,8 +205,20 @@ class Engine:
                 result, result.fallback, ignored = offered, "any", offered_ignored
         if result.total == 0 or result.fallback:
             result.suggestions = suggestions(self.searcher(), self.schema, node)
+        if result.total == 0:
+            result.notice = self._only_common_words(node)
         result.ignored = list(ignored)
         return result
+
+    def _only_common_words(self, node: tree.Node) -> Optional[str]:
+        """Why a query of words found nothing when every one is a word the index leaves out."""
+        words = tree.terms(node)
+        analyzer = self.schema["body"].analyzer
+        if not words or any(tok for word in words for tok in analyzer(word, mode="query")):
+            return None
+        shown = ", ".join(dict.fromkeys(word.lower() for word in words))
+        return (f"the query holds only common words the index leaves out ({shown}); "
+                "add a less common word (in a phrase a common word holds its place: \"bank of england\")")
 
     def _run(self, node, span, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
         searcher = self.searcher()
