@@ -6,8 +6,12 @@ writing and multiprocessing modules.
 from __future__ import annotations
 
 import os
+import pickle
+import queue
+import signal
 from typing import Optional
 
+from ..errors import IndexWriteError
 from ..proc import die_with_parent
 
 from .whoosh_import import byte_to_length, length_to_byte
@@ -17,8 +21,13 @@ from .whoosh_import import whoosh3
 
 from whoosh import columns  # loaded by whoosh.index already
 from whoosh.reading import SegmentReader
+from whoosh.util import random_name
 from .fastfields import simple_postings
 from .postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
+
+# How long a multi-process commit waits on a queue or a sub-writer before
+# checking that every sub-writer is still alive.
+POLL_SECONDS = 0.5
 
 
 class _Lengths:
@@ -302,9 +311,33 @@ class _FastSubWriterTask(mp.SubWriterTask):
         super().run()
 
 
+class SubWriterFailed(IndexWriteError):
+    """A sub-writer of a multi-process commit died or failed: nothing of its
+    batch was committed (the caller may write the batch again)."""
+
+
+def _ended(task) -> str:
+    code = task.exitcode
+    if code is not None and code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"ended with exit status {code}"
+
+
 class FastMpWriter(mp.MpWriter):
     """Whoosh's multi-process writer with fast sub-writers, one segment per
-    process (``multisegment``: Whoosh 2.7.4 needs it with procs > 1)."""
+    process (``multisegment``: Whoosh 2.7.4 needs it with procs > 1).
+
+    All or nothing: Whoosh's commit waited for each sub-writer's segment one
+    second and committed without it, and joined them for ever (a sub-writer
+    killed inside the job queue's get() leaves its lock taken, and its
+    siblings wait on it for ever). Here every queue operation and join has a
+    timeout, between which the sub-writers' exit statuses are checked; one
+    that died or failed ends the others and raises SubWriterFailed before
+    the table of contents is written.
+    """
 
     def __init__(self, ix, procs: int, **kwargs):
         super().__init__(ix, procs=procs, multisegment=True, **kwargs)
@@ -334,3 +367,93 @@ class FastMpWriter(mp.MpWriter):
         self.tasks.append(task)
         task.start()
         return task
+
+    # -- every wait bounded, every sub-writer accounted for ------------------
+    def _check_tasks(self) -> None:
+        for task in self.tasks:
+            if task.exitcode not in (None, 0):
+                raise SubWriterFailed(f"a sub-writer of the commit (pid {task.pid}) {_ended(task)}; "
+                                      "nothing of its batch was committed")
+
+    def _put(self, item) -> None:
+        while True:
+            self._check_tasks()
+            try:
+                self.jobqueue.put(item, timeout=POLL_SECONDS)
+                return
+            except queue.Full:
+                continue
+
+    def _enqueue(self):
+        # Whoosh's, with a bounded put (the queue stays full when its readers are dead).
+        filename = "%s.doclist" % random_name()
+        with self.temp_storage().create_file(filename).raw_file() as f:
+            for item in self.docbuffer:
+                pickle.dump(item, f, 2)
+        if len(self.tasks) < self.procs:
+            self._new_task()
+        self._put((filename, len(self.docbuffer)))
+        self.docbuffer = []
+
+    def _results(self) -> list:
+        """Each sub-writer's (run, fieldnames, segment), once all have ended well."""
+        results = []
+        while len(results) < len(self.tasks):
+            try:
+                results.append(self.resultqueue.get(timeout=POLL_SECONDS))
+                continue
+            except queue.Empty:
+                pass
+            except (EOFError, OSError, pickle.UnpicklingError) as exc:
+                raise SubWriterFailed(f"a sub-writer's result could not be read ({exc})") from exc
+            self._check_tasks()
+            if all(task.exitcode == 0 for task in self.tasks):
+                try:  # all ended well: what they sent is in the pipe
+                    results.append(self.resultqueue.get(timeout=5))
+                except queue.Empty:
+                    raise SubWriterFailed("a sub-writer of the commit ended without its segment; "
+                                          "nothing of its batch was committed") from None
+        for task in self.tasks:
+            while task.exitcode is None:
+                task.join(POLL_SECONDS)
+                self._check_tasks()
+        self._check_tasks()
+        return results
+
+    def _commit(self, mergetype, optimize, merge):
+        try:
+            if self.docbuffer:
+                self._enqueue()
+            for _ in self.tasks:
+                self._put(None)
+            finalsegments = self._merge_segments(mergetype, optimize, merge)
+            results = self._results()
+        except BaseException:
+            self._abort()
+            raise
+        # Whoosh's multisegment ending: the sub-writers' segments as they are.
+        finalsegments += [segment for _, _, segment in results]
+        if self._added:
+            finalsegments.append(self._finalize_segment())
+        else:
+            self._close_segment()
+        self._commit_toc(finalsegments)
+        self._finish()
+
+    def cancel(self):
+        # Whoosh's only flags the parent's copies of the tasks: the
+        # sub-writers went on waiting on the queue.
+        self._abort()
+
+    def _abort(self) -> None:
+        """End the sub-writers, drop what they wrote, release the lock."""
+        for task in self.tasks:
+            if task.exitcode is None:
+                task.kill()
+        for task in self.tasks:
+            task.join(5)
+        for q in (self.jobqueue, self.resultqueue):
+            q.cancel_join_thread()  # items no one will read must not keep this process alive
+            q.close()
+        if not self.is_closed:
+            writing.SegmentWriter.cancel(self)

@@ -12,7 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..errors import IndexWriteError
+
 MANIFEST_NAME = "searcher-manifest.json"
+
+
+def write_error(where: Path | str, exc: OSError) -> IndexWriteError:
+    """An OSError met writing the index, as a one-line IndexWriteError naming
+    the path and the system's reason."""
+    path = exc.filename or where
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    error = IndexWriteError(f"cannot write the index at {path}: {reason}")
+    error.__cause__ = exc
+    return error
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Writing articles into the index: counts, batching, the manifest, segment sizes."""
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
@@ -10,8 +11,8 @@ from ..readers import UNSUPPORTED, iter_files
 from ..readers.parallel import ParsedFile, default_jobs, parse_files
 from ..results import IndexProgress, IndexReport
 from .documents import to_document
-from .fastwriters import FastMpWriter, FastSegmentWriter
-from .manifest import FileEntry, Manifest, file_key
+from .fastwriters import FastMpWriter, FastSegmentWriter, SubWriterFailed
+from .manifest import FileEntry, Manifest, file_key, write_error
 from .schema import NAME_FIELDS
 from .whoosh_import import index as whoosh_index
 from . import valuecolumns, whoosh_import
@@ -45,6 +46,22 @@ MERGE_FACTOR = 10
 SEGMENT_MAX_BYTES = 1 << 30
 
 Progress = Callable[[IndexProgress], None]
+log = logging.getLogger("searcher")
+
+
+def _cancel(writer) -> None:
+    """Cancel a writer whose commit failed; at least release Whoosh's lock,
+    so that a later writer in this process can take it."""
+    if writer.is_closed:
+        return
+    try:
+        writer.cancel()
+    except Exception:  # noqa: BLE001 - the error that got us here is the one to raise
+        if getattr(writer, "writelock", None) is not None:
+            try:
+                writer.writelock.release()
+            except Exception:  # noqa: BLE001
+                pass
 
 
 def _digest(fingerprint: str) -> bytes:
@@ -230,34 +247,48 @@ class Indexer:
             stale -= {i for ids in others for i in ids}
         if self._batch or stale:
             try:
-                writer = self._writer(len(self._batch))
-            except whoosh_import.writing.LockError as exc:
-                raise IndexLocked("another process is writing to this index; try again when it has finished") from exc
-            try:
-                for article_id in stale:
-                    writer.delete_by_term("id", article_id)
-                for doc, replaces in self._batch.values():
-                    (writer.update_document if replaces else writer.add_document)(**doc)
-            except BaseException:
-                writer.cancel()
-                raise
-            # Any commit may merge small segments (capped_merge: each article
-            # rewritten at most once, no segment over the cap).
-            writer.commit(mergetype=capped_merge)
+                self._commit(stale, self._writer(len(self._batch)))
+            except SubWriterFailed as exc:
+                # Nothing of the batch was committed. Once more in this
+                # process: a killed sub-writer does not end the run, and a
+                # cause that lasts (a full disk) fails here again, loudly.
+                log.warning("%s: the batch of %d articles is written again in one process", exc, len(self._batch))
+                self._commit(stale, self._writer(0))
             self.report.removed += len(stale)
         self._batch.clear()
         self._batch_text = 0
         self._stale.clear()
         self.manifest.files.update(self._done_files)
         self._done_files.clear()
-        self.manifest.save()
+        self.manifest.save()  # IndexWriteError when it cannot: the saved one stays
+
+    def _commit(self, stale: set[str], writer) -> None:
+        """The batch and the deletions, in one commit, or nothing of them."""
+        try:
+            for article_id in stale:
+                writer.delete_by_term("id", article_id)
+            for doc, replaces in self._batch.values():
+                (writer.update_document if replaces else writer.add_document)(**doc)
+            # Any commit may merge small segments (capped_merge: each article
+            # rewritten at most once, no segment over the cap).
+            writer.commit(mergetype=capped_merge)
+        except BaseException as exc:
+            _cancel(writer)
+            if isinstance(exc, OSError):
+                raise write_error(self.index_dir, exc) from exc
+            raise
 
     def _writer(self, documents: int):
         """One process for small batches; one per core for large ones (the
         sub-processes cost a second or so to start and feed)."""
-        if self.jobs > 1 and documents >= PARALLEL_WRITE_MIN:
-            return FastMpWriter(self.ix, procs=self.jobs, limitmb=WRITER_LIMIT_MB // self.jobs, batchsize=256)
-        return FastSegmentWriter(self.ix, limitmb=WRITER_LIMIT_MB)
+        try:
+            if self.jobs > 1 and documents >= PARALLEL_WRITE_MIN:
+                return FastMpWriter(self.ix, procs=self.jobs, limitmb=WRITER_LIMIT_MB // self.jobs, batchsize=256)
+            return FastSegmentWriter(self.ix, limitmb=WRITER_LIMIT_MB)
+        except whoosh_import.writing.LockError as exc:
+            raise IndexLocked("another process is writing to this index; try again when it has finished") from exc
+        except OSError as exc:
+            raise write_error(self.index_dir, exc) from exc
 
     def _finish(self) -> IndexReport:
         # From the table of contents: a searcher opens every segment (with
