@@ -180,12 +180,14 @@ class Indexer:
     def _add_parsed(self, parsed: ParsedFile) -> None:
         path = parsed.path
         ids: list[str] = []
+        bad_records = False
         for record in parsed.records:
             if isinstance(record, Skipped):
                 if record.reason == UNSUPPORTED and (record.origin != str(path) or path not in self._named):
                     self.report.ignored += 1  # not an article file, and not asked for by name
                 elif record.origin != str(path):
                     self.report.skipped.append(record)
+                    bad_records = True
                 continue
             self._add_article(record)
             ids.append(record.id)
@@ -200,7 +202,15 @@ class Indexer:
         key = file_key(path)
         previous = self.manifest.files.get(key)
         if previous:
-            self._stale.update(set(previous.ids) - set(ids))
+            provided = set(ids)
+            missing = [i for i in previous.ids if i not in provided]
+            if bad_records:
+                # A record that no longer reads may be the one that held a
+                # missing article: keep them all (and their ids) until the
+                # file reads cleanly, rather than delete a good article.
+                ids.extend(missing)
+            else:
+                self._stale.update(missing)
         self.manifest.skipped.pop(key, None)
         self._done_files[key] = FileEntry(parsed.size, parsed.mtime_ns, list(dict.fromkeys(ids)))
 
