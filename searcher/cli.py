@@ -433,6 +433,12 @@ def _check_text(report) -> str:
     if report.writer is not None:
         lines.append(f"writing:    an indexing run (pid {report.writer or '?'}) is writing now; "
                      "this checks its last commit")
+    sums = f"checksums:  {report.verified} files match their recorded checksums"
+    if report.unchecksummed:
+        later = " (recorded by the next check while no run writes)"
+        sums += f"; {len(report.unchecksummed)} not yet checksummed" + (" (recorded now)" if report.checksummed_now
+                                                                         else later)
+    lines.append(sums)
     if report.cleaned:
         lines.append(f"cleaned:    removed {len(report.cleaned)} leftover files")
     lines += [f"{p.severity}: {p.message}" for p in report.problems]

@@ -196,3 +196,53 @@ def test_a_moved_source_folder_keeps_its_articles_and_says_how_to_point_rebuild_
     assert sorted(recorded) == sorted(str((moved / f"f{f}.jsonl").resolve()) for f in range(3))
     after = CliRunner().invoke(cli, ["rebuild", "--index", str(index), "--quiet", "--jobs", "1"])
     assert after.exit_code == 0, after.output
+
+
+# -- folders a killed rebuild left --------------------------------------------------
+
+def dead_pid() -> int:
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(proc.stdout)
+
+
+def test_a_killed_rebuilds_folder_is_reported_and_removed_by_clean(copy):
+    _, index = copy
+    left = index.parent / f".{index.name}.rebuild-{dead_pid()}"
+    shutil.copytree(index, left)
+    result = CliRunner().invoke(cli, ["check", "--index", str(index)])
+    assert result.exit_code == 0, result.output  # a warning: the index itself is sound
+    assert "warning: 1 folders" in result.output and str(left) in result.output
+    assert "the next 'searcher rebuild', or 'searcher check --clean', removes them" in result.output
+    cleaned = CliRunner().invoke(cli, ["check", "--clean", "--index", str(index)])
+    assert cleaned.exit_code == 0 and "warning" not in cleaned.output, cleaned.output
+    assert not left.exists()
+
+
+def test_the_next_rebuild_removes_a_killed_rebuilds_folder(copy):
+    _, index = copy
+    left = index.parent / f".{index.name}.rebuild-{dead_pid()}"
+    left.mkdir()
+    (left / "MAIN_x.seg").write_bytes(b"half")
+    result = CliRunner().invoke(cli, ["rebuild", "--index", str(index), "--quiet", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    assert not left.exists() and f"removed 1 folders killed rebuilds left: {left}" in result.output
+
+
+def test_the_folder_of_a_rebuild_running_now_is_left_alone(copy):
+    import os
+
+    from searcher.index import locking
+
+    _, index = copy
+    running = index.parent / f".{index.name}.rebuild-{os.getpid()}"
+    running.mkdir()
+    fd = locking.acquire(index)  # as a running rebuild holds it
+    try:
+        report = __import__("searcher").Archive.check_at(index)
+        assert report.stale_rebuilds == [] and running.exists()
+    finally:
+        locking.release(fd)
+    assert __import__("searcher").Archive.check_at(index).stale_rebuilds == [str(running)]

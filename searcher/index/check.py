@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..errors import IndexNotFound
-from . import locking, valuecolumns
+from ..errors import IndexLocked
+from . import checksums, locking, valuecolumns
 from .manifest import MANIFEST_NAME, Manifest
 
 INDEX_NAME = "MAIN"  # as store.INDEX_NAME
@@ -41,7 +42,8 @@ _TOC_TEMP = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc\.[0-9.]+$")  # TOC.write'
 _SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
 _WHOOSH_TEMP = f"{INDEX_NAME}.tmp"  # the writer's temporary folder
 _MANIFEST_TEMP = Path(MANIFEST_NAME).with_suffix(".tmp").name
-_OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER}
+_OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER,
+              checksums.CHECKSUMS_NAME}
 _EXAMPLES = 5
 
 
@@ -72,6 +74,10 @@ class CheckReport:
     leftovers: list[str] = field(default_factory=list)  # files an interrupted write left
     problems: list[Problem] = field(default_factory=list)
     cleaned: list[str] = field(default_factory=list)  # leftovers removed by clean=True
+    verified: int = 0  # files whose size (deep: and CRC32) matched their recorded checksum
+    unchecksummed: list[str] = field(default_factory=list)  # sound files with no checksum yet
+    checksummed_now: list[str] = field(default_factory=list)  # of those, recorded by this check
+    stale_rebuilds: list[str] = field(default_factory=list)  # folders killed rebuilds left
 
     @property
     def errors(self) -> list[str]:
@@ -104,6 +110,10 @@ class CheckReport:
             "writer": self.writer,
             "leftovers": self.leftovers,
             "cleaned": self.cleaned,
+            "verified": self.verified,
+            "unchecksummed": self.unchecksummed,
+            "checksummed_now": self.checksummed_now,
+            "stale_rebuilds": self.stale_rebuilds,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -179,9 +189,39 @@ def check_index(index_dir: Path, deep: bool = True, clean: bool = False) -> Chec
         names = _names(index_dir)
         if report.ok or _latest_generation(names) == report.generation:
             break
+    _stale_rebuilds(index_dir, report)
     if clean:
         _clean(index_dir, report)
+    if report.unchecksummed and report.writer is None:
+        _record_missing_sums(index_dir, report)
     return report
+
+
+def _stale_rebuilds(index_dir: Path, report: CheckReport) -> None:
+    from .rebuild import stale_work_folders
+
+    report.stale_rebuilds = [str(p) for p in stale_work_folders(index_dir)]
+    if report.stale_rebuilds:
+        size = sum(_size(Path(p)) for p in report.stale_rebuilds)
+        report._warn(f"{len(report.stale_rebuilds)} folders ({size / 1e6:.1f} MB) left by a rebuild that was "
+                     f"stopped: {_examples(report.stale_rebuilds)}; the index is unaffected; the next "
+                     "'searcher rebuild', or 'searcher check --clean', removes them")
+
+
+def _record_missing_sums(index_dir: Path, report: CheckReport) -> None:
+    """Checksum files that have none yet (an index written before checksums,
+    or by a writer that records none), once they read soundly: from then on
+    a changed byte is found. Only under the index's lock, never waiting."""
+    try:
+        fd = locking.acquire(index_dir)
+    except (IndexLocked, OSError):
+        return  # a run is writing, or the folder is read-only: next time
+    try:
+        report.checksummed_now = checksums.record_checksums(index_dir, report.unchecksummed)
+    except OSError:
+        pass
+    finally:
+        locking.release(fd)
 
 
 def _names(index_dir: Path) -> list[str]:
@@ -234,6 +274,7 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
     report.segments = len(toc.segments)
     ids: list[str] = []
     referenced = {f"_{INDEX_NAME}_{generation}.toc"}
+    sound = set(referenced)  # files read without an error: safe to checksum
     for segment in toc.segments:
         segid = segment.segment_id()
         referenced.update(n for n in names if n.startswith(segid + "."))
@@ -246,11 +287,13 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
         except Exception as exc:  # noqa: BLE001
             report._error(f"{label} cannot be read: {_describe(exc)}")
             continue
+        sound.update(n for n in names if n.startswith(segid + "."))
         missing_id = sum(1 for i in segment_ids if not i)
         if missing_id:
             report._error(f"{label}: {missing_id} documents have no id")
         ids.extend(i for i in segment_ids if i)
 
+    _verify_sums(index_dir, report, referenced, sound, deep)
     report.articles = len(ids)
     counts = Counter(ids)
     doubled = sorted(i for i, n in counts.items() if n > 1)
@@ -283,7 +326,7 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
         if name in referenced or name in _OWN_FILES:
             continue
         segment_file = _SEGMENT_FILE.match(name)
-        if (_TOC.match(name) or _TOC_TEMP.match(name) or name in (_WHOOSH_TEMP, _MANIFEST_TEMP)
+        if (_TOC.match(name) or _TOC_TEMP.match(name) or name in (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
                 or (segment_file and not name.startswith(tuple(s.segment_id() + "." for s in toc.segments)))):
             report.leftovers.append(name)
         else:
@@ -301,12 +344,31 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
     return report
 
 
+def _verify_sums(index_dir: Path, report: CheckReport, referenced: set[str], sound: set[str], deep: bool) -> None:
+    """Every file of the index against its recorded checksum (``--quick``: its size)."""
+    if checksums.load(index_dir) is None:
+        report._warn(f"the checksums {checksums.CHECKSUMS_NAME} cannot be read; they are recorded afresh")
+    names = sorted(n for n in referenced if checksums.is_summed(n))
+    mismatched, unrecorded = checksums.verify(index_dir, names, deep=deep)
+    report.verified = len(names) - len(mismatched) - len(unrecorded)
+    report.unchecksummed = [n for n in unrecorded if n in sound]
+    if mismatched:
+        report._error(f"{len(mismatched)} files differ from the checksum recorded when they were written: "
+                      f"{_examples(mismatched)}; the disk or a copy changed them: 'searcher rebuild' "
+                      "rebuilds the index from its files")
+
+
 def _clean(index_dir: Path, report: CheckReport) -> None:
-    """Remove the leftovers of interrupted writes, when no one is writing."""
-    if not report.leftovers:
+    """Remove the leftovers of interrupted writes and stopped rebuilds, when no one is writing."""
+    if not report.leftovers and not report.stale_rebuilds:
         return
     fd = locking.acquire(index_dir)  # IndexLocked when a run is writing
     try:
+        if report.stale_rebuilds:
+            from .rebuild import remove_stale_work_folders
+
+            report.cleaned += remove_stale_work_folders(index_dir)
+            report.problems = [p for p in report.problems if "left by a rebuild that was stopped" not in p.message]
         locking.recover_whoosh_lock(index_dir)
         if locking.whoosh_lock_state(index_dir).state != "free":
             return  # a writer that is not ours: leave its files alone

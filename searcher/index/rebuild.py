@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from ..article import Article, Skipped
 from ..errors import IndexDamaged, IndexNotFound, SearcherError
 from ..results import IndexProgress, IndexReport
-from . import locking
+from . import checksums, locking
 from .check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh
 from .manifest import MANIFEST_NAME, FileEntry, Manifest, file_key
 
@@ -204,6 +204,7 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
         shutil.rmtree(new, ignore_errors=True)
         _build(index_dir, new, manifest, paths, report, commit_every, jobs, progress)
         _follow_generation(new, _latest_generation(_names(index_dir)))
+        checksums.record_checksums(new)  # the rebuilt files, as each commit's are
         new_fd = locking.acquire(new)  # held across the swap: waiters re-check and wait on it
         old = _swap_in(new, index_dir)
     except BaseException:
