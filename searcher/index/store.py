@@ -12,7 +12,9 @@ twice when a commit made it retry: ReaderClosed).
 """
 from __future__ import annotations
 
+import os
 import pickle
+import re
 import struct
 import sys
 import time
@@ -26,7 +28,7 @@ from ..errors import IndexDamaged, IndexNotFound, IndexOutdated
 from ..results import Stats
 from .documents import to_article
 from .fastread import reading_copy
-from .manifest import Manifest
+from .manifest import MANIFEST_NAME, Manifest
 from .schema import build_schema
 from .stemming import ANALYSIS_VERSION, analysis_version
 from .whoosh_import import index as whoosh_index
@@ -34,6 +36,7 @@ from .valuecolumns import term_ids
 from .whoosh_import import columns
 
 INDEX_NAME = "MAIN"
+_SEGMENT_FILE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.")  # Whoosh's segment file names
 TOC_RETRIES = 20
 
 T = TypeVar("T")
@@ -43,16 +46,38 @@ def exists(path: Path) -> bool:
     return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
 
 
+def _refuse_lost_toc(path: Path) -> None:
+    """IndexDamaged when ``path`` holds what an index leaves (segment files, a
+    manifest) but no table of contents: an index created there would delete
+    those segments at its first commit (Whoosh removes files its table of
+    contents does not name), and the manifest would call their files read."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        return
+    segments = [name for name in names if _SEGMENT_FILE.match(name) or name.endswith(".seg")]
+    if not segments and MANIFEST_NAME not in names:
+        return
+    holds = [f"{len(segments)} segment files"] if segments else []
+    holds += ["a manifest"] if MANIFEST_NAME in names else []
+    raise IndexDamaged(f"the index at {path} is damaged (its table of contents is missing; the folder holds "
+                       f"{' and '.join(holds)}); 'searcher check' says what is wrong, "
+                       "'searcher rebuild' rebuilds it from its files")
+
+
 def _open_plain(path: Path) -> "whoosh_index.Index":
     if not exists(path):
+        _refuse_lost_toc(path)
         raise IndexNotFound(f"no index at {path}: run 'searcher index PATH...' first")
     return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
 
 
 def _create_plain(path: Path) -> "whoosh_index.Index":
-    """Open the index at ``path``, creating it (and the folder) when absent."""
+    """Open the index at ``path``, creating it (and the folder) when absent;
+    never over the remains of one (IndexDamaged)."""
     if exists(path):
         return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+    _refuse_lost_toc(path)
     path.mkdir(parents=True, exist_ok=True)
     return whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
 
