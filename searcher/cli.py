@@ -345,7 +345,11 @@ def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str
 @output_options(("table", "json", "csv", "markdown"))
 def timeline_cmd(query: str, index_dir: str | None, by: str, match: str, filters: tuple[str, ...],
                  since: str | None, until: str | None, fmt: str, tablefmt: str) -> None:
-    """Matching articles per period, every period in the span (zeros included)."""
+    """Matching articles per period, every period in the span (zeros included).
+
+    When the span holds more than 10,000 periods (an article dated 0001
+    among today's, by day), only the periods with articles are listed,
+    and the table says so."""
     from .api import Archive
     from .cli_render import timeline_output
 

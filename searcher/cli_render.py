@@ -153,7 +153,22 @@ def timeline_output(timeline: Timeline, fmt: str, tablefmt: str) -> str:
     rows = [(p, c, "█" * round(BAR_WIDTH * c / top) if top else "") for p, c in timeline.periods]
     text = table(("period", "articles", ""), rows, "github" if fmt == "markdown" else tablefmt,
                  numeric=("articles",)) if rows else "No dated articles match."
-    return f"{text}\n\n{timeline.total} articles, {timeline.undated} without a date"
+    return f"{text}\n\n{timeline.total} articles, {timeline.undated} without a date{_sparse_note(timeline)}"
+
+
+def _sparse_note(timeline: Timeline) -> str:
+    """Past facets.MAX_PERIODS the periods without articles are left out: say so."""
+    from .query.facets import MAX_PERIODS, label_start, span_periods
+
+    if not timeline.periods:
+        return ""
+    first, last = timeline.periods[0][0], timeline.periods[-1][0]
+    span = span_periods(label_start(first, timeline.by), label_start(last, timeline.by), timeline.by)
+    if span <= len(timeline.periods):
+        return ""
+    unit = f"{timeline.by}s"
+    return (f"\nonly the {len(timeline.periods):,} {unit} with articles are listed: {first} to {last} is "
+            f"{span:,} {unit}, more than {MAX_PERIODS:,}; use a coarser --by, or --since/--until")
 
 
 # -- show / parse ---------------------------------------------------------

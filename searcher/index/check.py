@@ -326,7 +326,8 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
         if name in referenced or name in _OWN_FILES:
             continue
         segment_file = _SEGMENT_FILE.match(name)
-        if (_TOC.match(name) or _TOC_TEMP.match(name) or name in (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
+        temporary = name in (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
+        if (_TOC.match(name) or _TOC_TEMP.match(name) or temporary
                 or (segment_file and not name.startswith(tuple(s.segment_id() + "." for s in toc.segments)))):
             report.leftovers.append(name)
         else:

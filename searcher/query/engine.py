@@ -326,11 +326,12 @@ def _period_query(facet: str, value: str) -> "wq.Query":
     """year=2022 or month=2022-09 as a date range."""
     try:
         if facet == "year":
-            start, end = datetime(int(value), 1, 1), datetime(int(value) + 1, 1, 1)
+            start = datetime(int(value), 1, 1)
+            end = datetime(int(value) + 1, 1, 1) if start.year < 9999 else None  # open: no year 10000
         else:
             year, month = (int(part) for part in value.split("-"))
             start = datetime(year, month, 1)
-            end = datetime(year + (month == 12), month % 12 + 1, 1)
+            end = datetime(year + (month == 12), month % 12 + 1, 1) if (year, month) < (9999, 12) else None
     except ValueError:
         raise InvalidArgument(f"bad {facet} filter {value!r} (use {'2022' if facet == 'year' else '2022-09'})") from None
     return DateRangeQuery("date", start, end, endexcl=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
@@ -132,27 +132,56 @@ def period_label(day: Optional[date], period: str) -> Optional[str]:
     raise InvalidArgument(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
 
 
-def _period_start(day: date, period: str) -> date:
+# Zero-filled periods past this many (an article dated 0001 puts 3.6 million
+# days before today's): only the periods with articles are listed.
+MAX_PERIODS = 10_000
+
+
+def _period_index(day: date, period: str) -> int:
+    """A period's position on one integer scale: consecutive periods differ
+    by one, and no date past date.max is ever made (9999-12-31 has no
+    'next year')."""
     if period == "year":
-        return date(day.year, 1, 1)
+        return day.year
     if period == "month":
-        return date(day.year, day.month, 1)
+        return day.year * 12 + day.month - 1
     if period == "week":
-        return day - timedelta(days=day.weekday())
-    return day
+        return (day.toordinal() - 1) // 7  # 0001-01-01 is a Monday: weeks start on Mondays
+    return day.toordinal()
 
 
-def _next_period(start: date, period: str) -> date:
+def _period_at(index: int, period: str) -> date:
+    """The first day of the period at ``index`` on ``_period_index``'s scale."""
     if period == "year":
-        return date(start.year + 1, 1, 1)
+        return date(index, 1, 1)
     if period == "month":
-        return date(start.year + (start.month == 12), start.month % 12 + 1, 1)
-    return start + timedelta(days=7 if period == "week" else 1)
+        return date(index // 12, index % 12 + 1, 1)
+    if period == "week":
+        return date.fromordinal(index * 7 + 1)
+    return date.fromordinal(index)
+
+
+def label_start(label: str, period: str) -> date:
+    """The first day of the period ``period_label`` called ``label``."""
+    if period == "year":
+        return date(int(label), 1, 1)
+    if period == "month":
+        return date(int(label[:-3]), int(label[-2:]), 1)
+    if period == "week":
+        year, week = label.split("-W")
+        return date.fromisocalendar(int(year), int(week), 1)
+    return date.fromisoformat(label)
+
+
+def span_periods(first: date, last: date, period: str) -> int:
+    """How many periods run from the one holding ``first`` to the one holding ``last``."""
+    return _period_index(last, period) - _period_index(first, period) + 1
 
 
 def timeline(cache: FacetCache, docnums: list[int], period: str) -> tuple[list[tuple[str, int]], int]:
     """(period label, count) for every period from the first to the last, zeros
-    included, and the number of undated documents."""
+    included -- or, when that span holds more than MAX_PERIODS periods, for
+    the periods with articles only -- and the number of undated documents."""
     if period not in PERIODS:
         raise InvalidArgument(f"unknown period {period!r} (periods: {', '.join(PERIODS)})")
     per_day = cache.dates().count_days(docnums)
@@ -161,14 +190,7 @@ def timeline(cache: FacetCache, docnums: list[int], period: str) -> tuple[list[t
         return [], undated
     counts: Counter = Counter()
     for ordinal, n in per_day.items():
-        counts[period_label(date.fromordinal(ordinal), period)] += n
-    first, latest = date.fromordinal(min(per_day)), date.fromordinal(max(per_day))
-    rows = []
-    start, last = _period_start(first, period), _period_start(latest, period)
-    while start <= last:
-        label = period_label(start, period)
-        rows.append((label, counts.get(label, 0)))
-        start = _next_period(start, period)
-    return rows, undated
-
-
+        counts[_period_index(date.fromordinal(ordinal), period)] += n
+    first, last = min(counts), max(counts)
+    indexes = sorted(counts) if last - first + 1 > MAX_PERIODS else range(first, last + 1)
+    return [(period_label(_period_at(i, period), period), counts.get(i, 0)) for i in indexes], undated

@@ -436,12 +436,17 @@ def _field_name(name: str) -> Optional[str]:
 
 
 def _step(start: datetime, unit: str) -> datetime:
-    """The start of the next ``unit`` (year, month, day, hour, minute, second)."""
-    if unit == "year":
-        return start.replace(year=start.year + 1)
-    if unit == "month":
-        return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
-    return start + timedelta(**{unit + "s": 1})
+    """The start of the next ``unit`` (year, month, day, hour, minute, second);
+    past 9999-12-31 the last moment datetime holds, so that ``date:9999`` is
+    a range like any other (it leaves out the very last microsecond)."""
+    try:
+        if unit == "year":
+            return start.replace(year=start.year + 1)
+        if unit == "month":
+            return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
+        return start + timedelta(**{unit + "s": 1})
+    except (ValueError, OverflowError):  # year 10000
+        return datetime.max.replace(tzinfo=start.tzinfo)
 
 
 def _make_and(children: list[Node]) -> Node:
