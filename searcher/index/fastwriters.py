@@ -23,6 +23,7 @@ from whoosh import columns  # loaded by whoosh.index already
 from whoosh.reading import SegmentReader
 from whoosh.util import random_name
 from .fastfields import simple_postings
+from .mapped import sync_new_segments
 from .postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
 
 # How long a multi-process commit waits on a queue or a sub-writer before
@@ -96,7 +97,21 @@ class _FastPostingPool(writing.PostingPool):
         self.current.append(item)
 
 
-class FastSegmentWriter(writing.SegmentWriter):
+class _DurableCommit:
+    """The new segments' files on disk before the table of contents naming
+    them is written (which MappedStorage syncs before renaming it in)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Noted now: a multi-segment commit extends self.segments in place.
+        self._opened_segments = {segment.segment_id() for segment in self.segments}
+
+    def _commit_toc(self, segments):
+        sync_new_segments(self.storage, self._opened_segments, segments)
+        super()._commit_toc(segments)
+
+
+class FastSegmentWriter(_DurableCommit, writing.SegmentWriter):
     """A SegmentWriter that keeps new documents' postings per term (see
     postings.py) and their field lengths in memory, and writes the posting
     blocks itself.
@@ -326,7 +341,7 @@ def _ended(task) -> str:
     return f"ended with exit status {code}"
 
 
-class FastMpWriter(mp.MpWriter):
+class FastMpWriter(_DurableCommit, mp.MpWriter):
     """Whoosh's multi-process writer with fast sub-writers, one segment per
     process (``multisegment``: Whoosh 2.7.4 needs it with procs > 1).
 

@@ -27,6 +27,32 @@ def write_error(where: Path | str, exc: OSError) -> IndexWriteError:
     return error
 
 
+# -- durability -------------------------------------------------------------
+# A commit counts as done once its files and their names are on disk: the
+# new segment files, the table of contents (before it is renamed into
+# place), the folder; the manifest likewise (Lucene and SQLite sync before
+# their commit point). SEARCHER_FSYNC=0 skips the syncs, for benchmarks only:
+# a power cut may then lose or damage the last commits.
+
+
+def fsync_enabled() -> bool:
+    return os.environ.get("SEARCHER_FSYNC", "1").strip() != "0"
+
+
+def fsync_path(path: Path | str) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(path: Path | str) -> None:
+    """Make the names in folder ``path`` durable (no-op where folders cannot be opened)."""
+    if os.name != "nt":
+        fsync_path(path)
+
+
 @dataclass
 class FileEntry:
     size: int
@@ -76,6 +102,19 @@ class Manifest:
             "skipped": dict(sorted(self.skipped.items())),
         }
         tmp = self.path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=1), encoding="utf-8")
-        # Atomic on POSIX: a reader sees the old manifest or the new, never half.
-        os.replace(tmp, self.path)
+        try:
+            with open(tmp, "w", encoding="utf-8") as out:
+                out.write(json.dumps(data, indent=1))
+                out.flush()
+                if fsync_enabled():
+                    os.fsync(out.fileno())
+            # Atomic on POSIX: a reader sees the old manifest or the new, never half.
+            os.replace(tmp, self.path)
+            if fsync_enabled():
+                fsync_dir(self.path.parent)
+        except OSError as exc:
+            try:
+                tmp.unlink()  # half written: the saved manifest stays as it was
+            except OSError:
+                pass
+            raise write_error(self.path.parent, exc) from exc

@@ -14,10 +14,13 @@ Use ``MappedStorage(folder)`` wherever ``FileStorage(folder)`` opens an index.
 from __future__ import annotations
 
 import mmap
+import os
 
 from .whoosh_import import index as _whoosh_index  # noqa: F401  (Whoosh imported quietly first)
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
+
+from .manifest import fsync_dir, fsync_enabled, fsync_path
 
 
 class _View:
@@ -134,3 +137,25 @@ class MappedStorage(FileStorage):
 
     def open_file(self, name, **kwargs):
         return _SegmentFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+
+    def rename_file(self, oldname, newname, safe=False):
+        # Whoosh renames only its table of contents into place (written to a
+        # temporary name first): its bytes reach the disk before its name.
+        if fsync_enabled():
+            fsync_path(self._fpath(oldname))
+        super().rename_file(oldname, newname, safe=safe)
+        if fsync_enabled():
+            fsync_dir(self.folder)
+
+
+def sync_new_segments(storage, old: set, segments) -> None:
+    """fsync the files of the segments a commit adds (those whose ids are not
+    in ``old``), then the folder: called before the commit writes the table
+    of contents that names them."""
+    if not fsync_enabled():
+        return
+    for segment in segments:
+        if segment.segment_id() not in old:
+            for name in segment.list_files(storage):
+                fsync_path(os.path.join(storage.folder, name))
+    fsync_dir(storage.folder)

@@ -79,7 +79,8 @@ def _create_plain(path: Path) -> "whoosh_index.Index":
         return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
     _refuse_lost_toc(path)
     path.mkdir(parents=True, exist_ok=True)
-    return whoosh_index.create_in(str(path), build_schema(), indexname=INDEX_NAME)
+    # Through MappedStorage: its first table of contents is synced too.
+    return _storage(path).create_index(build_schema(), indexname=INDEX_NAME)
 
 
 # -- opening with retries ------------------------------------------------------
