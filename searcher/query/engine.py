@@ -140,9 +140,7 @@ class Engine:
         return self._searcher
 
     def compile(self, node: tree.Node) -> "wq.Query":
-        compiled = Compiler(self.schema).compile(node)
-        check_expansions(compiled, self.searcher().reader())
-        return compiled
+        return Compiler(self.schema).compile(node)
 
     def _filter(self, filters: Filters) -> Optional["wq.Query"]:
         """AND across keys, OR within one key; values matched case-insensitively."""
@@ -223,6 +221,8 @@ class Engine:
     def _run(self, node, span, text, limit, offset, sort, match, facets, facet_limit, filters) -> SearchResult:
         searcher = self.searcher()
         compiled = self.compile(_within(node, span))
+        # This search's own reader: another self.searcher() may refresh it.
+        check_expansions(compiled, searcher.reader())
         query = _filtered(compiled, self._filter(filters))
         # match="any" ranks by BM25F score like any other query: putting the
         # articles that match more of the words first cost 0.16 MAP on the
