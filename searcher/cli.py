@@ -120,6 +120,12 @@ def output_options(formats: tuple[str, ...] = ("table", "json", "csv")) -> Calla
         @functools.wraps(fn)
         def wrapper(*args: Any, fmt: str, tablefmt: str | None, **kwargs: Any) -> Any:
             if tablefmt:
+                from tabulate import tabulate_formats  # only when a style is named
+
+                if tablefmt not in tabulate_formats:
+                    raise click.BadParameter(f"{tablefmt!r} is not a table style; "
+                                             f"choose from {', '.join(sorted(tabulate_formats))}",
+                                             param_hint="--fmt")
                 fmt = "table"
             return fn(*args, fmt=fmt, tablefmt=tablefmt or "simple", **kwargs)
 
@@ -309,10 +315,15 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
 
     if page is not None:
         offset = (page - 1) * limit
+    # Exports answer the query as given; only a person reading a table is
+    # offered any-word results (told so on stderr).
+    human = fmt in ("table", "markdown")
     with Archive.open(index_dir) as archive:
         result = archive.search(query, limit=limit, offset=offset, sort=sort, match=match, facets=facets,
                                 facet_limit=facet_limit, filters=_filters(filters), since=since, until=until,
-                                syntax=not plain)
+                                syntax=not plain, fallback=human)
+    if result.fallback == "any":
+        click.echo(f"No article has every word of {query!r}; showing articles with any of them.", err=True)
     width = shutil.get_terminal_size((160, 24)).columns
     bold = _use_color(color)
     # click.echo strips ANSI codes off a terminal unless told the colour was asked for.

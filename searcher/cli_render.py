@@ -52,7 +52,6 @@ TABLE_FIELDS = ("rank", "date", "title", "authors", "sources", "score", "snippet
 CSV_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "url", "score", "snippet")
 # Wrap widths for table cells; the snippet takes what the terminal has left.
 _WRAP = {"title": 40, "authors": 22, "sources": 22, "tags": 22, "publisher": 20, "url": 40, "id": 30}
-_MIN_SNIPPET = 30
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 
 
@@ -67,10 +66,48 @@ def _cell(hit: Hit, name: str, for_table: bool) -> str:
     return str(value)
 
 
-def _snippet_width(fields: Sequence[str], total_width: int) -> int:
-    fixed = {"rank": 6, "date": 10, "score": 7}
-    used = sum(fixed.get(f, _WRAP.get(f, 20)) + 2 for f in fields if f != "snippet")
-    return max(_MIN_SNIPPET, total_width - used - 2)
+# Columns never wrapped: an id or URL must stay whole to be pasted into `show`.
+_WHOLE = ("rank", "date", "score", "id", "url")
+_MIN_WIDTH = {"title": 16, "snippet": 20}
+
+
+def _widths(fields: Sequence[str], rows: Sequence[Sequence[str]], total_width: int) -> list[Optional[int]]:
+    """A wrap width per column (None: never wrapped) so the table fits in
+    ``total_width`` where it can: whole columns keep their width, the others
+    take what is left (the snippet first gives up its room, down to
+    _MIN_WIDTH), none below its minimum."""
+    # tabulate pads a header by 2 (MIN_PADDING): a column is never narrower.
+    natural = [max([len(f) + 2] + [len(line) for row in rows for line in row[i].splitlines() or [""]])
+               for i, f in enumerate(fields)]
+    wrap = {f: min(natural[i], _WRAP.get(f, 20)) for i, f in enumerate(fields) if f not in _WHOLE}
+    if "snippet" in wrap:
+        wrap["snippet"] = natural[fields.index("snippet")]
+    used = sum(natural[i] for i, f in enumerate(fields) if f in _WHOLE) + 2 * (len(fields) - 1)
+    excess = used + sum(wrap.values()) - total_width
+    for name in ["snippet"] + sorted((f for f in wrap if f != "snippet"), key=lambda f: -wrap[f]):
+        if excess <= 0 or name not in wrap:
+            continue
+        floor = min(wrap[name], _MIN_WIDTH.get(name, 10))
+        give = min(excess, wrap[name] - floor)
+        wrap[name] -= give
+        excess -= give
+    return [wrap.get(f) for f in fields]
+
+
+_NATURAL_MIN = {"rank": 6, "date": 10, "score": 7}
+# Default columns given up, in this order, when the terminal is too narrow.
+_OPTIONAL = ("sources", "authors", "score")
+
+
+def fit_fields(fields: Sequence[str], total_width: int) -> list[str]:
+    """The default table columns that fit ``total_width`` at their narrowest."""
+    fields = list(fields)
+    for name in _OPTIONAL:
+        narrowest = sum(_NATURAL_MIN.get(f) or _MIN_WIDTH.get(f, 10) for f in fields) + 2 * (len(fields) - 1)
+        if narrowest <= total_width or name not in fields:
+            continue
+        fields.remove(name)
+    return fields
 
 
 def _embolden(text: str, hits: Sequence[Hit]) -> str:
@@ -87,7 +124,7 @@ def hits_table(hits: Sequence[Hit], fields: Sequence[str], tablefmt: str, width:
     from tabulate import tabulate
 
     rows = [[_cell(hit, f, True) for f in fields] for hit in hits]
-    wraps = [(_snippet_width(fields, width) if f == "snippet" else _WRAP.get(f)) for f in fields]
+    wraps = _widths(fields, rows, width)
     align = ["right" if f in ("rank", "score") else "left" for f in fields]
     text = tabulate(rows, headers=list(fields), tablefmt=tablefmt, disable_numparse=True,
                     colalign=align, maxcolwidths=wraps)
@@ -101,7 +138,8 @@ def hits_output(hits: Sequence[Hit], fmt: str, tablefmt: str, fields: Optional[S
     if fmt == "csv":
         names = fields or CSV_FIELDS
         return to_csv(names, [[_cell(hit, f, False) for f in names] for hit in hits])
-    return hits_table(hits, fields or TABLE_FIELDS, "github" if fmt == "markdown" else tablefmt, width, color)
+    return hits_table(hits, fields or fit_fields(TABLE_FIELDS, width), "github" if fmt == "markdown" else tablefmt,
+                      width, color)
 
 
 def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple", fields: Optional[Sequence[str]] = None,
@@ -111,8 +149,6 @@ def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple", fiel
     if fmt in ("jsonl", "csv"):
         return hits_output(result.hits, fmt, tablefmt, fields, width, color)
     lines = []
-    if result.fallback == "any":
-        lines += [f"No article has every word of {result.query!r}; showing articles with any of them.", ""]
     if result.hits:
         first, last = result.offset + 1, result.offset + len(result.hits)
         lines += [hits_output(result.hits, fmt, tablefmt, fields, width, color), "",
@@ -120,7 +156,7 @@ def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple", fiel
     elif result.total:
         lines.append(f"No articles on this page; {result.total} articles match {result.query!r}.")
     else:
-        lines.append(f"No articles match {result.query!r}.")
+        lines.append(f"No articles match {result.query!r}" + (f": {result.notice}." if result.notice else "."))
     for word, options in result.suggestions.items():
         lines.append(f"Did you mean: {word} -> {', '.join(options)}?")
     for name, counts in result.facets.items():
