@@ -97,18 +97,46 @@ class _FastPostingPool(writing.PostingPool):
         self.current.append(item)
 
 
+def release_lock(writer) -> None:
+    """Release a writer's Whoosh lock if it holds it (never raises)."""
+    lock = getattr(writer, "writelock", None)
+    if lock is not None and getattr(lock, "fd", None) is not None:
+        try:
+            lock.release()
+        except Exception:  # noqa: BLE001 - releasing is all that is left to do
+            pass
+
+
 class _DurableCommit:
     """The new segments' files on disk before the table of contents naming
     them is written (which MappedStorage syncs before renaming it in)."""
 
     def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+        try:
+            super().__init__(*args, **kwargs)
+        except BaseException:
+            # Failed after taking Whoosh's lock (a file it could not create):
+            # release it, or no later writer of this process could start.
+            release_lock(self)
+            raise
         # Noted now: a multi-segment commit extends self.segments in place.
         self._opened_segments = {segment.segment_id() for segment in self.segments}
 
     def _commit_toc(self, segments):
         sync_new_segments(self.storage, self._opened_segments, segments)
-        super()._commit_toc(segments)
+        try:
+            super()._commit_toc(segments)
+        except OSError:
+            # A table of contents not renamed into place is no commit: its
+            # temporary file (``_MAIN_N.toc.<time>``) would stay for ever.
+            partial = "_%s_%s.toc." % (self.indexname, self.generation)
+            for name in self.storage.list():
+                if name.startswith(partial):
+                    try:
+                        self.storage.delete_file(name)
+                    except OSError:
+                        pass
+            raise
 
 
 class FastSegmentWriter(_DurableCommit, writing.SegmentWriter):

@@ -44,12 +44,15 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
 
 from ..errors import IndexLocked
+from .manifest import write_error
 
 LOCK_NAME = "searcher.lock"
 WHOOSH_LOCK_NAME = "MAIN_WRITELOCK"  # Whoosh's FileStorage.lock("WRITELOCK") for index MAIN
 POLL_SECONDS = 0.1
 
 log = logging.getLogger("searcher")
+
+T = TypeVar("T")
 
 _held: dict[int, Path] = {}  # fd -> lock file, for the locks this process holds
 _held_guard = threading.Lock()
@@ -125,6 +128,16 @@ def _try_lock(path: Path) -> Optional[int]:
         if same:
             return fd
         os.close(fd)
+
+
+def _writable(index_dir: Path, write: Callable[[], T]) -> T:
+    """``write()`` in ``index_dir`` (made when absent); an OSError (a read-only
+    folder, no permission, a full disk) as a one-line IndexWriteError."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        return write()
+    except OSError as exc:
+        raise write_error(index_dir, exc) from exc
 
 
 def _release(fd: int) -> None:
@@ -276,10 +289,9 @@ def acquire(index_dir: Path, wait: Optional[float] = None) -> int:
     :func:`release`. Raises IndexLocked when another run keeps it."""
     index_dir = Path(index_dir)
     path = index_dir / LOCK_NAME
-    index_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + (wait or 0)
     while True:
-        fd = _try_lock(path)
+        fd = _writable(index_dir, lambda: _try_lock(path))
         if fd is not None:
             break
         if time.monotonic() >= deadline:
@@ -311,9 +323,6 @@ def writer_lock(index_dir: Path, wait: Optional[float] = None) -> Iterator[None]
         release(fd)
 
 
-T = TypeVar("T")
-
-
 def create_locked(index_dir: Path, exists: Callable[[Path], bool], create: Callable[[Path], T],
                   timeout: float = 60.0) -> T:
     """Create an index under the lock, so that two processes starting at once
@@ -322,15 +331,15 @@ def create_locked(index_dir: Path, exists: Callable[[Path], bool], create: Calla
     index_dir = Path(index_dir)
     if exists(index_dir):
         return create(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + timeout
     while True:
-        fd = _try_lock(index_dir / LOCK_NAME)
+        fd = _writable(index_dir, lambda: _try_lock(index_dir / LOCK_NAME))
         if fd is not None:
             with _held_guard:
                 _held[fd] = index_dir / LOCK_NAME
             try:
-                return create(index_dir)  # opens it if another process created it meanwhile
+                # Opens it if another process created it meanwhile.
+                return _writable(index_dir, lambda: create(index_dir))
             finally:
                 _release(fd)
         if exists(index_dir):

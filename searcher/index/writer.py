@@ -11,7 +11,7 @@ from ..readers import UNSUPPORTED, iter_files
 from ..readers.parallel import ParsedFile, default_jobs, parse_files
 from ..results import IndexProgress, IndexReport
 from .documents import to_document
-from .fastwriters import FastMpWriter, FastSegmentWriter, SubWriterFailed
+from .fastwriters import FastMpWriter, FastSegmentWriter, SubWriterFailed, release_lock
 from .manifest import FileEntry, Manifest, file_key, write_error
 from .schema import NAME_FIELDS
 from .whoosh_import import index as whoosh_index
@@ -57,11 +57,7 @@ def _cancel(writer) -> None:
     try:
         writer.cancel()
     except Exception:  # noqa: BLE001 - the error that got us here is the one to raise
-        if getattr(writer, "writelock", None) is not None:
-            try:
-                writer.writelock.release()
-            except Exception:  # noqa: BLE001
-                pass
+        release_lock(writer)
 
 
 def _digest(fingerprint: str) -> bytes:
