@@ -8,6 +8,24 @@ from datetime import datetime, timezone
 _YEAR = re.compile(r"(?<!\d)(1[6-9]|20)\d{2}(?!\d)")
 _TWO_DIGIT_YEAR = re.compile(r"\d{1,2}[-/ ](\w{3,9}|\d{1,2})[-/ ]\d{2}(?!\d)")
 
+# Epoch numbers: seconds while the value is a time no later than the end of
+# year 9999 (|n| <= 253402300800, i.e. 9999-12-31T24:00:00Z), else the
+# smallest of milliseconds, microseconds, nanoseconds that reads as such a
+# time. Real exports write 10-digit seconds and 13-digit milliseconds, both
+# read right; so are "end of time" sentinels (253402300799 and
+# 253402300800, which is one second past what a datetime holds: no date).
+# The cost: 12-digit milliseconds before 1978-01-11 read as years 5138-9999.
+_END_OF_9999 = 253402300800
+_UNITS = (1, 1_000, 1_000_000, 1_000_000_000)
+
+# Zone abbreviations dateutil does not place by itself (it knows UTC, GMT,
+# UT and Z): the US ones, as feeds and US sites write them. Ambiguous ones
+# (IST, BST) are left to the readers that know their context.
+_HOUR = 3600
+TZINFOS = {"EST": -5 * _HOUR, "EDT": -4 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * _HOUR,
+           "MST": -7 * _HOUR, "MDT": -6 * _HOUR, "PST": -8 * _HOUR, "PDT": -7 * _HOUR,
+           "GMT": 0, "UTC": 0, "UT": 0, "Z": 0}
+
 
 def to_utc(value: datetime) -> datetime:
     """Timezone-aware UTC datetime; a naive value is taken as UTC."""
@@ -16,24 +34,43 @@ def to_utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def utc_or_none(value: datetime) -> datetime | None:
+    """:func:`to_utc`, or None when the UTC time is not a datetime (year 1 at
+    +05:00, year 9999 at -05:00). Readers use this: the record then keeps no
+    date (the nearest valid one would be an invented date) and is indexed
+    all the same."""
+    try:
+        return to_utc(value)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _epoch(number: float) -> datetime | None:
+    for unit in _UNITS:
+        if abs(number) <= _END_OF_9999 * unit:
+            try:
+                return datetime.fromtimestamp(number / unit, tz=timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                return None  # past datetime's range (the year-10000 sentinel): no date
+    return None
+
+
 def parse_date(text: object, *, require_year: bool = True) -> datetime | None:
     """Read a date written in any common form, or None. Never invents one.
 
-    Numbers are taken as Unix epoch seconds (milliseconds when too large).
-    A string must name a year (four digits, or two in a day-month-year form)
-    unless ``require_year`` is False: dateutil would otherwise fill the
-    missing year in from today.
+    Numbers are Unix epoch times (seconds, else milliseconds, ...: see
+    ``_END_OF_9999``). A string must name a year (four digits, or two in a
+    day-month-year form) unless ``require_year`` is False: dateutil would
+    otherwise fill the missing year in from today.
     """
     if text is None or text == "":
         return None
     if isinstance(text, datetime):
-        return to_utc(text)
+        return utc_or_none(text)
     if isinstance(text, (int, float)) and not isinstance(text, bool):
-        seconds = text / 1000 if text > 10**11 else text
-        try:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
-        except (OverflowError, OSError, ValueError):
+        if text != text:  # NaN
             return None
+        return _epoch(text)
     if not isinstance(text, str):
         return None
     text = text.strip()
@@ -42,7 +79,7 @@ def parse_date(text: object, *, require_year: bool = True) -> datetime | None:
     from dateutil import parser as _dateutil  # not needed to start a search
 
     try:
-        value = _dateutil.parse(text, fuzzy=False)
+        value = _dateutil.parse(text, fuzzy=False, tzinfos=TZINFOS)
     except (ValueError, OverflowError, TypeError):
         return None
-    return to_utc(value)
+    return utc_or_none(value)

@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from ..article import Article, Skipped
-from ..dates import parse_date
+from ..dates import parse_date, utc_or_none
 from . import Record, register
 from .source import Source
 from .xmlsafe import (element_text, html_inline, html_to_text, inline_text, iter_records,
@@ -123,7 +123,7 @@ def feed_date(text: str) -> Optional[datetime]:
                          tzinfo=_zone(offset))
     except (ValueError, KeyError):
         return None  # "31 Feb": a wrong date is no date
-    return value.astimezone(timezone.utc)
+    return utc_or_none(value)  # year 1 at +05:00 has no UTC time: no date
 
 
 # --- RSS 2.0 and RSS 1.0 ---------------------------------------------------

@@ -45,7 +45,7 @@ from typing import Iterator, Optional
 from lxml import etree
 
 from ..article import Article, Skipped
-from ..dates import parse_date
+from ..dates import parse_date, utc_or_none
 from . import Record, register
 from .source import Source
 from .xmlsafe import (element_text, find_local, html_to_text, inline_text, iter_records, local, parse,
@@ -110,7 +110,7 @@ def norm_date(text: str) -> Optional[datetime]:
                          tzinfo=timezone(offset))
     except ValueError:
         return None
-    return value.astimezone(timezone.utc)
+    return utc_or_none(value)  # year 1 at +05:00 has no UTC time: no date
 
 
 def _names(text: str) -> list[str]:
