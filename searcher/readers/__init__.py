@@ -4,7 +4,9 @@ Adding a format is adding one module that calls :func:`register` and naming
 it in ``_READER_MODULES``. A reader is a function ``read(source) ->
 Iterable[Article | Skipped]`` over a :class:`~.source.Source` (a file on
 disk or a member of a container): it yields a Skipped for a record it cannot
-use, and raises (ValueError, OSError, ...) when the whole file is unreadable.
+use (any exception while converting one record is caught, per record, and
+becomes a Skipped with :func:`record_failure`), and raises (ValueError,
+OSError, ...) only when the whole file is unreadable.
 
 A format is chosen by file extension; where several formats share one
 (``.xml``: feeds, NITF, NewsML) or a reader must confirm (``sniff``), the
@@ -162,6 +164,15 @@ def read_file(path: Path) -> Iterator[Record]:
         yield Skipped(str(top), _describe(exc))
     except Exception as exc:  # noqa: BLE001 - as in read_source
         yield Skipped(str(top), f"could not be read ({type(exc).__name__}: {exc})")
+
+
+def record_failure(exc: BaseException) -> str:
+    """The reason one record of a file could not be read: readers catch any
+    exception per record and yield a Skipped with this, so one odd record
+    never costs the records after it."""
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to read"
+    return f"could not be read ({type(exc).__name__}: {exc})"
 
 
 def _describe(exc: Exception) -> str:

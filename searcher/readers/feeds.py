@@ -35,7 +35,7 @@ from lxml import etree
 
 from ..article import Article, Skipped
 from ..dates import parse_date, utc_or_none
-from . import Record, register
+from . import Record, record_failure, register
 from .source import Source
 from .xmlsafe import (element_text, html_inline, html_to_text, inline_text, iter_records,
                       plain_paragraphs, raw_text, sniff_root, xml_lang)
@@ -329,6 +329,9 @@ def read(source: Source) -> Iterator[Record]:
             article = convert(element, ns, meta, origin)
         except ValueError as exc:  # one odd value (a bad URL) loses its item, not the feed
             yield Skipped(origin, f"unreadable {noun}: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - so does any other failure in one item
+            yield Skipped(origin, f"{noun} {number}: {record_failure(exc)}")
             continue
         yield article if article is not None else Skipped(origin, f"{noun} has neither title nor body")
 

@@ -4,13 +4,14 @@ exports use mapped onto Article."""
 from __future__ import annotations
 
 import codecs
+import itertools
 import json
 import re
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..article import Article
 from ..dates import parse_date
-from . import Record, Skipped, register
+from . import Record, Skipped, record_failure, register
 from .source import Source
 from .text import decode, read_text
 
@@ -32,6 +33,14 @@ _CONTAINERS = ("articles", "items", "data", "results", "documents", "records", "
 _BYLINE_PREFIX = re.compile(r"^\s*by\s+", re.IGNORECASE)
 _NAME_SPLIT = re.compile(r"\s*(?:,|;|\band\b|&)\s*", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"\s*[,;|]\s*")
+# One JSON Lines record may be this long; a longer line is skipped (read
+# past in chunks, never held): no export writes a 64 MiB article, and
+# without a bound one endless line would take all memory.
+MAX_LINE_BYTES = 64 << 20
+_CHUNK = 1 << 20
+# Scans past one JSON value too deeply nested for json to read (strings kept
+# whole, so brackets inside them do not count).
+_JSON_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[{]|[\]}]|[^"\[\]{}]+')
 
 
 def _first(record: dict[str, Any], keys: tuple[str, ...]) -> Any:
@@ -126,28 +135,95 @@ def _records(data: Any) -> list[Any]:
     raise ValueError("JSON holds neither an object nor an array")
 
 
-def _convert(records: list[tuple[int, Any]], path: Source) -> Iterator[Record]:
+def _convert(records: Iterable[tuple[int, Any]], path: Source) -> Iterator[Record]:
     for position, record in records:
         origin = f"{path}#{position}"
+        if isinstance(record, BaseException):  # too deep to decode
+            yield Skipped(origin, f"record {position}: {record_failure(record)}")
+            continue
         if not isinstance(record, dict):
             yield Skipped(origin, "record is not a JSON object")
             continue
-        article = to_article(record, origin)
+        try:
+            article = to_article(record, origin)
+        except Exception as exc:  # noqa: BLE001 - one odd record, not the file
+            yield Skipped(origin, f"record {position}: {record_failure(exc)}")
+            continue
         yield article if article else Skipped(origin, "record has neither title nor body")
 
 
+def _skip_value(text: str, start: int) -> int:
+    """Index just past the array or object at ``start`` (brackets counted, not parsed)."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text, start):
+        first = token.group()[0]
+        if first in "[{":
+            depth += 1
+        elif first in "]}":
+            depth -= 1
+            if depth == 0:
+                return token.end()
+    raise ValueError("invalid JSON: unterminated value")
+
+
+def _array_items(text: str) -> Iterator[tuple[int, Any]]:
+    """The elements of a top-level array one by one, for an array that one
+    too deeply nested element keeps json.loads from reading whole: that
+    element becomes its RecursionError, the others are read."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"\s*")
+    at = ws.match(text).end() + 1  # past "["
+    for position in itertools.count(1):
+        at = ws.match(text, at).end()
+        if text.startswith("]", at):
+            return
+        try:
+            value, at = decoder.raw_decode(text, at)
+        except RecursionError as exc:
+            value, at = exc, _skip_value(text, at)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"invalid JSON: {exc}") from None
+        yield position, value
+        at = ws.match(text, at).end()
+        if text.startswith(",", at):
+            at += 1
+        elif not text.startswith("]", at):
+            raise ValueError(f"invalid JSON: expected ',' or ']' at char {at}")
+
+
 def read_json(path: Source) -> Iterator[Record]:
+    text = read_text(path)
     try:
-        data = json.loads(read_text(path))
+        data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise ValueError(f"invalid JSON: {exc}") from exc
-    yield from _convert(list(enumerate(_records(data), 1)), path)
+    except RecursionError:
+        if not text.lstrip().startswith("["):
+            raise ValueError("JSON nested too deeply to read") from None
+        yield from _convert(_array_items(text.lstrip()), path)
+        return
+    yield from _convert(enumerate(_records(data), 1), path)
+
+
+def _size(n: int) -> str:
+    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n} bytes"
 
 
 def read_jsonl(path: Source) -> Iterator[Record]:
-    """One record a line, streamed: memory stays that of the longest line."""
+    """One record a line, streamed: memory stays that of the longest line
+    (at most MAX_LINE_BYTES); each line is read on its own, whatever the
+    others hold."""
     with path.open() as stream:
-        for number, raw in enumerate(stream, 1):
+        for number in itertools.count(1):
+            raw = stream.readline(MAX_LINE_BYTES + 1)
+            if not raw:
+                return
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while raw and not raw.endswith(b"\n"):
+                    raw = stream.readline(_CHUNK)
+                yield Skipped(f"{path}#{number}",
+                              f"line {number} is longer than {_size(MAX_LINE_BYTES)}; skipped")
+                continue
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
             if not raw.strip():
@@ -156,6 +232,9 @@ def read_jsonl(path: Source) -> Iterator[Record]:
                 record = json.loads(decode(raw))
             except json.JSONDecodeError as exc:
                 yield Skipped(f"{path}#{number}", f"invalid JSON on line {number}: {exc.msg}")
+                continue
+            except RecursionError:
+                yield Skipped(f"{path}#{number}", f"line {number}: JSON nested too deeply to read")
                 continue
             yield from _convert([(number, record)], path)
 

@@ -46,7 +46,7 @@ from lxml import etree
 
 from ..article import Article, Skipped
 from ..dates import parse_date, utc_or_none
-from . import Record, register
+from . import Record, record_failure, register
 from .source import Source
 from .xmlsafe import (element_text, find_local, html_to_text, inline_text, iter_records, local, parse,
                       plain_paragraphs, raw_text, sniff_root, xml_lang)
@@ -306,6 +306,9 @@ def read_newsml(source: Source) -> Iterator[Record]:
             article = g2_article(item, origin)
         except ValueError as exc:  # one odd value loses its item, not the message
             yield Skipped(origin, f"unreadable item: {exc}")
+            continue
+        except Exception as exc:  # noqa: BLE001 - so does any other failure in one item
+            yield Skipped(origin, f"item {number}: {record_failure(exc)}")
             continue
         yield article if article is not None else Skipped(origin, "item has neither title nor body")
 

@@ -44,7 +44,7 @@ from typing import BinaryIO, Iterator, Optional
 
 from ..article import Article, Skipped
 from ..dates import parse_date
-from . import Record, register
+from . import Record, record_failure, register
 from .source import Source
 from .text import decode
 
@@ -221,7 +221,11 @@ def read(source: Source) -> Iterator[Record]:
             if not complete:
                 yield Skipped(origin, "record is cut off (no </REUTERS>)")
                 return
-            yield to_article(decode(raw), origin)
+            try:
+                record: Record = to_article(decode(raw), origin)
+            except Exception as exc:  # noqa: BLE001 - one odd record, not the file
+                record = Skipped(origin, f"record {number}: {record_failure(exc)}")
+            yield record
 
 
 def sniff(head: bytes) -> bool:
