@@ -96,3 +96,92 @@ def test_jsonl_line_over_the_limit_is_skipped_and_the_rest_read(tmp_path, monkey
         (f"{path}#2", "line 2 is longer than 1000 bytes; skipped"),
         (f"{path}#5", "line 5 is longer than 1000 bytes; skipped")]
     assert jsonfmt._size(64 << 20) == "64 MiB"
+
+
+def _bomb_line(n, size):
+    return (json.dumps({"title": f"m{n}", "body": "a" * size}) + "\n").encode()
+
+
+def test_total_inflation_of_a_bundle_is_bounded(tmp_path, monkeypatch):
+    import zipfile
+
+    from searcher.readers import containers
+
+    # Scaled down (real limits: 200x, 16 MiB allowance): each member alone is
+    # allowed, together they inflate ~300x the zip's size.
+    monkeypatch.setattr(containers, "RATIO_ALLOWANCE", 64 << 10)
+    path = tmp_path / "many.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bundle:
+        for n in range(40):
+            bundle.writestr(f"m{n:02}.jsonl", _bomb_line(n, 60 << 10))
+    articles, skipped = _records(path)
+    assert 0 < len(articles) < 40
+    assert [a.title for a in articles] == [f"m{n}" for n in range(len(articles))]
+    assert len(skipped) == 1 and skipped[0].origin == str(path)
+    assert "in all" in skipped[0].reason and "decompression bomb" in skipped[0].reason
+
+
+def test_total_inflation_counts_compressed_members_of_a_bundle(tmp_path, monkeypatch):
+    import gzip
+    import zipfile
+
+    from searcher.readers import containers
+
+    monkeypatch.setattr(containers, "RATIO_ALLOWANCE", 64 << 10)
+    path = tmp_path / "nested.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as bundle:
+        for n in range(40):
+            bundle.writestr(f"m{n:02}.jsonl.gz", gzip.compress(_bomb_line(n, 60 << 10)))
+    articles, skipped = _records(path)
+    assert 0 < len(articles) < 40
+    assert any("in all" in s.reason for s in skipped)
+
+
+# --- 5. nested compressed files ----------------------------------------------
+
+def test_compressed_files_inside_bundles_and_each_other_are_read(tmp_path):
+    import bz2
+    import gzip
+    import io
+    import tarfile
+    import zipfile
+
+    lines = (_line("one") + _line("two")).encode()
+    inner_zip = io.BytesIO()
+    with zipfile.ZipFile(inner_zip, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("c.jsonl", lines)
+    tar = io.BytesIO()
+    with tarfile.open(fileobj=tar, mode="w:gz") as bundle:
+        info = tarfile.TarInfo("t.jsonl.bz2")
+        data = bz2.compress(lines)
+        info.size = len(data)
+        bundle.addfile(info, io.BytesIO(data))
+    outer = tmp_path / "a.zip"
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr("b.jsonl.gz", gzip.compress(lines))
+        bundle.writestr("inner.zip", inner_zip.getvalue())
+        bundle.writestr("t.tar.gz", tar.getvalue())
+    (tmp_path / "d.jsonl.gz.gz").write_bytes(gzip.compress(gzip.compress(lines)))
+    (tmp_path / "e.zip.gz").write_bytes(gzip.compress(inner_zip.getvalue()))
+    expected = {
+        outer: [f"{outer}!b.jsonl.gz!b.jsonl#1", f"{outer}!b.jsonl.gz!b.jsonl#2",
+                f"{outer}!inner.zip!c.jsonl#1", f"{outer}!inner.zip!c.jsonl#2",
+                f"{outer}!t.tar.gz!t.jsonl.bz2!t.jsonl#1", f"{outer}!t.tar.gz!t.jsonl.bz2!t.jsonl#2"],
+        tmp_path / "d.jsonl.gz.gz": [f"{tmp_path}/d.jsonl.gz.gz!d.jsonl.gz!d.jsonl#{n}" for n in (1, 2)],
+        tmp_path / "e.zip.gz": [f"{tmp_path}/e.zip.gz!e.zip!c.jsonl#{n}" for n in (1, 2)],
+    }
+    for path, origins in expected.items():
+        articles, skipped = _records(path)
+        assert skipped == [], path
+        assert [a.origin for a in articles] == origins
+        assert [a.title for a in articles] == ["one", "two"] * (len(origins) // 2)
+
+
+def test_nested_gzip_bomb_is_still_refused(tmp_path):
+    import gzip
+
+    path = tmp_path / "bomb.jsonl.gz.gz"
+    path.write_bytes(gzip.compress(gzip.compress(b" " * (64 << 20), 9), 9))
+    articles, skipped = _records(path)
+    assert articles == [] and len(skipped) == 1
+    assert "decompression bomb" in skipped[0].reason
