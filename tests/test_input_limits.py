@@ -185,3 +185,59 @@ def test_nested_gzip_bomb_is_still_refused(tmp_path):
     articles, skipped = _records(path)
     assert articles == [] and len(skipped) == 1
     assert "decompression bomb" in skipped[0].reason
+
+
+# --- 3. folder walks ---------------------------------------------------------
+
+def _hostile_folder(tmp_path):
+    import os
+
+    docs = tmp_path / "docs"
+    (docs / "sub").mkdir(parents=True)
+    (docs / "a.jsonl").write_text(_line("kept"))
+    (docs / "sub" / "up").symlink_to("..")              # a folder loop
+    (docs / "loop.jsonl").symlink_to("loop.jsonl")      # a file loop
+    (docs / "ring1.json").symlink_to("ring2.json")
+    (docs / "ring2.json").symlink_to("ring1.json")
+    os.mkfifo(docs / "pipe.jsonl")
+    (docs / "zero.jsonl").symlink_to("/dev/zero")
+    return docs
+
+
+def _in_thread(fn, timeout=20):
+    import threading
+
+    box = {}
+    worker = threading.Thread(target=lambda: box.setdefault("value", fn()), daemon=True)
+    worker.start()
+    worker.join(timeout)
+    assert not worker.is_alive(), "hung"
+    return box["value"]
+
+
+def test_walk_passes_over_link_loops_and_reports_special_files_unopened(tmp_path):
+    from searcher.readers import iter_files
+
+    docs = _hostile_folder(tmp_path)
+    walked = _in_thread(lambda: list(iter_files([docs])))
+    assert walked == [docs / "a.jsonl", docs / "pipe.jsonl", docs / "zero.jsonl"]
+    records = _in_thread(lambda: [r for p in walked for r in read_file(p)])
+    assert [(r.origin, getattr(r, "reason", r.title if isinstance(r, Article) else "")) for r in records] == [
+        (f"{docs / 'a.jsonl'}#1", "kept"),
+        (str(docs / "pipe.jsonl"), "not a regular file (a named pipe); not read"),
+        (str(docs / "zero.jsonl"), "not a regular file (a character device); not read")]
+
+
+def test_indexing_a_folder_with_loops_and_special_files_goes_on(tmp_path):
+    import subprocess
+    import sys
+
+    docs = _hostile_folder(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "searcher", "index", str(docs), "--index", str(tmp_path / "ix"),
+                          "--jobs", "2", "--quiet"], capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in run.stderr
+    assert run.returncode == 1, run.stderr
+    out = run.stdout + run.stderr
+    assert "1 new" in out
+    assert "pipe.jsonl: not a regular file (a named pipe); not read" in out
+    assert "zero.jsonl: not a regular file (a character device); not read" in out

@@ -14,10 +14,12 @@ first bytes decide.
 """
 from __future__ import annotations
 
+import errno
 import fnmatch
 import importlib
 import lzma
 import os
+import stat
 import tarfile
 import zipfile
 import zlib
@@ -108,9 +110,10 @@ def iter_files(
     In folders, hidden entries (``.git``, editor swap files), folders in
     ``exclude`` (the index itself), files or folders whose name or path
     below the folder matches a glob in ``patterns`` (``*.txt``,
-    ``drafts/*``), and files no reader claims by name are passed over; a
-    file named explicitly is always yielded, so that it is reported if it
-    cannot be read.
+    ``drafts/*``), files no reader claims by name and symbolic link loops
+    are passed over; a file named explicitly is always yielded, so that it
+    is reported if it cannot be read. Special files (pipes, devices,
+    sockets) are yielded, and :func:`read_file` reports them unopened.
     """
     excluded = {Path(p).resolve() for p in exclude}
     patterns = list(patterns)
@@ -124,14 +127,50 @@ def iter_files(
         if not path.is_dir():
             yield path
             continue
+        # Symbolic links to folders are not followed (os.walk's default), so
+        # a link loop cannot make the walk endless.
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(
-                d for d in dirs if not d.startswith(".") and (Path(root) / d).resolve() not in excluded
+                d for d in dirs if not d.startswith(".") and _resolved(Path(root) / d) not in excluded
                 and not unwanted(path, Path(root) / d)
             )
             for name in sorted(files):
                 if not name.startswith(".") and readable_name(name) and not unwanted(path, Path(root) / name):
-                    yield Path(root) / name
+                    if not _link_loop(Path(root) / name):
+                        yield Path(root) / name
+
+
+def _resolved(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        return path
+
+
+def _link_loop(path: Path) -> bool:
+    """A symbolic link that leads back to itself names no file: it is passed
+    over in folders like a file no reader takes (it has no place to key it by)."""
+    try:
+        os.stat(path)
+    except OSError as exc:
+        return exc.errno == errno.ELOOP
+    return False
+
+
+# Files that are not regular files are never opened: a named pipe blocks
+# until a writer comes, a device (/dev/zero) never ends.
+_SPECIAL = ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+            (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def special_file(path: Path) -> Optional[str]:
+    """'not a regular file (a named pipe); not read' and the like, or None."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return None  # opening it says why
+    kind = next((name for test, name in _SPECIAL if test(mode)), None)
+    return f"not a regular file ({kind}); not read" if kind else None
 
 
 def read_source(source: Source) -> Iterator[Record]:
@@ -156,6 +195,10 @@ _READ_ERRORS = (OSError, EOFError, UnicodeError, ValueError, zipfile.BadZipFile,
 def read_file(path: Path) -> Iterator[Record]:
     """Every record of one file, or of every file a bundle or compressed file holds."""
     top = Source.from_path(path)
+    special = special_file(path)
+    if special:
+        yield Skipped(str(top), special)
+        return
     try:
         for source in expand(top, lambda name: bool(candidates(name))):
             yield from read_source(source)
