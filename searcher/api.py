@@ -71,11 +71,15 @@ class Archive:
 
     @classmethod
     def create(cls, path: Optional[PathLike] = None) -> "Archive":
-        """Open the index at ``path``, creating it when absent."""
+        """Open the index at ``path``, creating it when absent: in a new or
+        empty folder (hidden files such as .gitignore aside); a folder of
+        other files raises InvalidArgument."""
         from .index.locking import create_locked
-        from .index.store import create_index, index_exists
+        from .index.store import create_index, index_exists, refuse_foreign_folder
 
         path = Path(path) if path is not None else default_index_path()
+        if not index_exists(path):
+            refuse_foreign_folder(path)  # before the lock file is made in it
         return cls(path, create_locked(path, index_exists, create_index))
 
     def add(

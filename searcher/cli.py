@@ -49,11 +49,11 @@ class _Group(click.Group):
                 raise  # click's own handling: output closed early
             _fail(ctx, *_os_error(ctx, exc))
         except Exception as exc:
-            from .query.engine import _is_damage
+            from .query.engine import failed_on_damage
 
             if _manifest_unreadable(exc):
                 _fail(ctx, _bad_manifest(ctx, exc), DAMAGED)
-            if not _is_damage(exc):
+            if not failed_on_damage(exc, _index_path(ctx)):
                 raise  # a bug: its traceback is what it needs
             _fail(ctx, _damaged(ctx, exc), DAMAGED)
 
@@ -230,6 +230,9 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
 
     progress = _progress(quiet)
     try:
+        if paths and not any(os.path.lexists(p) for p in paths):
+            # Nothing to read: no index is created for it.
+            raise click.UsageError(f"no such file or folder: {', '.join(paths)}")
         with Archive.create(index_dir) as archive:
             report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait,
                                  exclude=exclude)

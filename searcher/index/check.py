@@ -47,6 +47,12 @@ _OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuec
 _EXAMPLES = 5
 
 
+def index_entry(name: str) -> bool:
+    """Whether a name in an index folder is the index's own (or a write's leftover)."""
+    return bool(name in _OWN_FILES or name in (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
+                or _TOC.match(name) or _TOC_TEMP.match(name) or _SEGMENT_FILE.match(name))
+
+
 @dataclass
 class Problem:
     severity: str  # "error" or "warning"
@@ -323,8 +329,8 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
 
     foreign = []
     for name in names:
-        if name in referenced or name in _OWN_FILES:
-            continue
+        if name in referenced or name in _OWN_FILES or name.startswith("."):
+            continue  # hidden files are the user's (.gitignore), never the index's
         segment_file = _SEGMENT_FILE.match(name)
         temporary = name in (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
         if (_TOC.match(name) or _TOC_TEMP.match(name) or temporary

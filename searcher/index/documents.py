@@ -50,7 +50,18 @@ def stored_date(fields: dict[str, Any]) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else None
 
 
+_TEXT_FIELDS = ("id", "title", "body", "url", "authors", "sources", "tags", "publishers", "lang", "origin")
+
+
 def to_article(fields: dict[str, Any]) -> Article:
+    """The Article a document's stored fields hold; IndexDamaged when they are
+    not what any writer stores (damaged bytes that still unpickled)."""
+    if not isinstance(fields, dict) or not isinstance(fields.get("id"), str) or any(
+            not isinstance(fields.get(name, ""), str) for name in _TEXT_FIELDS):
+        from ..errors import IndexDamaged
+
+        raise IndexDamaged("an article's stored fields are damaged (not the text the index stores); "
+                           "'searcher check' says what is wrong, 'searcher rebuild' rebuilds it from its files")
     publishers = split_values(fields.get("publishers"))
     return Article(
         id=fields["id"],

@@ -22,7 +22,7 @@ from ..article import Article, Skipped
 from ..errors import IndexDamaged, IndexNotFound, SearcherError
 from ..results import IndexProgress, IndexReport
 from . import checksums, locking
-from .check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh
+from .check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh, index_entry
 from .manifest import MANIFEST_NAME, FileEntry, Manifest, file_key
 
 MANIFEST_ERRORS = (ValueError, TypeError, AttributeError, KeyError)  # JSON, UTF-8, shape
@@ -167,6 +167,32 @@ def _swap_in(new: Path, target: Path) -> Path:
     return old
 
 
+def _carry_over(old: Path, new: Path) -> list[tuple[Path, Path]]:
+    """Move what the old folder holds besides the index (a .gitignore, files
+    of the user's) into the new one, which replaces it whole; (new place,
+    old place) of each, to move back if the swap fails."""
+    carried = []
+    for entry in sorted(old.iterdir()):
+        target = new / entry.name
+        if index_entry(entry.name) or target.exists():
+            continue
+        os.rename(entry, target)
+        carried.append((target, entry))
+    return carried
+
+
+def _carry_back(carried: list[tuple[Path, Path]]) -> bool:
+    """Move carried files back; False when one could not be (the rebuild
+    folder must then be kept, not removed: it holds the user's file)."""
+    back = True
+    for now, before in reversed(carried):
+        try:
+            os.rename(now, before)
+        except OSError:
+            back = False
+    return back
+
+
 def _follow_generation(new: Path, old_generation: int) -> None:
     """Number the new index's table of contents after the old one's, so that
     a reader open on the old index sees a newer generation and refreshes."""
@@ -194,6 +220,7 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
     _refuse_without_sources(index_dir, paths)
     fd = locking.acquire(index_dir, wait)
     new_fd = None
+    carried: list[tuple[Path, Path]] = []
     new = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
     try:
         report = RebuildReport()
@@ -206,11 +233,13 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
         _follow_generation(new, _latest_generation(_names(index_dir)))
         checksums.record_checksums(new)  # the rebuilt files, as each commit's are
         new_fd = locking.acquire(new)  # held across the swap: waiters re-check and wait on it
+        carried = _carry_over(index_dir, new)
         old = _swap_in(new, index_dir)
     except BaseException:
         if new_fd is not None:
             locking.release(new_fd)
-        shutil.rmtree(new, ignore_errors=True)
+        if _carry_back(carried):
+            shutil.rmtree(new, ignore_errors=True)
         locking.release(fd)
         raise
     locking.release(fd)  # the old folder's lock: whoever waited on it finds it replaced

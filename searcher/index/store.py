@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Optional, TypeVar
 
 from ..article import Article, Skipped
-from ..errors import IndexDamaged, IndexNotFound, IndexOutdated
+from ..errors import IndexDamaged, IndexNotFound, IndexOutdated, InvalidArgument
 from ..results import Stats
 from .documents import to_article
 from .fastread import reading_copy
@@ -65,6 +65,29 @@ def _refuse_lost_toc(path: Path) -> None:
                        "'searcher rebuild' rebuilds it from its files")
 
 
+# What a folder may hold besides an index and still become one: what an
+# index being created by another run holds (locks, a table of contents
+# being written) and hidden files (.gitignore).
+_LOCK_FILES = ("searcher.lock", "MAIN_WRITELOCK")
+
+
+def _ours(name: str) -> bool:
+    return name.startswith((".", f"_{INDEX_NAME}_", f"{INDEX_NAME}_", f"{INDEX_NAME}.")) or name in _LOCK_FILES
+
+
+def refuse_foreign_folder(path: Path) -> None:
+    """InvalidArgument when ``path`` is a folder of other files: an index
+    made there would mix with them (and a rebuild swaps the whole folder)."""
+    _refuse_lost_toc(path)  # the remains of an index are damage, not foreign files
+    try:
+        names = [n for n in os.listdir(path) if not _ours(n)]
+    except OSError:
+        return  # absent (created next) or unreadable (the create reports it)
+    if names:
+        raise InvalidArgument(f"{path} is not empty and holds no index ({len(names)} other files and folders, "
+                              f"e.g. {sorted(names)[0]!r}): give --index an empty or new folder")
+
+
 def _open_plain(path: Path) -> "whoosh_index.Index":
     if not exists(path):
         _refuse_lost_toc(path)
@@ -78,6 +101,7 @@ def _create_plain(path: Path) -> "whoosh_index.Index":
     if exists(path):
         return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
     _refuse_lost_toc(path)
+    refuse_foreign_folder(path)
     path.mkdir(parents=True, exist_ok=True)
     # Through MappedStorage: its first table of contents is synced too.
     return _storage(path).create_index(build_schema(), indexname=INDEX_NAME)
@@ -207,12 +231,17 @@ def _value_counts(reader, field: str, top: int) -> list[tuple[str, int]]:
 
 
 _MICROSECONDS_A_DAY = 86_400_000_000
+_LAST_DAY = datetime.max.toordinal()
 
 
 def date_days(reader) -> list[int]:
     """Each document's date as a day ordinal (0 when undated), by document number."""
     # Whoosh stores microseconds since datetime.min (ordinal 1): no datetime per document.
-    return [0 if raw is None else raw // _MICROSECONDS_A_DAY + 1 for raw in date_values(reader)]
+    days = [0 if raw is None else raw // _MICROSECONDS_A_DAY + 1 for raw in date_values(reader)]
+    if days and (max(days) > _LAST_DAY or min(days) < 0):
+        raise IndexDamaged("the index's date column holds dates no calendar has (damaged bytes); "
+                           "'searcher check' says what is wrong, 'searcher rebuild' rebuilds it from its files")
+    return days
 
 
 def date_values(reader) -> list[Optional[int]]:

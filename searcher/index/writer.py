@@ -15,7 +15,7 @@ from .fastwriters import FastMpWriter, FastSegmentWriter, SubWriterFailed, relea
 from .manifest import FileEntry, Manifest, file_key, write_error
 from .schema import NAME_FIELDS
 from .whoosh_import import index as whoosh_index
-from . import valuecolumns, whoosh_import
+from . import checksums, valuecolumns, whoosh_import
 
 # A commit makes one segment per writing process (FastMpWriter is
 # multisegment): 25,000 articles on two cores is two ~12,500-article
@@ -278,6 +278,7 @@ class Indexer:
             # Any commit may merge small segments (capped_merge: each article
             # rewritten at most once, no segment over the cap).
             writer.commit(mergetype=capped_merge)
+            checksums.record_checksums(self.index_dir)  # for `check`: the new segments' sums
         except BaseException as exc:
             _cancel(writer)
             if isinstance(exc, OSError):

@@ -42,24 +42,20 @@ Filters = Optional[dict[str, Iterable[str]]]
 # What a damaged segment file raises while it is read: a posting block that
 # does not decompress, a truncated or garbled structure, a vanished file.
 READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)
-# What garbage bytes make Whoosh's decoding code raise: a bad pickle protocol
-# (ValueError), a date out of range (OverflowError), "Block tag error" (a bare
-# Exception), an unknown file header (FileFormatError), a term the lexicon
-# lists but cannot find (TermNotFound). Damage only when raised inside the
-# modules that read the files. Never TypeError, AttributeError and the like:
-# those are bugs, and a traceback is what they need.
-DECODE_ERRORS = (ValueError, IndexError, KeyError, OverflowError, MemoryError)
-_DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.", "whoosh.index")
+# Garbage bytes make Whoosh's decoding code raise almost anything: a bad
+# pickle protocol (ValueError), a date out of range (OverflowError), "Block
+# tag error" (a bare Exception), FileFormatError, TermNotFound, and from
+# unpickling garbage TypeError, AttributeError, ImportError, LookupError
+# ("unknown encoding"). Raised inside the modules that only decode the
+# index's files, any of them is damage; anywhere else TypeError and the
+# like are bugs, and a traceback is what they need.
+_DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.", "whoosh.index",
+                     "searcher.index.mapped", "searcher.index.fastread", "searcher.index.valuecolumns",
+                     "searcher.index.postings")  # our reading of the same files
 # Bytes of the index that are not UTF-8 (a term, a stored string): damage
 # when Whoosh decodes them, wherever the codec's own frame is.
 _TEXT_ERRORS = (UnicodeDecodeError,)
 F = TypeVar("F", bound=Callable)
-
-
-def _whoosh_format_error(exc: BaseException) -> bool:
-    """Exception itself, or one of Whoosh's direct subclasses of it (FileFormatError, TermNotFound)."""
-    cls = type(exc)
-    return cls is Exception or (cls.__module__.startswith("whoosh.") and cls.__bases__ == (Exception,))
 
 
 def _is_damage(exc: BaseException) -> bool:
@@ -76,9 +72,26 @@ def _is_damage(exc: BaseException) -> bool:
         tb = tb.tb_next
     if isinstance(exc, _TEXT_ERRORS) and any(m.startswith("whoosh.") for m in modules):
         return True
-    if not modules[-1].startswith(_DECODING_MODULES):
+    if isinstance(exc, TypeError) and modules[-1] == "whoosh.scoring" and "NoneType" in str(exc):
+        return True  # a damaged field-length column: BM25 is handed no length
+    return modules[-1].startswith(_DECODING_MODULES) and isinstance(exc, Exception)
+
+
+def failed_on_damage(exc: BaseException, folder) -> bool:
+    """Whether ``exc`` comes from damaged index files: an error only their
+    decoding raises, or any error at all while files of the index no longer
+    match their recorded checksums (garbage that decodes can fail anywhere)."""
+    if _is_damage(exc):
+        return True
+    if isinstance(exc, SearcherError) or not isinstance(exc, Exception) or not folder:
         return False
-    return isinstance(exc, DECODE_ERRORS) or _whoosh_format_error(exc)
+    from ..index import checksums
+
+    try:
+        sums = checksums.load(Path(folder)) or {}
+        return bool(checksums.verify(Path(folder), list(sums))[0])
+    except Exception:  # noqa: BLE001 - no verdict: treat the error as a bug
+        return False
 
 
 def _reads_index(method: F) -> F:
@@ -89,9 +102,9 @@ def _reads_index(method: F) -> F:
         try:
             return method(self, *args, **kwargs)
         except Exception as exc:
-            if not _is_damage(exc):
+            folder = getattr(getattr(self.ix, "storage", None), "folder", None)
+            if not failed_on_damage(exc, folder):
                 raise
-            folder = getattr(getattr(self.ix, "storage", None), "folder", None) or "?"
             raise IndexDamaged(
                 f"the index at {folder} is damaged (reading it failed: {type(exc).__name__}: "
                 f"{str(exc) or 'no detail'}); 'searcher check' says what is wrong, "
@@ -305,7 +318,8 @@ class Engine:
         docnum = searcher.document_number(id=article_id)
         if docnum is None:
             raise ArticleNotFound(f"no article with id {article_id!r}")
-        results = searcher.more_like(docnum, "body", top=limit, numterms=12)
+        body = to_article(searcher.stored_fields(docnum)).body  # IndexDamaged when unreadable
+        results = searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
         return [_hit(hit.fields(), hit.score, rank) for rank, hit in enumerate(results, 1)]
 
 
