@@ -243,6 +243,7 @@ def index_report(report: IndexReport, fmt: str) -> str:
     if report.removed:
         lines.append(f"{report.removed} articles removed (no longer in their files)")
     lines += [f"skipped {s.origin}: {s.reason}" for s in report.skipped]
+    lines += [f"warning: {w}" for w in report.warnings]
     lines.append(f"{report.total} articles in the index")
     return "\n".join(lines)
 

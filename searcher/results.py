@@ -121,6 +121,7 @@ class IndexReport:
     skipped: list[Skipped] = field(default_factory=list)
     total: int = 0
     ignored: int = 0  # files in folders or bundles that are not articles (images, sitemaps)
+    warnings: list[str] = field(default_factory=list)  # indexed, but worth knowing (ids two files share)
 
     @property
     def ok(self) -> bool:
@@ -136,6 +137,7 @@ class IndexReport:
             "files_unchanged": self.files_unchanged,
             "skipped": [{"origin": s.origin, "reason": s.reason} for s in self.skipped],
             "ignored": self.ignored,
+            "warnings": self.warnings,
             "total": self.total,
         }
 

@@ -27,6 +27,7 @@ DEFAULT_COMMIT_EVERY = 25_000
 # body per process stay under it (~1M postings of long articles; 2,400
 # generated 715-word articles, all of Reuters-21578 in one batch).
 TEXT_PER_WRITER = 12_000_000
+_NAMED_WARNINGS = 20  # shared ids named one by one; past that, counted
 PARALLEL_WRITE_MIN = 2000
 # Whoosh's default of 128 MB makes the posting pool spill to disk early.
 WRITER_LIMIT_MB = 256
@@ -93,6 +94,12 @@ def pick_merge(sizes: list[int]) -> list[int]:
     return chosen if len(chosen) >= 2 else []
 
 
+def _file_of(origin: str) -> str:
+    """The file part of an article's origin ("a.jsonl#12": record 12 of a.jsonl)."""
+    head, sep, tail = origin.rpartition("#")
+    return head if sep and tail.isdigit() else origin
+
+
 def capped_merge(writer, segments):
     """A Whoosh merge policy (``writer.commit(mergetype=capped_merge)``):
     the segments ``pick_merge`` names go into the one being written."""
@@ -131,6 +138,7 @@ class Indexer:
         # id -> fingerprint (20-byte digest, not 40 hex characters: a million
         # ids are held), every article met in this run.
         self._seen: dict[str, bytes] = {}
+        self._shared_ids = 0  # articles whose id another file gave too
         self._named: set[Path] = set()  # files given by name, not found in a folder
         self._searcher = ix.searcher()
         self._empty = self._searcher.doc_count_all() == 0
@@ -214,19 +222,41 @@ class Indexer:
         self.report.skipped.append(Skipped(str(path), reason))
         self.manifest.skipped[file_key(path)] = reason
 
-    def _previous_fingerprint(self, article_id: str) -> bytes | None:
-        if article_id in self._seen:
-            return self._seen[article_id]
+    def _previous_fingerprint(self, article: Article) -> bytes | None:
+        if article.id in self._seen:
+            if article.origin:
+                self._check_shared_id(article, None)
+            return self._seen[article.id]
         if self._empty:
             return None  # a new index: nothing to look up
-        stored = self._searcher.document(id=article_id)
+        stored = self._searcher.document(id=article.id)
         if not stored:
             return None
+        if article.origin and stored.get("origin") and _file_of(stored["origin"]) != _file_of(article.origin):
+            self._check_shared_id(article, stored["origin"])
         return _digest(stored.get("fingerprint") or "")
+
+    def _check_shared_id(self, article: Article, before: str | None) -> None:
+        """Warn when two files give articles one id: ids are global, so the
+        later copy replaces the earlier (named for the first few)."""
+        if before is None:  # met earlier in this run: which file? (rare: a scan)
+            if len(self.report.warnings) >= _NAMED_WARNINGS:
+                before = "another file"
+            else:
+                found = [key for key, entry in {**self.manifest.files, **self._done_files}.items()
+                         if article.id in entry.ids]
+                before = found[0] if found else "an earlier record of the same file"
+            if before in (_file_of(article.origin), file_key(Path(_file_of(article.origin)))):
+                return  # the same file again (a changed file re-read)
+        self._shared_ids += 1
+        if len(self.report.warnings) < _NAMED_WARNINGS:
+            self.report.warnings.append(f"id {article.id!r} of {article.origin} was already given by {before}: "
+                                        "the later copy replaces the earlier (ids are global: give records "
+                                        "distinct ids, or leave the id out to have one made from the content)")
 
     def _add_article(self, article: Article) -> None:
         fingerprint = article.fingerprint()
-        previous = self._previous_fingerprint(article.id)
+        previous = self._previous_fingerprint(article)
         self._seen[article.id] = digest = _digest(fingerprint)
         if previous == digest:
             self.report.unchanged += 1
@@ -302,6 +332,8 @@ class Indexer:
         # Whoosh's own FileStorage, a copy of each in RAM: 2.4 GB at 100k).
         segments = self.ix._segments()
         self.report.total = sum(segment.doc_count() for segment in segments)
+        if self._shared_ids > _NAMED_WARNINGS:
+            self.report.warnings.append(f"... {self._shared_ids} articles in all had an id another file gave too")
         valuecolumns.prune(self.index_dir, [segment.segment_id() for segment in segments])
         # Facet columns of the new segments now, while their files are in the
         # page cache: ~1% of the run, seconds off a large archive's first facet.
