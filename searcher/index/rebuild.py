@@ -23,7 +23,7 @@ from ..errors import IndexDamaged, IndexNotFound, SearcherError
 from ..results import IndexProgress, IndexReport
 from . import checksums, locking
 from .check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh, index_entry
-from .manifest import MANIFEST_NAME, FileEntry, Manifest, file_key
+from .manifest import MANIFEST_NAME, FileEntry, Manifest, file_key, fsync_dir, fsync_enabled, fsync_path
 
 MANIFEST_ERRORS = (ValueError, TypeError, AttributeError, KeyError)  # JSON, UTF-8, shape
 _WORK = re.compile(r"^\.(?P<name>.+)\.(?:rebuild|old)-(?P<pid>[0-9]+)$")
@@ -205,6 +205,9 @@ def _follow_generation(new: Path, old_generation: int) -> None:
     toc.generation = old_generation + 1
     toc.write(storage, INDEX_NAME)
     storage.delete_file(stale)
+    if fsync_enabled():  # durable before it is swapped in
+        fsync_path(new / f"_{INDEX_NAME}_{toc.generation}.toc")
+        fsync_dir(new)
 
 
 # -- rebuild --------------------------------------------------------------------
@@ -235,6 +238,8 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
         new_fd = locking.acquire(new)  # held across the swap: waiters re-check and wait on it
         carried = _carry_over(index_dir, new)
         old = _swap_in(new, index_dir)
+        if fsync_enabled():
+            fsync_dir(index_dir.parent)  # the swap itself survives a power cut
     except BaseException:
         if new_fd is not None:
             locking.release(new_fd)
