@@ -85,3 +85,9 @@ def test_rebuild_converts(old_index):
         assert analysis_version(archive._ix.schema) == ANALYSIS_VERSION
         assert [hit.id for hit in archive.search("plan").hits] == ["a"]
         assert [hit.id for hit in archive.search('"planning cutting"~1').hits] == ["a"]
+
+
+def test_check_says_rebuild(old_index):
+    index, _ = old_index
+    result = CliRunner().invoke(cli, ["check", "--index", str(index)])
+    assert result.exit_code == 1 and "older text analysis" in result.output and "searcher rebuild" in result.output

@@ -35,6 +35,7 @@ from ..errors import IndexNotFound
 from ..errors import IndexLocked
 from . import checksums, locking, valuecolumns
 from .manifest import MANIFEST_NAME, Manifest
+from .stemming import ANALYSIS_VERSION, analysis_version
 
 INDEX_NAME = "MAIN"  # as store.INDEX_NAME
 _TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
@@ -278,6 +279,10 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
         return report
 
     report.segments = len(toc.segments)
+    version = analysis_version(toc.schema)
+    if version != ANALYSIS_VERSION:
+        report._error(f"the index was written with an older text analysis (version {version}; this searcher "
+                      f"uses {ANALYSIS_VERSION}): searches refuse it; 'searcher rebuild' converts it")
     ids: list[str] = []
     referenced = {f"_{INDEX_NAME}_{generation}.toc"}
     sound = set(referenced)  # files read without an error: safe to checksum
