@@ -38,8 +38,16 @@ class Article:
     language: str = ""
     origin: str = ""
     id: str = ""
+    # "year" or "month" when the source gave only that ("2021", "March 2021"):
+    # ``date`` is then the period's first day. "" for a whole date.
+    date_precision: str = ""
 
     def __post_init__(self) -> None:
+        if self.date is not None and getattr(self.date, "precision", ""):
+            self.date_precision = self.date_precision or self.date.precision
+            self.date = datetime(self.date.year, self.date.month, self.date.day, tzinfo=timezone.utc)
+        if self.date is None:
+            self.date_precision = ""
         if self.date is not None and self.date.tzinfo is None:
             # Sources that give no zone are taken as UTC, so every stored
             # date compares with every other.
@@ -51,6 +59,8 @@ class Article:
         """JSON-ready mapping with the same keys as the record (dates in ISO 8601)."""
         data = asdict(self)
         data["date"] = self.date.isoformat() if self.date else None
+        if not self.date_precision:
+            del data["date_precision"]  # a whole date: nothing to say
         return {"id": data.pop("id"), **data}
 
     def fingerprint(self) -> str:
@@ -59,6 +69,8 @@ class Article:
         parts = [self.id, self.title, self.body, self.date.isoformat() if self.date else "",
                  *("\x1e".join(values) for values in (self.authors, self.sources, self.tags)),
                  self.url, self.publisher, self.language]
+        if self.date_precision:  # (whole dates keep the fingerprints they had)
+            parts.append(self.date_precision)
         return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 

@@ -58,6 +58,8 @@ BOLD, RESET = "\x1b[1m", "\x1b[0m"
 def _cell(hit: Hit, name: str, for_table: bool) -> str:
     value = getattr(hit, name)
     if name == "date":
+        if value and hit.date_precision:  # known only to the year or month: shown so
+            return value.strftime("%Y" if hit.date_precision == "year" else "%Y-%m")
         return _day(value) if for_table else (value.isoformat() if value else "")
     if name == "score":
         return "" if value is None else (f"{value:.2f}" if for_table else f"{value:.4f}")
@@ -189,7 +191,9 @@ def timeline_output(timeline: Timeline, fmt: str, tablefmt: str) -> str:
     rows = [(p, c, "█" * round(BAR_WIDTH * c / top) if top else "") for p, c in timeline.periods]
     text = table(("period", "articles", ""), rows, "github" if fmt == "markdown" else tablefmt,
                  numeric=("articles",)) if rows else "No dated articles match."
-    return f"{text}\n\n{timeline.total} articles, {timeline.undated} without a date{_sparse_note(timeline)}"
+    coarse = f", {timeline.coarse} dated only to a longer period than a {timeline.by}" if timeline.coarse else ""
+    return (f"{text}\n\n{timeline.total} articles, {timeline.undated} without a date{coarse}"
+            f"{_sparse_note(timeline)}")
 
 
 def _sparse_note(timeline: Timeline) -> str:
@@ -212,7 +216,8 @@ def article_text(article: Article) -> str:
     lines = [article.title, "=" * min(len(article.title), 78)]
     meta = [
         ("id", article.id),
-        ("date", article.date.isoformat() if article.date else ""),
+        ("date", (article.date.isoformat() if article.date else "")
+         + (f" (known only to the {article.date_precision})" if article.date_precision else "")),
         ("authors", ", ".join(article.authors)),
         ("sources", ", ".join(article.sources)),
         ("tags", ", ".join(article.tags)),

@@ -27,6 +27,32 @@ TZINFOS = {"EST": -5 * _HOUR, "EDT": -4 * _HOUR, "CST": -6 * _HOUR, "CDT": -5 * 
            "GMT": 0, "UTC": 0, "UT": 0, "Z": 0}
 
 
+class PartialDate(datetime):
+    """A date known only to its year or month: the period's first moment,
+    with ``precision`` "year" or "month" (an Article keeps the precision
+    beside a plain datetime)."""
+
+    precision = ""
+
+    @classmethod
+    def of(cls, value: datetime, precision: str) -> "PartialDate":
+        made = cls(value.year, value.month, value.day, tzinfo=timezone.utc)  # no zone means anything here
+        made.precision = precision
+        return made
+
+
+# Two far-apart fills for what a text leaves out: a part that comes out
+# different under the two was not in the text (dateutil fills it from the
+# default, which is today's date unless given: "2021" became 2021-12-02).
+_FILL_A = datetime(2000, 1, 1)
+_FILL_B = datetime(2004, 2, 2)
+
+
+def precision_of(value: datetime | None) -> str:
+    """"year", "month", or "" (a whole date) for a value parse_date returned."""
+    return getattr(value, "precision", "")
+
+
 def to_utc(value: datetime) -> datetime:
     """Timezone-aware UTC datetime; a naive value is taken as UTC."""
     if value.tzinfo is None:
@@ -56,7 +82,8 @@ def _epoch(number: float) -> datetime | None:
 
 
 def parse_date(text: object, *, require_year: bool = True) -> datetime | None:
-    """Read a date written in any common form, or None. Never invents one.
+    """Read a date written in any common form, or None. Never invents one: a
+    year or a month alone is its first day as a PartialDate that says so.
 
     Numbers are Unix epoch times (seconds, else milliseconds, ...: see
     ``_END_OF_9999``). A string must name a year (four digits, or two in a
@@ -79,7 +106,12 @@ def parse_date(text: object, *, require_year: bool = True) -> datetime | None:
     from dateutil import parser as _dateutil  # not needed to start a search
 
     try:
-        value = _dateutil.parse(text, fuzzy=False, tzinfos=TZINFOS)
+        value = _dateutil.parse(text, fuzzy=False, tzinfos=TZINFOS, default=_FILL_A)
+        other = _dateutil.parse(text, fuzzy=False, tzinfos=TZINFOS, default=_FILL_B)
     except (ValueError, OverflowError, TypeError):
         return None
+    if value.month != other.month:  # "2021": the year alone, stored as its first day
+        return PartialDate.of(value.replace(month=1, day=1), "year")
+    if value.day != other.day:  # "March 2021", "2021-03"
+        return PartialDate.of(value.replace(day=1), "month")
     return utc_or_none(value)

@@ -25,12 +25,15 @@ class Hit:
     highlights: list[tuple[int, int]] = field(default_factory=list)
     # The analysed terms this article matched (stems: "pipelin").
     matched_terms: list[str] = field(default_factory=list)
+    # "year" / "month" when the date is known only that far (``date`` is its first day).
+    date_precision: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
             "date": self.date.isoformat() if self.date else None,
+            "date_precision": self.date_precision or None,
             "authors": self.authors,
             "sources": self.sources,
             "tags": self.tags,
@@ -88,6 +91,9 @@ class Timeline:
     periods: list[tuple[str, int]]
     undated: int
     total: int
+    # Dated only to a coarser period than ``by`` ("2021" in a timeline by
+    # month): counted here, in no period, rather than given an invented one.
+    coarse: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +101,7 @@ class Timeline:
             "by": self.by,
             "total": self.total,
             "undated": self.undated,
+            "coarse": self.coarse,
             "periods": [{"period": p, "count": c} for p, c in self.periods],
         }
 

@@ -27,6 +27,8 @@ def to_document(article: Article, fingerprint: str = "") -> dict[str, Any]:
     if article.date is not None:
         # Whoosh stores naive datetimes: store UTC and say so on the way out.
         doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)
+        if article.date_precision:
+            doc["date_precision"] = article.date_precision
     named = {
         "author": article.authors,
         "source": article.sources,
@@ -50,7 +52,8 @@ def stored_date(fields: dict[str, Any]) -> datetime | None:
     return value.replace(tzinfo=timezone.utc) if isinstance(value, datetime) else None
 
 
-_TEXT_FIELDS = ("id", "title", "body", "url", "authors", "sources", "tags", "publishers", "lang", "origin")
+_TEXT_FIELDS = ("id", "title", "body", "url", "authors", "sources", "tags", "publishers", "lang", "origin",
+                "date_precision")
 
 
 def to_article(fields: dict[str, Any]) -> Article:
@@ -75,4 +78,5 @@ def to_article(fields: dict[str, Any]) -> Article:
         publisher=publishers[0] if publishers else "",
         language=fields.get("lang", ""),
         origin=fields.get("origin", ""),
+        date_precision=fields.get("date_precision", "") if fields.get("date") is not None else "",
     )

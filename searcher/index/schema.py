@@ -67,6 +67,8 @@ def build_schema() -> fields.Schema:
         title=FastText(analyzer=text_analyzer(), stored=True),
         body=FastText(analyzer=text_analyzer(), stored=True),
         date=fields.DATETIME(stored=True, sortable=True),
+        # "year" / "month" for a date known only that far (stored as the period's start).
+        date_precision=fields.ID(stored=True),
         lang=fields.ID(stored=True),
         origin=fields.STORED(),
         fingerprint=fields.STORED(),

@@ -121,7 +121,7 @@ def _hit(fields: dict, score: Optional[float], rank: int) -> Hit:
     # Stored fields are read back into records in one place (index.documents).
     a = to_article(fields)
     return Hit(id=a.id, title=a.title, date=a.date, authors=a.authors, sources=a.sources, tags=a.tags,
-               url=a.url, publisher=a.publisher, score=score, rank=rank)
+               url=a.url, publisher=a.publisher, score=score, rank=rank, date_precision=a.date_precision)
 
 
 def _bare_words(node: tree.Node) -> bool:
@@ -309,8 +309,18 @@ class Engine:
             node, _ignored = self._without_stop_words(node)
         node = _within(node, date_span(since, until))
         docnums = self._docnums(_filtered(self.compile(node), self._filter(filters)))
-        rows, undated = timeline(self._facets, docnums, by)
-        return Timeline(query=text, by=by, periods=rows, undated=undated, total=len(docnums))
+        coarse = self._coarser_than(by, docnums)
+        fine = [d for d in docnums if d not in coarse] if coarse else docnums
+        rows, undated = timeline(self._facets, fine, by)
+        return Timeline(query=text, by=by, periods=rows, undated=undated, total=len(docnums), coarse=len(coarse))
+
+    def _coarser_than(self, by: str, docnums: list[int]) -> set[int]:
+        """Those of ``docnums`` dated only to a longer period than ``by``."""
+        precisions = _COARSER.get(by, ())
+        if not precisions or "date_precision" not in self.schema.names():
+            return set()
+        query = wq.Or([wq.Term("date_precision", p) for p in precisions])
+        return set(self._docnums(query)).intersection(docnums)
 
     @_reads_index
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
@@ -321,6 +331,11 @@ class Engine:
         body = to_article(searcher.stored_fields(docnum)).body  # IndexDamaged when unreadable
         results = searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
         return [_hit(hit.fields(), hit.score, rank) for rank, hit in enumerate(results, 1)]
+
+
+# A timeline by month cannot place an article dated "2021"; by week or day,
+# not one dated "March 2021" either.
+_COARSER = {"month": ("year",), "week": ("year", "month"), "day": ("year", "month")}
 
 
 def _within(node: tree.Node, span: Optional[tree.DateRange]) -> tree.Node:
