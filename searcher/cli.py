@@ -219,9 +219,10 @@ def _progress(quiet: bool):
 @click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
               help="When another process is writing the index, wait up to this long for it "
                    "(default: fail at once, exit status 3).")
+@click.option("--verbose", "-v", is_flag=True, help="Name every file passed over (not an article format), with why.")
 @output_options(("table", "json"))
 def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-              exclude: tuple[str, ...], quiet: bool, wait: float, fmt: str, tablefmt: str) -> None:
+              exclude: tuple[str, ...], quiet: bool, wait: float, verbose: bool, fmt: str, tablefmt: str) -> None:
     """Read articles from files and folders (recursively) into the index.
 
     Exit status 1 when some input was skipped (each is listed with its reason)."""
@@ -239,7 +240,7 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
     finally:
         if progress:
             progress.close()
-    click.echo(index_report(report, fmt))
+    click.echo(index_report(report, fmt, verbose=verbose))
     if not report.ok:
         sys.exit(1)
 

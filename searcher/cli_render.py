@@ -14,7 +14,7 @@ import re
 from datetime import datetime
 from typing import Any, Iterable, Optional, Sequence
 
-from .article import Article
+from .article import Article, Skipped
 from .results import Hit, IndexReport, SearchResult, Stats, Timeline
 
 LIST_SEP = "; "
@@ -235,7 +235,19 @@ def articles_json_lines(articles: Iterable[Article]) -> Iterable[str]:
 
 
 # -- index / stats --------------------------------------------------------
-def index_report(report: IndexReport, fmt: str) -> str:
+def _kinds(records: Sequence[Skipped]) -> list[tuple[str, int]]:
+    """Passed-over files by extension, most first: [(".pdf", 3), ...]."""
+    from collections import Counter
+    from pathlib import PurePath
+
+    from .readers import UNSUPPORTED
+
+    counts = Counter((PurePath(r.origin.split("!")[-1]).suffix.lower() or "without extension")
+                     if r.reason == UNSUPPORTED else "symbolic link loops" for r in records)
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+def index_report(report: IndexReport, fmt: str, verbose: bool = False) -> str:
     if fmt == "json":
         return to_json(report.to_dict())
     lines = [
@@ -244,7 +256,11 @@ def index_report(report: IndexReport, fmt: str) -> str:
         f"{report.files_unchanged} unchanged files not re-read)",
     ]
     if report.ignored:
-        lines.append(f"{report.ignored} files passed over: no reader takes them (not news articles)")
+        kinds = ", ".join(f"{n} {k}" for k, n in _kinds(report.passed_over))
+        lines.append(f"{report.ignored} passed over, not articles ({kinds})"
+                     + ("" if verbose else "; --verbose names them"))
+        if verbose:
+            lines += [f"passed over {s.origin}: {s.reason}" for s in report.passed_over]
     if report.removed:
         lines.append(f"{report.removed} articles removed (no longer in their files)")
     lines += [f"skipped {s.origin}: {s.reason}" for s in report.skipped]

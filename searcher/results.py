@@ -129,6 +129,7 @@ class IndexReport:
     total: int = 0
     ignored: int = 0  # files in folders or bundles that are not articles (images, sitemaps)
     warnings: list[str] = field(default_factory=list)  # indexed, but worth knowing (ids two files share)
+    passed_over: list[Skipped] = field(default_factory=list)  # the ``ignored`` files, with why
 
     @property
     def ok(self) -> bool:
@@ -145,6 +146,7 @@ class IndexReport:
             "skipped": [{"origin": s.origin, "reason": s.reason} for s in self.skipped],
             "ignored": self.ignored,
             "warnings": self.warnings,
+            "passed_over": [{"origin": s.origin, "reason": s.reason} for s in self.passed_over],
             "total": self.total,
         }
 

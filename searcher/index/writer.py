@@ -149,7 +149,9 @@ class Indexer:
         try:
             paths = list(paths)
             self._named = {Path(p) for p in paths if not Path(p).is_dir()}
-            files = list(iter_files(paths, exclude=[self.index_dir], patterns=exclude))
+            passed: list[Skipped] = []
+            files = list(iter_files(paths, exclude=[self.index_dir], patterns=exclude, passed=passed))
+            self._passed_over(passed)
             state = IndexProgress(files_total=len(files))
             changed = []
             for path in files:
@@ -189,6 +191,7 @@ class Indexer:
             if isinstance(record, Skipped):
                 if record.reason == UNSUPPORTED and (record.origin != str(path) or path not in self._named):
                     self.report.ignored += 1  # not an article file, and not asked for by name
+                    self.report.passed_over.append(record)
                 elif record.origin != str(path):
                     self.report.skipped.append(record)
                     bad_records = True
@@ -217,6 +220,17 @@ class Indexer:
                 self._stale.update(missing)
         self.manifest.skipped.pop(key, None)
         self._done_files[key] = FileEntry(parsed.size, parsed.mtime_ns, list(dict.fromkeys(ids)))
+
+    def _passed_over(self, passed: list[Skipped]) -> None:
+        """What the folder walk left out: other kinds of file are passed over
+        (counted, named on request); a folder that cannot be listed is input
+        not read (skipped, so the run says so and exits 1)."""
+        for record in passed:
+            if record.reason.startswith("folder not read"):
+                self.report.skipped.append(record)
+            else:
+                self.report.ignored += 1
+                self.report.passed_over.append(record)
 
     def _skip_file(self, path: Path, reason: str) -> None:
         self.report.skipped.append(Skipped(str(path), reason))

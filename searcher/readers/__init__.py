@@ -103,41 +103,68 @@ def format_for(source: Union[Source, Path]) -> Optional[Format]:
 
 def iter_files(
     paths: Iterable[Union[str, "os.PathLike[str]"]], exclude: Iterable[Path] = (),
-    patterns: Iterable[str] = (),
+    patterns: Iterable[str] = (), passed: Optional[list] = None,
 ) -> Iterator[Path]:
     """Files to read under the given files and folders, recursively, in a stable order.
 
     In folders, hidden entries (``.git``, editor swap files), folders in
-    ``exclude`` (the index itself), files or folders whose name or path
+    ``exclude`` (the index itself) and files or folders whose name or path
     below the folder matches a glob in ``patterns`` (``*.txt``,
-    ``drafts/*``), files no reader claims by name and symbolic link loops
-    are passed over; a file named explicitly is always yielded, so that it
-    is reported if it cannot be read. Special files (pipes, devices,
-    sockets) are yielded, and :func:`read_file` reports them unopened.
+    ``drafts/*``) are left out as asked. Files no reader claims by name,
+    symbolic link loops and folders that cannot be listed are passed over
+    and, when ``passed`` is a list, put in it as Skipped records with the
+    reason. Symbolic links to folders are followed, each folder once (a link
+    back up the tree is a loop, passed over). A file named explicitly is
+    always yielded, so that it is reported if it cannot be read. Special
+    files (pipes, devices, sockets) are yielded, and :func:`read_file`
+    reports them unopened.
     """
     excluded = {Path(p).resolve() for p in exclude}
     patterns = list(patterns)
+    note = passed.append if passed is not None else (lambda record: None)
 
     def unwanted(top: Path, path: Path) -> bool:
         relative = path.relative_to(top).as_posix()
         return any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(relative, p) for p in patterns)
+
+    def unlisted(error: OSError) -> None:
+        note(Skipped(str(error.filename), f"folder not read: {error.strerror or error}"))
 
     for raw in paths:
         path = Path(raw)
         if not path.is_dir():
             yield path
             continue
-        # Symbolic links to folders are not followed (os.walk's default), so
-        # a link loop cannot make the walk endless.
-        for root, dirs, files in os.walk(path):
+        visited: set[tuple[int, int]] = set()
+        for root, dirs, files in os.walk(path, onerror=unlisted, followlinks=True):
+            here = _identity(Path(root))
+            if here in visited:  # reached again through a link: a loop or a second way in
+                dirs[:] = []
+                note(Skipped(root, "folder passed over: a symbolic link leads back to a folder already read"))
+                continue
+            visited.add(here)
             dirs[:] = sorted(
                 d for d in dirs if not d.startswith(".") and _resolved(Path(root) / d) not in excluded
                 and not unwanted(path, Path(root) / d)
             )
             for name in sorted(files):
-                if not name.startswith(".") and readable_name(name) and not unwanted(path, Path(root) / name):
-                    if not _link_loop(Path(root) / name):
-                        yield Path(root) / name
+                file = Path(root) / name
+                if name.startswith(".") or unwanted(path, file):
+                    continue
+                if not readable_name(name):
+                    note(Skipped(str(file), UNSUPPORTED))
+                elif _link_loop(file):
+                    note(Skipped(str(file), "a symbolic link loop: names no file"))
+                else:
+                    yield file
+
+
+def _identity(folder: Path) -> tuple[int, int]:
+    try:
+        info = folder.stat()
+    except OSError:
+        return (-1, hash(str(folder)))
+    return (info.st_dev, info.st_ino)
 
 
 def _resolved(path: Path) -> Path:
