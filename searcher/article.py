@@ -41,6 +41,9 @@ class Article:
     # "year" or "month" when the source gave only that ("2021", "March 2021"):
     # ``date`` is then the period's first day. "" for a whole date.
     date_precision: str = ""
+    # What a reader wants said about this record without skipping it ("date
+    # 'sometime' not understood"): reported by the indexing run, never stored.
+    notes: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.date is not None and getattr(self.date, "precision", ""):
@@ -61,6 +64,7 @@ class Article:
         data["date"] = self.date.isoformat() if self.date else None
         if not self.date_precision:
             del data["date_precision"]  # a whole date: nothing to say
+        del data["notes"]
         return {"id": data.pop("id"), **data}
 
     def fingerprint(self) -> str:

@@ -27,7 +27,7 @@ DEFAULT_COMMIT_EVERY = 25_000
 # body per process stay under it (~1M postings of long articles; 2,400
 # generated 715-word articles, all of Reuters-21578 in one batch).
 TEXT_PER_WRITER = 12_000_000
-_NAMED_WARNINGS = 20  # shared ids named one by one; past that, counted
+_NAMED_WARNINGS = 20  # warnings of a run named one by one; past that, counted
 PARALLEL_WRITE_MIN = 2000
 # Whoosh's default of 128 MB makes the posting pool spill to disk early.
 WRITER_LIMIT_MB = 256
@@ -138,7 +138,7 @@ class Indexer:
         # id -> fingerprint (20-byte digest, not 40 hex characters: a million
         # ids are held), every article met in this run.
         self._seen: dict[str, bytes] = {}
-        self._shared_ids = 0  # articles whose id another file gave too
+        self._warnings = 0  # of this run, named or not
         self._named: set[Path] = set()  # files given by name, not found in a folder
         self._searcher = ix.searcher()
         self._empty = self._searcher.doc_count_all() == 0
@@ -262,13 +262,19 @@ class Indexer:
                 before = found[0] if found else "an earlier record of the same file"
             if before in (_file_of(article.origin), file_key(Path(_file_of(article.origin)))):
                 return  # the same file again (a changed file re-read)
-        self._shared_ids += 1
+        self._warn(f"id {article.id!r} of {article.origin} was already given by {before}: the later copy "
+                   "replaces the earlier (ids are global: give records distinct ids, or leave the id out "
+                   "to have one made from the content)")
+
+    def _warn(self, text: str) -> None:
+        """Name the first warnings of a run; count the rest."""
+        self._warnings += 1
         if len(self.report.warnings) < _NAMED_WARNINGS:
-            self.report.warnings.append(f"id {article.id!r} of {article.origin} was already given by {before}: "
-                                        "the later copy replaces the earlier (ids are global: give records "
-                                        "distinct ids, or leave the id out to have one made from the content)")
+            self.report.warnings.append(text)
 
     def _add_article(self, article: Article) -> None:
+        for note in article.notes:
+            self._warn(f"{article.origin or article.id}: {note}")
         fingerprint = article.fingerprint()
         previous = self._previous_fingerprint(article)
         self._seen[article.id] = digest = _digest(fingerprint)
@@ -346,8 +352,8 @@ class Indexer:
         # Whoosh's own FileStorage, a copy of each in RAM: 2.4 GB at 100k).
         segments = self.ix._segments()
         self.report.total = sum(segment.doc_count() for segment in segments)
-        if self._shared_ids > _NAMED_WARNINGS:
-            self.report.warnings.append(f"... {self._shared_ids} articles in all had an id another file gave too")
+        if self._warnings > _NAMED_WARNINGS:
+            self.report.warnings.append(f"... and {self._warnings - _NAMED_WARNINGS} more warnings")
         valuecolumns.prune(self.index_dir, [segment.segment_id() for segment in segments])
         # Facet columns of the new segments now, while their files are in the
         # page cache: ~1% of the run, seconds off a large archive's first facet.
