@@ -241,3 +241,74 @@ def test_indexing_a_folder_with_loops_and_special_files_goes_on(tmp_path):
     assert "1 new" in out
     assert "pipe.jsonl: not a regular file (a named pipe); not read" in out
     assert "zero.jsonl: not a regular file (a character device); not read" in out
+
+
+# --- 4. no quadratic regexes (the time bounds only guard against hangs) ------
+
+_READ_AND_PRINT = """
+import json, sys
+from pathlib import Path
+from searcher.readers import read_file
+for r in read_file(Path(sys.argv[1])):
+    print(json.dumps(r.to_dict() if hasattr(r, "to_dict") else {"skipped": r.origin, "reason": r.reason}))
+"""
+
+
+def _read_in_subprocess(path, timeout=20):
+    """Records of a file read in a child process, killed if it takes longer
+    than ``timeout`` (a regex running in C holds the GIL: a thread cannot be
+    timed out, a process can)."""
+    import subprocess
+    import sys
+
+    try:
+        run = subprocess.run([sys.executable, "-c", _READ_AND_PRINT, str(path)], capture_output=True,
+                             text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"reading {path.name} took more than {timeout} s (a hang guard, not a timing test)")
+    assert run.returncode == 0, run.stderr
+    records = [json.loads(line) for line in run.stdout.splitlines()]
+    return [r for r in records if "skipped" not in r], [r for r in records if "skipped" in r]
+
+def test_reuters_topics_with_80000_unclosed_d_tags(tmp_path):
+    path = tmp_path / "hostile.sgm"
+    text = ('<REUTERS NEWID="1"><DATE>26-FEB-1987 15:01:01.79</DATE><TOPICS><D>grain</D>' + "<D>" * 80_000
+            + '</TOPICS><TEXT><TITLE>First</TITLE><AUTHOR>By Ann Lee' + ", " * 40_000 + 'Bob Roe, Reuters</AUTHOR>'
+            + "<BODY>" + " " * 40_000 + "Body text.</BODY></TEXT></REUTERS>\n"
+            + '<REUTERS NEWID="2"><TOPICS><D>corn</D><D>wheat</D></TOPICS><TEXT>' + "<TEXT" * 20_000
+            + "<a" * 20_000 + "<TITLE>Second</TITLE><BODY>More.</BODY></TEXT></REUTERS>\n")
+    assert len(text) > 240_000
+    path.write_text(text)
+    articles, skipped = _read_in_subprocess(path)
+    assert skipped == []
+    assert [a["title"] for a in articles] == ["First", "Second"]
+    assert articles[0]["tags"] == ["topic:grain"] and articles[0]["body"] == "Body text."
+    assert articles[0]["authors"] == ["Ann Lee", "Bob Roe"]
+    assert articles[1]["tags"] == ["topic:corn", "topic:wheat"]
+
+
+def test_html_keywords_of_200000_commas(tmp_path):
+    path = tmp_path / "hostile.html"
+    path.write_text('<html><head><title>A headline here</title><meta name="keywords" content="' + "," * 200_000
+                    + '"><meta name="author" content="Ann Lee' + " " * 80_000 + ', Bob Roe"></head><body><p>'
+                    + "Some text of the story. " * 40 + "</p></body></html>")
+    articles, skipped = _read_in_subprocess(path)
+    assert skipped == [] and len(articles) == 1
+    assert articles[0]["tags"] == [] and articles[0]["authors"] == ["Ann Lee", "Bob Roe"]
+
+
+def test_split_list_keeps_commas_inside_brackets():
+    from searcher.readers.html_meta import _split_list
+
+    assert _split_list("a, b (c, d); e|f, (g, (h)), i)") == ["a", "b (c, d)", "e", "f", "(g", "(h)), i)"]
+
+
+def test_json_fields_with_long_runs_of_spaces(tmp_path):
+    path = tmp_path / "spaces.jsonl"
+    # Runs not followed by a separator: each of their positions was a new try.
+    path.write_text(json.dumps({"title": "t", "body": "b", "author": "Ann" + " " * 80_000 + "Lee, Bob Roe",
+                                "tags": "x" + " " * 80_000 + "y; z,, w"}) + "\n")
+    articles, _ = _read_in_subprocess(path)
+    authors, tags = articles[0]["authors"], articles[0]["tags"]
+    assert [a.split() for a in authors] == [["Ann", "Lee"], ["Bob", "Roe"]]
+    assert [t.split() for t in tags] == [["x", "y"], ["z"], ["w"]]

@@ -59,7 +59,7 @@ _NORM = re.compile(
     r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2})(?::?(\d{2}))?(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
 )
 _BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"\s*(?:[,;&]|\band\b)\s*", re.IGNORECASE)
+_NAME_SPLIT = re.compile(r"[,;&]|\band\b", re.IGNORECASE)  # parts stripped after: linear
 
 
 def _child(element: Optional[etree._Element], *path: str) -> Optional[etree._Element]:

@@ -46,7 +46,8 @@ _DATE_LINE = re.compile(
 )
 _BYLINE = re.compile(r"^(?:by|written by|reported by|story by)\s+(.+)$", re.IGNORECASE)
 # A dateline ends at a dash ("BANGKOK, 16 September 2022 — ...") or colon.
-_DATELINE_END = re.compile(r"\s*[\u2013\u2014]\s*|\s+--?\s+|:\s+")
+# (?<!\s): matches start only where their run of spaces starts (linear).
+_DATELINE_END = re.compile(r"(?<!\s)\s*[\u2013\u2014]\s*|(?<!\s)\s+--?\s+|:\s+")
 _DATELINE_MAX = 60
 _LEADING_CAPITALS = re.compile(r"^(?:[A-Z][A-Z.'\-]+\s+)+")
 _FILENAME_DATE = re.compile(r"(?<!\d)(\d{4})([-_.]?)(\d{2})\2(\d{2})(?!\d)")
