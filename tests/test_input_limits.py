@@ -312,3 +312,35 @@ def test_json_fields_with_long_runs_of_spaces(tmp_path):
     authors, tags = articles[0]["authors"], articles[0]["tags"]
     assert [a.split() for a in authors] == [["Ann", "Lee"], ["Bob", "Roe"]]
     assert [t.split() for t in tags] == [["x", "y"], ["z"], ["w"]]
+
+
+# --- 2. parse-time limit -----------------------------------------------------
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_file_that_parses_too_long_is_skipped_and_the_run_goes_on(tmp_path, monkeypatch, jobs):
+    import multiprocessing
+    import time
+
+    from searcher.readers import jsonfmt
+    from searcher.readers.parallel import parse_files
+
+    if jobs > 1 and multiprocessing.get_start_method() != "fork":
+        pytest.skip("the slow reader is patched in this process; workers must be forked")
+    real = jsonfmt.to_article
+
+    def slow(record, origin):
+        if record.get("title", "").startswith("slow"):
+            time.sleep(0.3)  # stands for a parse that never ends (a sleep, a regex, a loop)
+        return real(record, origin)
+
+    monkeypatch.setattr(jsonfmt, "to_article", slow)
+    monkeypatch.setenv("SEARCHER_PARSE_TIMEOUT", "1")
+    slow_file, fast_file = tmp_path / "slow.jsonl", tmp_path / "fast.jsonl"
+    slow_file.write_text("".join(_line(f"slow {n}") for n in range(200)))
+    fast_file.write_text(_line("fast"))
+    parsed = _in_thread(lambda: list(parse_files([slow_file, fast_file], jobs=jobs)), timeout=60) \
+        if jobs > 1 else list(parse_files([slow_file, fast_file], jobs=jobs))
+    assert parsed[0].error == "took longer than 1 s to parse (limit: SEARCHER_PARSE_TIMEOUT); the rest is not read"
+    kept = [r for r in parsed[0].records if isinstance(r, Article)]
+    assert 0 < len(kept) < 200 and kept[0].title == "slow 0"
+    assert parsed[1].error is None and [r.title for r in parsed[1].records] == ["fast"]

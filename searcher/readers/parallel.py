@@ -11,7 +11,10 @@ indexing run killed with SIGKILL leaves no parse worker behind.
 from __future__ import annotations
 
 import os
+import signal
+import threading
 from collections import deque
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,12 +44,65 @@ class ParsedFile:
     error: Optional[str] = None  # the file could not be read at all
 
 
+# One file may take this long to parse (seconds; 0: no limit). Generous:
+# the slowest real file measured parses in seconds; a file that takes
+# longer is hostile or pathological and must not hold the run.
+PARSE_TIMEOUT_ENV = "SEARCHER_PARSE_TIMEOUT"
+DEFAULT_PARSE_TIMEOUT = 300.0
+
+
+class ParseTimeout(BaseException):
+    """Raised into a parse that ran out of time. A BaseException, so that the
+    readers' per-record ``except Exception`` cannot swallow it and go on."""
+
+
+def parse_timeout() -> float:
+    try:
+        return max(0.0, float(os.environ.get(PARSE_TIMEOUT_ENV, DEFAULT_PARSE_TIMEOUT)))
+    except ValueError:
+        return DEFAULT_PARSE_TIMEOUT
+
+
+@contextmanager
+def _deadline(seconds: float) -> Iterator[None]:
+    """ParseTimeout raised into this thread after ``seconds`` (SIGALRM, so
+    only in a main thread on POSIX: every parse worker, and a run with one
+    job; elsewhere there is no limit). Python code and regexes are stopped
+    wherever they are; a single call into C that never returns is not."""
+    usable = (seconds > 0 and hasattr(signal, "setitimer")
+              and threading.current_thread() is threading.main_thread())
+    if not usable:
+        yield
+        return
+
+    def expire(signum, frame):
+        raise ParseTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 def parse_file(path: Path) -> ParsedFile:
     try:
         stat = path.stat()
     except OSError as exc:
         return ParsedFile(path, error=exc.strerror or str(exc))
-    records = list(read_file(path))
+    records: list[Record] = []
+    timeout = parse_timeout()
+    try:
+        with _deadline(timeout):
+            for record in read_file(path):
+                records.append(record)
+    except ParseTimeout:
+        # What was read stays; the file counts as not read, so it is reported
+        # and tried again next run.
+        records.append(Skipped(str(path), f"took longer than {timeout:g} s to parse "
+                                          f"(limit: {PARSE_TIMEOUT_ENV}); the rest is not read"))
     whole = [r for r in records if isinstance(r, Skipped) and r.origin == str(path)]
     return ParsedFile(path, stat.st_size, stat.st_mtime_ns, records, whole[0].reason if whole else None)
 
