@@ -61,3 +61,10 @@ def test_a_folder_that_cannot_be_listed_is_skipped_with_its_reason(tmp_path, mon
         report = archive.add(data)
     assert [(s.origin, s.reason) for s in report.skipped] == [(str(data / "locked"), "folder not read: Permission denied")]
     assert report.new == 1 and not report.ok
+
+
+def test_a_symbolic_link_loop_named_on_the_command_line_is_skipped(tmp_path):
+    (tmp_path / "loop.jsonl").symlink_to(tmp_path / "loop.jsonl")
+    result = CliRunner().invoke(cli, ["index", str(tmp_path / "loop.jsonl"), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"skipped {tmp_path / 'loop.jsonl'}: Too many levels of symbolic links" in result.output

@@ -63,3 +63,15 @@ def test_the_table_shows_only_what_is_known(archive):
     result = CliRunner().invoke(cli, ["search", "flood", "--index", str(index), "--fields", "id,date"])
     rows = dict(line.split() for line in result.stdout.splitlines()[2:5])
     assert rows == {"y": "2021", "m": "2021-03", "d": "2021-03-04"}
+
+
+def test_a_date_not_understood_is_said_not_guessed(tmp_path):
+    data = tmp_path / "d"
+    data.mkdir()
+    (data / "a.jsonl").write_text(json.dumps({"id": "s", "title": "T", "body": "b", "date": "sometime soon"}) + "\n")
+    result = CliRunner().invoke(cli, ["index", str(data), "--index", str(tmp_path / "ix"), "--format", "json"])
+    report = json.loads(result.stdout)
+    assert report["new"] == 1
+    assert report["warnings"] == [f"{data / 'a.jsonl'}#1: date 'sometime soon' not understood: indexed without a date"]
+    with Archive.open(tmp_path / "ix") as archive:
+        assert archive.get("s").date is None

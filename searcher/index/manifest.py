@@ -61,7 +61,12 @@ class FileEntry:
 
 
 def file_key(path: Path) -> str:
-    return str(path.resolve())
+    """The manifest's key of a file: its resolved path (a symbolic link
+    loop resolves nowhere: its absolute path, and reading it reports it)."""
+    try:
+        return str(path.resolve())
+    except (OSError, RuntimeError):
+        return str(path.absolute())
 
 
 def file_signature(path: Path) -> tuple[int, int]:

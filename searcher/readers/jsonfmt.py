@@ -111,11 +111,17 @@ def to_article(record: dict[str, Any], origin: str) -> Article | None:
     ident = _first(record, _ID)
     publisher = _names(_first(record, _PUBLISHER))
     language = _first(record, _LANGUAGE)
+    given = _first(record, _DATE)
+    date = parse_date(given)
+    notes = []
+    if date is None and given not in (None, ""):  # say so, never guess one
+        notes.append(f"date {given!r} not understood: indexed without a date")
     return Article(
         title=title,
         body=body,
         authors=_authors(_first(record, _AUTHORS)),
-        date=parse_date(_first(record, _DATE)),
+        date=date,
+        notes=notes,
         sources=_keywords(record, _SOURCES),
         tags=_keywords(record, _TAGS),
         url=_text(_first(record, _URL)),
