@@ -49,3 +49,31 @@ def test_a_folder_with_only_a_manifest_is_refused(tmp_path):
     with pytest.raises(IndexDamaged, match="searcher rebuild"):
         Archive.create(ix)
     assert not any(ix.glob("_MAIN_*.toc"))
+
+
+def test_a_lost_newest_table_of_contents_with_an_older_one_left_is_refused(tmp_path):
+    from click.testing import CliRunner
+
+    from searcher.cli import cli
+
+    data = tmp_path / "d"
+    data.mkdir()
+    index = tmp_path / "ix"
+    for i in (1, 2):
+        (data / f"{i}.jsonl").write_text(f'{{"id": "a{i}", "title": "t{i}", "body": "b"}}\n')
+        assert CliRunner().invoke(cli, ["index", str(data / f"{i}.jsonl"), "--index", str(index), "-q"]).exit_code == 0
+        if i == 1:
+            older = next(index.glob("_MAIN_*.toc")).read_bytes()
+    newest = next(index.glob("_MAIN_*.toc"))
+    newest.unlink()
+    (index / "_MAIN_1.toc").write_bytes(older)  # an older table of contents is what Whoosh now opens
+    segments = sorted(p.name for p in index.glob("MAIN_*.seg"))
+    (data / "3.jsonl").write_text('{"id": "a3", "title": "t3", "body": "b"}\n')
+    again = CliRunner().invoke(cli, ["index", str(data / "3.jsonl"), "--index", str(index), "-q"])
+    assert again.exit_code == IndexDamaged.exit_code and f"{newest.name} is missing" in again.output
+    check = CliRunner().invoke(cli, ["check", "--clean", "--index", str(index)])
+    assert check.exit_code == 1 and f"{newest.name} is missing" in check.output
+    assert sorted(p.name for p in index.glob("MAIN_*.seg")) == segments  # nothing deleted
+    assert CliRunner().invoke(cli, ["rebuild", "--index", str(index), "-q"]).exit_code == 0
+    with Archive.open(index) as archive:
+        assert {archive.get(i).title for i in ("a1", "a2")} == {"t1", "t2"}

@@ -83,6 +83,7 @@ class CheckReport:
     cleaned: list[str] = field(default_factory=list)  # leftovers removed by clean=True
     verified: int = 0  # files whose size (deep: and CRC32) matched their recorded checksum
     unchecksummed: list[str] = field(default_factory=list)  # sound files with no checksum yet
+    newer_toc_lost: str = ""  # a committed table of contents newer than the one read, gone
     checksummed_now: list[str] = field(default_factory=list)  # of those, recorded by this check
     stale_rebuilds: list[str] = field(default_factory=list)  # folders killed rebuilds left
 
@@ -197,9 +198,9 @@ def check_index(index_dir: Path, deep: bool = True, clean: bool = False) -> Chec
         if report.ok or _latest_generation(names) == report.generation:
             break
     _stale_rebuilds(index_dir, report)
-    if clean:
+    if clean and not report.newer_toc_lost:  # its segments look like leftovers: keep them for rebuild
         _clean(index_dir, report)
-    if report.unchecksummed and report.writer is None:
+    if report.unchecksummed and report.writer is None and report.ok:  # never over a damaged index's records
         _record_missing_sums(index_dir, report)
     return report
 
@@ -279,6 +280,11 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
         return report
 
     report.segments = len(toc.segments)
+    lost = checksums.lost_newer_toc(index_dir, generation)
+    if lost:
+        report.newer_toc_lost = lost
+        report._error(f"the newest table of contents {lost} is missing: the index opens an older one, without "
+                      "the articles committed since; 'searcher rebuild' rebuilds it from its files")
     version = analysis_version(toc.schema)
     if version != ANALYSIS_VERSION:
         report._error(f"the index was written with an older text analysis (version {version}; this searcher "

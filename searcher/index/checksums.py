@@ -119,3 +119,16 @@ def verify(index_dir: Path, names: Iterable[str], deep: bool = True) -> tuple[li
         except FileNotFoundError:
             continue  # check reports missing files itself
     return mismatched, unrecorded
+
+
+_TOC_NAME = re.compile(r"^_MAIN_([0-9]+)\.toc$")
+
+
+def lost_newer_toc(index_dir: Path, generation: int) -> Optional[str]:
+    """The name of a table of contents newer than ``generation`` that a
+    commit recorded and that is gone, or None. Whoosh would open the older
+    one, and its next commit would delete the newer segments as strays."""
+    newer = [name for name in (load(index_dir) or {})
+             if (m := _TOC_NAME.match(name)) and int(m.group(1)) > generation
+             and not (Path(index_dir) / name).exists()]
+    return max(newer, key=lambda n: int(_TOC_NAME.match(n).group(1))) if newer else None

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 from ..article import Article, Skipped
-from ..errors import IndexLocked
+from ..errors import IndexDamaged, IndexLocked
 from ..readers import UNSUPPORTED, iter_files
 from ..readers.parallel import ParsedFile, default_jobs, parse_files
 from ..results import IndexProgress, IndexReport
@@ -94,6 +94,16 @@ def pick_merge(sizes: list[int]) -> list[int]:
     return chosen if len(chosen) >= 2 else []
 
 
+def _refuse_lost_newer_toc(ix, index_dir: Path) -> None:
+    """IndexDamaged when a newer table of contents than the one opened was
+    committed and is gone: this writer's commit would delete its segments."""
+    lost = checksums.lost_newer_toc(index_dir, ix.latest_generation())
+    if lost:
+        raise IndexDamaged(f"the index at {index_dir} is damaged (its newest table of contents {lost} is "
+                           "missing; an older one would drop the articles committed since); "
+                           "'searcher check' says what is wrong, 'searcher rebuild' rebuilds it from its files")
+
+
 def _file_of(origin: str) -> str:
     """The file part of an article's origin ("a.jsonl#12": record 12 of a.jsonl)."""
     head, sep, tail = origin.rpartition("#")
@@ -128,6 +138,7 @@ class Indexer:
         self.ix = ix
         self.jobs = default_jobs() if jobs is None else max(1, jobs)
         self.index_dir = index_dir
+        _refuse_lost_newer_toc(ix, index_dir)
         self.manifest = Manifest.load(index_dir)
         self.commit_every = max(1, commit_every)
         self._batch_text = 0  # characters of title and body in the batch
