@@ -47,9 +47,10 @@ from common import DEFAULT_CORPUS, REPO, load_articles, median, peak_rss, percen
 from index import index_baseline  # noqa: E402
 
 CACHE = REPO / ".bench-cache"
-KINDS = ("term", "and", "phrase", "near", "field", "daterange", "facets", "sorted")
+KINDS = ("term", "and", "phrase", "near", "field", "daterange", "facets", "sorted", "prefix")
 LABELS = {"term": "single term", "and": "2-3 word AND", "phrase": "phrase", "near": "NEAR/5",
-          "field": "title:word", "daterange": "date range", "facets": "3 facets", "sorted": "sorted -date"}
+          "field": "title:word", "daterange": "date range", "facets": "3 facets", "sorted": "sorted -date",
+          "prefix": "prefix (2-4 letters)*"}
 FACETS = ("tags", "year", "month")  # the facets the baseline schema can also count
 SAMPLE_DOCS = 5000
 LIMIT = 10
@@ -201,6 +202,8 @@ def pick_queries(baseline: Path) -> dict:
         "daterange": [inst(f"date:[{a} TO {b}]", {"dates": [a, b]}) for a, b in ranges],
         "facets": [inst(w, {"parse": w}, facets=True) for w in singles],
         "sorted": [inst(w, {"parse": w}, sort=True) for w in singles],
+        # 2-4 letters of the single words: a few to thousands of words each.
+        "prefix": [inst(f"{w[:n]}*", {"parse": f"{w[:n]}*"}) for w, n in zip(singles, [2, 3, 4] * 4)],
     }
     years = (first.year, last.year)
     return {"kinds": spec, "years": years, "words": {"frequent": frequent, "medium": medium, "rare": rare},

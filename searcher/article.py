@@ -58,6 +58,12 @@ class Article:
         if not self.id:
             self.id = self.url.strip() or content_id(self.title, self.date, self.body)
 
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Articles pickled before a field existed (caches, parse workers of
+        # an older version) get its default.
+        self.__dict__.update(date_precision="", notes=[])
+        self.__dict__.update(state)
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready mapping with the same keys as the record (dates in ISO 8601)."""
         data = asdict(self)
