@@ -75,3 +75,12 @@ def test_a_date_not_understood_is_said_not_guessed(tmp_path):
     assert report["warnings"] == [f"{data / 'a.jsonl'}#1: date 'sometime soon' not understood: indexed without a date"]
     with Archive.open(tmp_path / "ix") as archive:
         assert archive.get("s").date is None
+
+
+def test_an_article_pickled_before_the_new_fields_gets_their_defaults():
+    from searcher import Article
+
+    old_state = {k: v for k, v in Article(title="t", body="b").__dict__.items() if k not in ("date_precision", "notes")}
+    article = Article.__new__(Article)
+    article.__setstate__(old_state)
+    assert (article.date_precision, article.notes, article.title) == ("", [], "t")
