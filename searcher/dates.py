@@ -115,3 +115,12 @@ def parse_date(text: object, *, require_year: bool = True) -> datetime | None:
     if value.day != other.day:  # "March 2021", "2021-03"
         return PartialDate.of(value.replace(day=1), "month")
     return utc_or_none(value)
+
+
+def date_notes(date: datetime | None, *given: object) -> list[str]:
+    """An Article's note when a record gives a date that reads as none
+    (the record is kept without one: a date is never guessed)."""
+    written = [g for g in given if g not in (None, "") and not (isinstance(g, str) and not g.strip())]
+    if date is not None or not written:
+        return []
+    return [f"date {written[0]!r} not understood: indexed without a date"]

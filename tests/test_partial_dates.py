@@ -84,3 +84,14 @@ def test_an_article_pickled_before_the_new_fields_gets_their_defaults():
     article = Article.__new__(Article)
     article.__setstate__(old_state)
     assert (article.date_precision, article.notes, article.title) == ("", [], "t")
+
+
+def test_a_feed_date_not_understood_is_said(tmp_path):
+    feed = tmp_path / "f.rss"
+    feed.write_text('<?xml version="1.0"?><rss version="2.0"><channel><title>F</title>'
+                    '<item><title>One</title><description>body</description><pubDate>someday</pubDate></item>'
+                    '<item><title>Two</title><description>body</description>'
+                    '<pubDate>Tue, 03 Jun 2003 09:39:21 GMT</pubDate></item></channel></rss>')
+    one, two = parse_files([feed])
+    assert one.date is None and one.notes == ["date 'someday' not understood: indexed without a date"]
+    assert two.date is not None and two.notes == []

@@ -34,7 +34,7 @@ from urllib.parse import urljoin
 from lxml import etree
 
 from ..article import Article, Skipped
-from ..dates import parse_date, utc_or_none
+from ..dates import date_notes, parse_date, utc_or_none
 from . import Record, record_failure, register
 from .source import Source
 from .xmlsafe import (element_text, html_inline, html_to_text, inline_text, iter_records,
@@ -192,11 +192,14 @@ def _rss_item(item: etree._Element, ns: str, meta: dict, origin: str) -> Optiona
     if not url and guid.startswith(("http://", "https://")) and guid_el.get("isPermaLink", "true") != "false":
         url = guid
     languages = _texts(found, tag["dc:language"])
+    given = (_raw(_one(found, tag["pubDate"])), _raw(_one(found, tag["date"])))
+    date = feed_date(given[0]) or feed_date(given[1])
     return Article(
         title=title,
         body=body,
         authors=_unique(authors),
-        date=feed_date(_raw(_one(found, tag["pubDate"]))) or feed_date(_raw(_one(found, tag["date"]))),
+        date=date,
+        notes=date_notes(date, *given),
         sources=_unique(_texts(found, tag["source"])),
         tags=_unique(_texts(found, tag["category"]) + _texts(found, tag["subject"])),
         url=url or about,
@@ -269,12 +272,14 @@ def _atom_entry(entry: etree._Element, ns: str, meta: dict, origin: str) -> Opti
         return None
     tags = [(cat.get("label") or cat.get("term") or "").strip() for cat in entry.iterfind(_q(ATOM, "category"))]
     source = entry.find(_q(ATOM, "source"))
-    published = entry.findtext(_q(ATOM, "published")) or ""
+    given = (entry.findtext(_q(ATOM, "published")) or "", entry.findtext(_q(ATOM, "updated")) or "")
+    date = feed_date(given[0]) or feed_date(given[1])
     return Article(
         title=title,
         body=body,
         authors=_unique(_atom_names(entry) or meta["authors"]),
-        date=feed_date(published) or feed_date(entry.findtext(_q(ATOM, "updated")) or ""),
+        date=date,
+        notes=date_notes(date, *given),
         sources=_unique([_atom_text(source.find(_q(ATOM, "title")), inline=True)] if source is not None else []),
         tags=_unique(tags),
         url=_atom_link(entry),

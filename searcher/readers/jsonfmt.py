@@ -10,7 +10,7 @@ import re
 from typing import Any, Iterable, Iterator
 
 from ..article import Article
-from ..dates import parse_date
+from ..dates import date_notes, parse_date
 from . import Record, Skipped, record_failure, register
 from .source import Source
 from .text import decode, read_text
@@ -113,15 +113,12 @@ def to_article(record: dict[str, Any], origin: str) -> Article | None:
     language = _first(record, _LANGUAGE)
     given = _first(record, _DATE)
     date = parse_date(given)
-    notes = []
-    if date is None and given not in (None, ""):  # say so, never guess one
-        notes.append(f"date {given!r} not understood: indexed without a date")
     return Article(
         title=title,
         body=body,
         authors=_authors(_first(record, _AUTHORS)),
         date=date,
-        notes=notes,
+        notes=date_notes(date, given),
         sources=_keywords(record, _SOURCES),
         tags=_keywords(record, _TAGS),
         url=_text(_first(record, _URL)),
