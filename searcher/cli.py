@@ -59,6 +59,7 @@ class _Group(click.Group):
 
 
 def _fail(ctx: click.Context, message: str, code: int, prefix: str = "Error: ") -> None:
+    message = " ".join(message.split())  # one line, whatever an exception's text holds
     click.echo(f"{prefix}{message}", err=True)
     ctx.exit(code)
 

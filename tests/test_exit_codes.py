@@ -127,3 +127,23 @@ def test_a_bug_still_shows_its_traceback(index, monkeypatch):
     monkeypatch.setattr(Archive, "search", bug)
     result = CliRunner().invoke(cli, ["search", "budget", "--index", str(index)])
     assert isinstance(result.exception, TypeError)
+
+
+def test_an_error_whose_text_spans_lines_is_one_line(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from searcher import Archive
+    from searcher.cli import cli
+    from searcher.errors import IndexDamaged
+
+    with Archive.create(tmp_path / "ix"):
+        pass
+
+    def damaged(self, *args, **kwargs):
+        raise IndexDamaged("reading failed: A load persistent id instruction was encountered,\nbut no function")
+
+    monkeypatch.setattr(Archive, "search", damaged)
+    result = CliRunner().invoke(cli, ["search", "x", "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 4
+    assert result.output == ("Error: reading failed: A load persistent id instruction was encountered, "
+                             "but no function\n")

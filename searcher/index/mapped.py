@@ -68,9 +68,16 @@ class _View:
         return self._buf[self._pos:self._end(max(size, 1))].tobytes()
 
     def readinto(self, target) -> int:
-        data = self.read(len(target))
-        target[:len(data)] = data
-        return len(data)
+        try:
+            count = max(0, min(len(target), self._len - self._pos))
+            target[:count] = self._buf[self._pos:self._pos + count]
+            self._pos += count
+            return count
+        except BaseException:
+            # ``target`` is the caller's buffer (pickle's bytearray): not to be
+            # kept alive by this frame in a traceback after its owner is freed.
+            del target
+            raise
 
     def seek(self, offset: int, whence: int = 0) -> int:
         if whence == 1:
