@@ -65,22 +65,16 @@ def _refuse_lost_toc(path: Path) -> None:
                        "'searcher rebuild' rebuilds it from its files")
 
 
-# What a folder may hold besides an index and still become one: what an
-# index being created by another run holds (locks, a table of contents
-# being written) and hidden files (.gitignore).
-_LOCK_FILES = ("searcher.lock", "MAIN_WRITELOCK")
-
-
-def _ours(name: str) -> bool:
-    return name.startswith((".", f"_{INDEX_NAME}_", f"{INDEX_NAME}_", f"{INDEX_NAME}.")) or name in _LOCK_FILES
-
-
 def refuse_foreign_folder(path: Path) -> None:
     """InvalidArgument when ``path`` is a folder of other files: an index
     made there would mix with them (and a rebuild swaps the whole folder)."""
+    from .check import index_entry  # not on the search path
+
     _refuse_lost_toc(path)  # the remains of an index are damage, not foreign files
     try:
-        names = [n for n in os.listdir(path) if not _ours(n)]
+        # Allowed: what an index being created by another run holds (locks,
+        # a table of contents being written) and hidden files (.gitignore).
+        names = [n for n in os.listdir(path) if not (n.startswith(".") or index_entry(n))]
     except OSError:
         return  # absent (created next) or unreadable (the create reports it)
     if names:
