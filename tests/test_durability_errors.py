@@ -29,17 +29,22 @@ def two_corpora(tmp_path: Path) -> tuple[set[str], set[str]]:
             write_corpus(tmp_path / "second", files=2, per_file=20, prefix="b"))
 
 
+def first_indexed(tmp_path: Path) -> tuple[Path, set[str], set[str], str]:
+    """An index of the first corpus: (its folder, both corpora's ids, its saved manifest)."""
+    first, second = two_corpora(tmp_path)
+    ix = tmp_path / "ix"
+    with Archive.create(ix) as archive:
+        archive.add([tmp_path / "first"], jobs=1)
+    return ix, first, second, (ix / MANIFEST_NAME).read_text()
+
+
 def disk_full(*args, **kwargs):
     raise OSError(errno.ENOSPC, NO_SPACE)
 
 
 @pytest.mark.parametrize("where", ["every file", "the table of contents"])
 def test_a_full_disk_during_a_commit_is_an_index_write_error(tmp_path, monkeypatch, where):
-    first, _ = two_corpora(tmp_path)
-    ix = tmp_path / "ix"
-    with Archive.create(ix) as archive:
-        archive.add([tmp_path / "first"], jobs=1)
-    saved = (ix / MANIFEST_NAME).read_text()
+    ix, first, _, saved = first_indexed(tmp_path)
     write = StructFile.write
 
     def full(self, *args):
@@ -64,11 +69,7 @@ def test_a_full_disk_during_a_commit_is_an_index_write_error(tmp_path, monkeypat
 
 
 def test_a_full_disk_when_the_manifest_is_saved_keeps_the_saved_one(tmp_path, monkeypatch):
-    first, second = two_corpora(tmp_path)
-    ix = tmp_path / "ix"
-    with Archive.create(ix) as archive:
-        archive.add([tmp_path / "first"], jobs=1)
-    saved = (ix / MANIFEST_NAME).read_text()
+    ix, first, second, saved = first_indexed(tmp_path)
     replace = os.replace
 
     def full_for_the_manifest(src, dst, *args, **kwargs):
