@@ -22,7 +22,7 @@ k1 and b, TITLE_BOOST. Differences to the default are tested with a paired
 two-sided randomization test on per-query average precision.
 
 Snippets and matched-term lists are switched off while searching
-(``make_snippet`` and ``present`` patched in searcher.query.engine): they do
+(``make_snippet`` and ``present`` patched in searcher.engine.whoosh.execute): they do
 not affect the order, and building them for 1000 hits a query is over 90% of
 the time. ``--runs DIR`` also writes each system's run as a TREC run file.
 
@@ -203,7 +203,7 @@ class Analysis:
         from whoosh import analysis
         from whoosh.lang import stopwords
 
-        from searcher.index.whoosh_import import accent_map
+        from searcher.engine.whoosh.accel.imports import accent_map
 
         chain = analysis.RegexTokenizer(expression=self.tokenizer) | analysis.LowercaseFilter()
         chain = chain | analysis.CharsetFilter(accent_map)
@@ -214,7 +214,7 @@ class Analysis:
         if self.collapse_acronyms:
             chain = chain | CollapseAcronyms()
         if self.stemmer == "porter":
-            from searcher.index.stemming import porter_stem
+            from searcher.engine.whoosh.stemming import porter_stem
 
             chain = chain | analysis.StemFilter(stemfn=porter_stem, cachesize=None)
         elif self.stemmer == "snowball":
@@ -239,7 +239,7 @@ class Config:
 
 
 # Per-hit display work that re-reads each body and never changes the order:
-# switched off while measuring (name in searcher.query.engine -> stand-in).
+# switched off while measuring (name in searcher.engine.whoosh.execute -> stand-in).
 _DISPLAY_ONLY = {
     "find_terms": lambda text, terms, analyzer: [],
     "make_snippet": lambda text, terms, analyzer, found=None: ("", []),
@@ -250,8 +250,9 @@ _DISPLAY_ONLY = {
 @contextlib.contextmanager
 def patched(config: Config) -> Iterator[None]:
     """Set the module constants a Config names; per-hit display work always off."""
-    from searcher.index import schema
-    from searcher.query import engine, whoosh_compile
+    from searcher.engine.whoosh import schema
+    from searcher.engine.whoosh import execute as engine
+    from searcher.engine.whoosh import compile as whoosh_compile
 
     saved = []
 
@@ -306,7 +307,7 @@ def search_run(index: Path, queries: list[tuple[str, str]], config: Config = Con
 # -- baseline ---------------------------------------------------------------
 
 def porter_tokens(text: str) -> list[str]:
-    from searcher.index.stemming import porter_stem  # the published algorithm (Whoosh's is not)
+    from searcher.engine.whoosh.stemming import porter_stem  # the published algorithm (Whoosh's is not)
 
     return [porter_stem(word) for word in re.findall(r"\w+", text.lower())]
 
@@ -412,7 +413,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(text, flush=True)
 
     import bm25s
-    from searcher.query import engine, whoosh_compile
+    from searcher.engine.whoosh import execute as engine
+    from searcher.engine.whoosh import compile as whoosh_compile
 
     import whoosh
 

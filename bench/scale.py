@@ -59,7 +59,7 @@ def use_storage(kind: str) -> None:
     in place from the map)."""
     if kind == "product":
         return
-    from searcher.index import store
+    from searcher.engine.whoosh import store
 
     if kind == "whoosh":
         from whoosh.filedb.filestore import FileStorage
@@ -70,7 +70,7 @@ def use_storage(kind: str) -> None:
 
         store._storage = lambda index_dir: FileStorage(str(index_dir), supports_mmap=False)
     elif kind == "mapped":
-        from searcher.index.mapped import MappedStorage
+        from searcher.engine.whoosh.accel.mapped import MappedStorage
 
         store._storage = lambda index_dir: MappedStorage(str(index_dir))
     else:
@@ -90,7 +90,7 @@ def _mem() -> dict[str, int]:
 def segment_facts(index_dir: Path) -> None:
     from whoosh.filedb.filestore import FileStorage
 
-    from searcher.index.store import INDEX_NAME
+    from searcher.engine.whoosh.store import INDEX_NAME
 
     storage = FileStorage(str(index_dir), supports_mmap=False)  # no copies of the parts
     ix = storage.open_index(INDEX_NAME)

@@ -15,8 +15,8 @@ INDEX_ENV = "SEARCHER_INDEX"
 PathLike = Union[str, "os.PathLike[str]"]
 
 if TYPE_CHECKING:
-    from .index.check import CheckReport
-    from .index.rebuild import RebuildReport
+    from searcher.engine.whoosh.check import CheckReport
+    from searcher.engine.whoosh.rebuild import RebuildReport
 
 
 def default_index_path() -> Path:
@@ -64,7 +64,7 @@ class Archive:
     def open(cls, path: Optional[PathLike] = None) -> "Archive":
         """Open an existing index; raises IndexNotFound when there is none."""
         # From store, not locking: a search takes no lock (and skips its imports).
-        from .index.store import open_index
+        from searcher.engine.whoosh.store import open_index
 
         path = Path(path) if path is not None else default_index_path()
         return cls(path, open_index(path))
@@ -74,8 +74,8 @@ class Archive:
         """Open the index at ``path``, creating it when absent: in a new or
         empty folder (hidden files such as .gitignore aside); a folder of
         other files raises InvalidArgument."""
-        from .index.locking import create_locked
-        from .index.store import create_index, index_exists, refuse_foreign_folder
+        from searcher.ingest.locking import create_locked
+        from searcher.engine.whoosh.store import create_index, index_exists, refuse_foreign_folder
 
         path = Path(path) if path is not None else default_index_path()
         if not index_exists(path):
@@ -104,8 +104,8 @@ class Archive:
         One run writes an index at a time: when another holds it, this
         raises IndexLocked at once, or after waiting up to ``wait`` seconds.
         """
-        from .index.locking import writer_lock
-        from .index.writer import DEFAULT_COMMIT_EVERY, Indexer
+        from searcher.ingest.locking import writer_lock
+        from searcher.ingest.indexer import DEFAULT_COMMIT_EVERY, Indexer
 
         items = _items(items)
         articles = [item for item in items if isinstance(item, Article)]
@@ -121,7 +121,7 @@ class Archive:
     def _engine(self):
         ix = self._ix  # ArchiveClosed after close()
         if self._query_engine is None:
-            from .query.engine import Engine
+            from searcher.engine.whoosh.execute import Engine
 
             self._query_engine = Engine(ix)
         return self._query_engine
@@ -182,7 +182,7 @@ class Archive:
         return self._engine().similar(article_id, limit=limit)
 
     def get(self, article_id: str) -> Article:
-        from .index.store import get_article
+        from searcher.engine.whoosh.store import get_article
 
         article = get_article(self._ix, article_id)
         if article is None:
@@ -190,7 +190,7 @@ class Archive:
         return article
 
     def stats(self, top: int = 10) -> Stats:
-        from .index.store import stats
+        from searcher.engine.whoosh.store import stats
 
         return stats(self._ix, self.path, top=top)
 
@@ -200,7 +200,7 @@ class Archive:
         manifest lists present, no foreign files in the folder. ``ok`` is
         False when something is wrong; leftovers of an interrupted write are
         warnings, removed with ``clean=True`` when no run is writing."""
-        from .index.check import check_index
+        from searcher.engine.whoosh.check import check_index
 
         return check_index(self.path, deep=deep, clean=clean)
 
@@ -219,9 +219,9 @@ class Archive:
         replaces it in one step. Articles no existing file provides (added
         as Articles, or from files that have vanished, which are reported)
         are kept from the old index where it can still be read."""
-        from .index.rebuild import rebuild_index
-        from .index.store import open_index
-        from .index.writer import DEFAULT_COMMIT_EVERY
+        from searcher.engine.whoosh.rebuild import rebuild_index
+        from searcher.engine.whoosh.store import open_index
+        from searcher.ingest.indexer import DEFAULT_COMMIT_EVERY
 
         report = rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
                                progress=progress, wait=wait, paths=paths)
@@ -235,8 +235,8 @@ class Archive:
     @classmethod
     def rebuild_at(cls, path: Optional[PathLike] = None, **options: Any) -> "RebuildReport":
         """``rebuild()`` for an index too damaged to open."""
-        from .index.rebuild import rebuild_index
-        from .index.writer import DEFAULT_COMMIT_EVERY
+        from searcher.engine.whoosh.rebuild import rebuild_index
+        from searcher.ingest.indexer import DEFAULT_COMMIT_EVERY
 
         path = Path(path) if path is not None else default_index_path()
         options["commit_every"] = options.get("commit_every") or DEFAULT_COMMIT_EVERY
@@ -245,7 +245,7 @@ class Archive:
     @classmethod
     def check_at(cls, path: Optional[PathLike] = None, *, deep: bool = True, clean: bool = False) -> "CheckReport":
         """``check()`` for an index too damaged to open."""
-        from .index.check import check_index
+        from searcher.engine.whoosh.check import check_index
 
         path = Path(path) if path is not None else default_index_path()
         return check_index(path, deep=deep, clean=clean)

@@ -49,7 +49,7 @@ class _Group(click.Group):
                 raise  # click's own handling: output closed early
             _fail(ctx, *_os_error(ctx, exc))
         except Exception as exc:
-            from .query.engine import failed_on_damage
+            from searcher.engine.whoosh.execute import failed_on_damage
 
             if _manifest_unreadable(exc):
                 _fail(ctx, _bad_manifest(ctx, exc), DAMAGED)
@@ -84,14 +84,14 @@ def _manifest_unreadable(exc: BaseException) -> bool:
         return False
     tb = exc.__traceback__
     while tb is not None:
-        if tb.tb_frame.f_globals.get("__name__") == "searcher.index.manifest" and tb.tb_frame.f_code.co_name == "load":
+        if tb.tb_frame.f_globals.get("__name__") == "searcher.ingest.manifest" and tb.tb_frame.f_code.co_name == "load":
             return True
         tb = tb.tb_next
     return False
 
 
 def _bad_manifest(ctx: click.Context, exc: BaseException) -> str:
-    from .index.manifest import MANIFEST_NAME
+    from searcher.ingest.manifest import MANIFEST_NAME
 
     return (f"the manifest {MANIFEST_NAME} of the index at {_index_path(ctx)} cannot be read "
             f"({type(exc).__name__}: {str(exc)[:200]}); 'searcher check' says what is wrong, "

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from searcher import Archive
 from searcher.cli import cli
 from searcher.errors import IndexOutdated
-from searcher.index.stemming import ANALYSIS_VERSION, analysis_version
+from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
 
 
 def _downgrade(index_dir):

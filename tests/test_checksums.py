@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from searcher import Archive
 from searcher.article import Article
 from searcher.cli import cli
-from searcher.index.checksums import CHECKSUMS_NAME, load, record_checksums
+from searcher.engine.whoosh.checksums import CHECKSUMS_NAME, load, record_checksums
 
 WORDS = "pipeline gas energy market oil price river flood election vote court bank".split()
 

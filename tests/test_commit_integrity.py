@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from searcher import Archive
-from searcher.index import fastwriters
-from searcher.index.manifest import Manifest, file_key
+from searcher.engine.whoosh.accel import writers as fastwriters
+from searcher.ingest.manifest import Manifest, file_key
 
 from .test_crash import committed_ids, env, write_corpus
 from .test_reliability import children_of, end
@@ -106,7 +106,7 @@ def test_a_killed_sub_writer_loses_no_article(tmp_path, cpu):
 HOLD_QUEUE_LOCK = textwrap.dedent("""
     import os, sys
     from searcher import Archive
-    from searcher.index import fastwriters
+    from searcher.engine.whoosh.accel import writers as fastwriters
 
     original = fastwriters._FastSubWriterTask._process_file
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from searcher import Archive
-from searcher.index.manifest import Manifest, file_key
+from searcher.ingest.manifest import Manifest, file_key
 
 from .test_crash import committed_ids, write_corpus
 

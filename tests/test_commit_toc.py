@@ -9,7 +9,7 @@ import pytest
 
 from searcher import Archive
 from searcher.errors import IndexDamaged
-from searcher.index.manifest import MANIFEST_NAME
+from searcher.ingest.manifest import MANIFEST_NAME
 
 from .test_commit_integrity import assert_complete
 from .test_crash import env, write_corpus

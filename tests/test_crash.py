@@ -129,7 +129,7 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
 
 KILL_BEFORE_MANIFEST = textwrap.dedent("""
     import os, signal, sys
-    from searcher.index import manifest
+    from searcher.ingest import manifest
 
     saves = {"n": 0}
     save = manifest.Manifest.save

@@ -234,7 +234,7 @@ def test_the_next_rebuild_removes_a_killed_rebuilds_folder(copy):
 def test_the_folder_of_a_rebuild_running_now_is_left_alone(copy):
     import os
 
-    from searcher.index import locking
+    from searcher.ingest import locking
 
     _, index = copy
     running = index.parent / f".{index.name}.rebuild-{os.getpid()}"

@@ -8,15 +8,15 @@ from datetime import datetime
 
 import pytest
 
-from searcher.index.documents import to_article
-from searcher.index.whoosh_import import index as whoosh_index
-from searcher.index.whoosh_import import query as wq
-from searcher.index.whoosh_import import writing
-from searcher.query import docsets
-from searcher.query.engine import Engine, _filtered, _within
+from searcher.engine.whoosh.documents import to_article
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.imports import writing
+from searcher.engine.whoosh import docsets
+from searcher.engine.whoosh.execute import Engine, _filtered, _within
 from searcher.query.parser import date_span, parse
-from searcher.query.whoosh_compile import Compiler
-from searcher.query.whoosh_extras import DateRangeQuery
+from searcher.engine.whoosh.compile import Compiler
+from searcher.engine.whoosh.queries import DateRangeQuery
 
 from .test_merge import _segmented
 from .test_postings import _articles, _build

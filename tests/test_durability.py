@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from searcher import Archive, Article
-from searcher.index import fastwriters
-from searcher.index.manifest import MANIFEST_NAME
+from searcher.engine.whoosh.accel import writers as fastwriters
+from searcher.ingest.manifest import MANIFEST_NAME
 
 from .test_crash import write_corpus
 

@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from searcher import Archive
 from searcher.cli import cli
 from searcher.errors import IndexWriteError
-from searcher.index import locking
-from searcher.index.manifest import MANIFEST_NAME, Manifest, file_key
+from searcher.ingest import locking
+from searcher.ingest.manifest import MANIFEST_NAME, Manifest, file_key
 from whoosh.filedb.structfile import StructFile
 
 from .test_crash import committed_ids, write_corpus

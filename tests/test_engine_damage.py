@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from searcher import Archive, IndexDamaged
 from searcher.article import Article
 from searcher.cli import cli
-from searcher.query import engine
+from searcher.engine.whoosh import execute as engine
 
 WORDS = "pipeline gas energy market oil price river flood election vote court bank trade port rail".split()
 

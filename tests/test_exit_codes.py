@@ -82,7 +82,7 @@ def test_ctrl_c_exits_130_with_one_line(index, data, monkeypatch):
 
 @pytest.mark.parametrize("code", [errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT])
 def test_a_failed_write_exits_5_with_one_line(index, data, monkeypatch, code):
-    from searcher.index import writer
+    from searcher.ingest import indexer as writer
 
     def fail(*args, **kwargs):
         raise OSError(code, __import__("os").strerror(code), str(index / "MAIN_x.seg"))
@@ -96,7 +96,7 @@ def test_a_failed_write_exits_5_with_one_line(index, data, monkeypatch, code):
 
 
 def test_permission_denied_on_the_lock_file_exits_5(index, data, monkeypatch):
-    from searcher.index import locking
+    from searcher.ingest import locking
 
     def denied(path):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
@@ -108,7 +108,7 @@ def test_permission_denied_on_the_lock_file_exits_5(index, data, monkeypatch):
 
 
 def test_index_write_error_exits_5(index, data, monkeypatch):
-    from searcher.index import writer
+    from searcher.ingest import indexer as writer
 
     def fail(*args, **kwargs):
         raise errors.IndexWriteError("the disk is full")

@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searcher import Archive, parse_files
-from searcher.index import fastfields as fastindex
-from searcher.index.schema import build_schema, name_analyzer, text_analyzer
-from searcher.index.whoosh_import import fields
+from searcher.engine.whoosh.accel import analysis as fastindex
+from searcher.engine.whoosh.schema import build_schema, name_analyzer, text_analyzer
+from searcher.engine.whoosh.accel.imports import fields
 
 from .conftest import REPO
 
@@ -63,7 +63,7 @@ def test_index_built_either_way_answers_identically(tmp_path, monkeypatch, fixtu
         archive.add(sources, commit_every=7)  # several segments and merges
     # The documented path: Whoosh's own field indexing and SegmentWriter.
     monkeypatch.setattr(fastindex.FastText, "index", fields.TEXT.index)
-    monkeypatch.setattr("searcher.index.writer.FastSegmentWriter", lambda ix, **kw: ix.writer(**kw))
+    monkeypatch.setattr("searcher.ingest.indexer.FastSegmentWriter", lambda ix, **kw: ix.writer(**kw))
     slow_path = tmp_path / "slow"
     with Archive.create(slow_path) as archive:
         archive.add(sources, commit_every=7)
@@ -98,8 +98,8 @@ def test_fields_without_positions_are_encoded_their_own_way():
 def test_ids_keywords_and_dates_give_whooshs_postings():
     from datetime import datetime, timedelta
 
-    from searcher.index.fastfields import simple_postings
-    from searcher.index.schema import VALUE_SEP
+    from searcher.engine.whoosh.accel.analysis import simple_postings
+    from searcher.engine.whoosh.schema import VALUE_SEP
 
     schema = build_schema()
     values = {

@@ -4,7 +4,7 @@ import os
 import pytest
 
 from searcher import Archive, Article, IndexNotFound
-from searcher.index.manifest import MANIFEST_NAME
+from searcher.ingest.manifest import MANIFEST_NAME
 
 
 def write_jsonl(path, records):

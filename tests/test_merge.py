@@ -7,12 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from searcher.index import fastwriters, postings
-from searcher.index.documents import to_document
-from searcher.index.fastwriters import FastSegmentWriter
-from searcher.index.schema import build_schema
-from searcher.index.whoosh_import import index as whoosh_index
-from searcher.index.whoosh_import import writing
+from searcher.engine.whoosh.accel import writers as fastwriters
+from searcher.engine.whoosh.accel import postings
+from searcher.engine.whoosh.documents import to_document
+from searcher.engine.whoosh.accel.writers import FastSegmentWriter
+from searcher.engine.whoosh.schema import build_schema
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.accel.imports import writing
 
 from .test_postings import _articles, _postings
 
@@ -245,7 +246,7 @@ def test_merged_files_are_byte_identical_to_whooshs(tmp_path, fast_merges, monke
 
 
 def test_multi_process_commits_merge_the_fast_way(tmp_path, fast_merges):
-    from searcher.index.fastwriters import FastMpWriter
+    from searcher.engine.whoosh.accel.writers import FastMpWriter
 
     ours, theirs = _twins(tmp_path, batches=3, per_batch=60)
     new = _articles(120, seed=31)
@@ -273,7 +274,7 @@ def test_multi_process_commits_merge_the_fast_way(tmp_path, fast_merges):
 
 def test_the_indexers_capped_merges_go_the_fast_way(tmp_path, monkeypatch, fast_merges):
     from searcher import Archive
-    from searcher.index import writer as index_writer
+    from searcher.ingest import indexer as index_writer
 
     monkeypatch.setattr(index_writer, "MERGE_FACTOR", 3)
     path = tmp_path / "archive"

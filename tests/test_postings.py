@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from searcher import Article
-from searcher.index import postings
-from searcher.index.documents import to_document
-from searcher.index.fastwriters import FastSegmentWriter
-from searcher.index.schema import build_schema
-from searcher.index.whoosh_import import index as whoosh_index
-from searcher.index.whoosh_import import writing
+from searcher.engine.whoosh.accel import postings
+from searcher.engine.whoosh.documents import to_document
+from searcher.engine.whoosh.accel.writers import FastSegmentWriter
+from searcher.engine.whoosh.schema import build_schema
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.accel.imports import writing
 
 WORDS = ["pipeline", "gas", "putin", "xi", "summit", "energy", "ruble", "oil", "talks", "sanctions",
          "border", "trade", "china", "russia", "mongolia", "kazakhstan", "tariff", "grain"]
@@ -92,7 +92,7 @@ def test_uncompressed_small_blocks_read_back_the_same_postings(tmp_path):
 
 def test_a_buffer_over_its_memory_limit_moves_to_whooshs_pool(tmp_path, monkeypatch):
     articles = _articles(300, seed=3)
-    monkeypatch.setattr("searcher.index.fastwriters.POSTING_BYTES", 10_000_000)  # limit: ~13 postings
+    monkeypatch.setattr("searcher.engine.whoosh.accel.writers.POSTING_BYTES", 10_000_000)  # limit: ~13 postings
     drained = []
     original = postings.PostingBuffer.drain_into
     monkeypatch.setattr(postings.PostingBuffer, "drain_into",

@@ -43,7 +43,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from searcher.article import Article, Skipped
-from searcher.index.documents import to_document
+from searcher.engine.whoosh.documents import to_document
 from searcher.readers import formats, read_file
 
 REPO = Path(__file__).resolve().parents[1]

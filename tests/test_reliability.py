@@ -16,9 +16,10 @@ from click.testing import CliRunner
 
 from searcher import Archive, Article, IndexLocked
 from searcher.cli import cli
-from searcher.index import locking, valuecolumns
-from searcher.index.checksums import CHECKSUMS_NAME
-from searcher.index.manifest import MANIFEST_NAME
+from searcher.ingest import locking
+from searcher.engine.whoosh.accel import valuecolumns
+from searcher.engine.whoosh.checksums import CHECKSUMS_NAME
+from searcher.ingest.manifest import MANIFEST_NAME
 
 from .test_crash import committed_ids, env, index_command, write_corpus
 
@@ -128,7 +129,7 @@ def test_searches_answer_from_the_last_commit_while_an_indexer_writes(tmp_path):
 COMMIT_LOOP = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from searcher.index.store import open_index
+    from searcher.engine.whoosh.store import open_index
 
     ix, end, commits = open_index(Path(sys.argv[1])), time.time() + float(sys.argv[2]), 0
     while time.time() < end:                            # each commit deletes the last table of contents
@@ -394,7 +395,7 @@ def test_a_damaged_table_of_contents_fails_check_and_rebuild_restores_it(built):
 
 def test_check_reports_duplicates_foreign_files_and_manifest_gaps(built, tmp_path):
     ix, corpus = built
-    from searcher.index.writer import Indexer
+    from searcher.ingest.indexer import Indexer
 
     with Archive.open(ix) as archive:
         # Two runs working from the same view of the index, as happened

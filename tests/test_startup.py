@@ -18,8 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 # Never needed to answer a search: the readers and their libraries, the
 # writing side of Whoosh, multiprocessing, and what whoosh.compat would drag in.
 NOT_FOR_SEARCH = (
-    "searcher.readers", "searcher.index.writer", "searcher.index.fastwriters", "searcher.index.check",
-    "searcher.index.locking",  # a search takes no lock
+    "searcher.readers", "searcher.ingest.indexer", "searcher.engine.whoosh.accel.writers", "searcher.engine.whoosh.check",
+    "searcher.ingest.locking",  # a search takes no lock
     "lxml", "trafilatura", "warcio", "charset_normalizer", "dateutil",
     "whoosh.writing", "whoosh.multiproc", "multiprocessing", "concurrent.futures",
     "urllib.request", "http.client", "ssl", "whoosh.lang.morph_en (loaded)",
@@ -89,13 +89,13 @@ def test_other_read_commands_do_not_load_readers_or_writers(archive_path, args):
 def test_help_imports_neither_whoosh_nor_tabulate():
     output, code, modules = run_cli("--help")
     assert code == 0 and "search" in output
-    assert loaded(modules, ("whoosh", "tabulate", "searcher.api", "searcher.index")) == []
+    assert loaded(modules, ("whoosh", "tabulate", "searcher.api", "searcher.engine", "searcher.ingest")) == []
 
 
-# -- the two Whoosh modules searcher.index.whoosh_import loads lightly ----------
+# -- the two Whoosh modules searcher.engine.whoosh.accel.imports loads lightly ----------
 CHECK_WHOOSH = """
 import json, sys
-import searcher.index.whoosh_import
+import searcher.engine.whoosh.accel.imports
 light = "urllib.request" not in sys.modules and "rules" not in vars(sys.modules["whoosh.lang.morph_en"])
 from whoosh import compat
 from whoosh.lang.morph_en import variations
@@ -125,7 +125,7 @@ def test_whoosh_loaded_lightly_behaves_as_whoosh():
     assert plain["light"] is False  # imported before us: left alone
     assert light["variations"] == plain["variations"] and "rendering" in light["variations"]
     assert light["rules"] == plain["rules"] > 0
-    assert light["urlretrieve"] == "searcher.index.whoosh_import" and plain["urlretrieve"] == "urllib.request"
+    assert light["urlretrieve"] == "searcher.engine.whoosh.accel.imports" and plain["urlretrieve"] == "urllib.request"
     assert light["compat_builtins_plain"] is True
 
 
@@ -138,7 +138,7 @@ def test_view_reads_like_a_file():
     import io
     import pickle
 
-    from searcher.index.mapped import _View
+    from searcher.engine.whoosh.accel.mapped import _View
 
     data = b"first line\nsecond line\n" + pickle.dumps({"a": [1, 2.5, "x"]}, protocol=2) \
         + pickle.dumps(("b", b"\x00\xff" * 300), protocol=5) + bytes(range(256))
@@ -175,8 +175,8 @@ def _everything(archive) -> list:
 
 def _open_mapped(path: Path):
     from searcher import Archive
-    from searcher.index import store
-    from searcher.index.mapped import MappedStorage
+    from searcher.engine.whoosh import store
+    from searcher.engine.whoosh.accel.mapped import MappedStorage
 
     ix = MappedStorage(str(path)).open_index(store.INDEX_NAME, indexclass=store.SnapshotIndex)
     return Archive(path, ix)
@@ -193,7 +193,7 @@ def test_mapped_storage_answers_as_whoosh_storage_does(tmp_path):
     try:
         assert _everything(mapped) == plain
         # The parts of a compound segment are views of the mapped file.
-        from searcher.index.mapped import _View
+        from searcher.engine.whoosh.accel.mapped import _View
 
         segment = mapped._ix._segments()[0]
         parts = segment.open_compound_file(mapped._ix.storage)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from searcher.index.schema import text_analyzer
-from searcher.index.stemming import porter_stem
+from searcher.engine.whoosh.schema import text_analyzer
+from searcher.engine.whoosh.stemming import porter_stem
 
 nltk_porter = pytest.importorskip("nltk.stem.porter")
 REFERENCE = nltk_porter.PorterStemmer(mode=nltk_porter.PorterStemmer.ORIGINAL_ALGORITHM)

@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 
 from searcher import Archive
-from searcher.index import valuecolumns
-from searcher.index.documents import to_article
-from searcher.index.whoosh_import import index as whoosh_index
-from searcher.query.facets import VALUE_FACETS, ValueColumn
+from searcher.engine.whoosh.accel import valuecolumns
+from searcher.engine.whoosh.documents import to_article
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.facets import VALUE_FACETS, ValueColumn
 
 from .test_merge import _segmented
 

@@ -6,7 +6,7 @@ import subprocess
 import sys
 import threading
 
-from searcher.index import whoosh_import  # noqa: F401  (applies the fixes)
+from searcher.engine.whoosh.accel import imports  # noqa: F401  (applies the fixes)
 from whoosh.matching import binary, mcore
 
 from .conftest import REPO

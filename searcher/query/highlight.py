@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from ..index.fastfields import analysed_spans
+from searcher.engine.whoosh.accel.analysis import analysed_spans
 
 SNIPPET_CHARS = 200
 FRAGMENTS = 2

@@ -5,7 +5,7 @@ corrector and then shown as a word an article really uses ("pipeline").
 """
 from __future__ import annotations
 
-from ..index.schema import TEXT_FIELDS
+from searcher.engine.whoosh.schema import TEXT_FIELDS
 from . import tree
 
 MAX_SUGGESTIONS = 3

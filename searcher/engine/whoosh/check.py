@@ -31,11 +31,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from ..errors import IndexNotFound
-from ..errors import IndexLocked
-from . import checksums, locking, valuecolumns
-from .manifest import MANIFEST_NAME, Manifest
-from .stemming import ANALYSIS_VERSION, analysis_version
+from searcher.errors import IndexNotFound
+from searcher.errors import IndexLocked
+from searcher.engine.whoosh import checksums
+from searcher.ingest import locking
+from searcher.engine.whoosh.accel import valuecolumns
+from searcher.ingest.manifest import MANIFEST_NAME, Manifest
+from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
 
 INDEX_NAME = "MAIN"  # as store.INDEX_NAME
 _TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
@@ -132,7 +134,7 @@ def _examples(items: list[str]) -> str:
 
 
 def _whoosh():
-    from .whoosh_import import index as whoosh_index  # noqa: F401  (imports Whoosh quietly first)
+    from searcher.engine.whoosh.accel.imports import index as whoosh_index  # noqa: F401  (imports Whoosh quietly first)
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
     from whoosh.reading import SegmentReader
@@ -206,7 +208,7 @@ def check_index(index_dir: Path, deep: bool = True, clean: bool = False) -> Chec
 
 
 def _stale_rebuilds(index_dir: Path, report: CheckReport) -> None:
-    from .rebuild import stale_work_folders
+    from searcher.engine.whoosh.rebuild import stale_work_folders
 
     report.stale_rebuilds = [str(p) for p in stale_work_folders(index_dir)]
     if report.stale_rebuilds:
@@ -383,7 +385,7 @@ def _clean(index_dir: Path, report: CheckReport) -> None:
     fd = locking.acquire(index_dir)  # IndexLocked when a run is writing
     try:
         if report.stale_rebuilds:
-            from .rebuild import remove_stale_work_folders
+            from searcher.engine.whoosh.rebuild import remove_stale_work_folders
 
             report.cleaned += remove_stale_work_folders(index_dir)
             report.problems = [p for p in report.problems if "left by a rebuild that was stopped" not in p.message]

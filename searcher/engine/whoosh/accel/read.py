@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 from bisect import bisect_left
 
-from .whoosh_import import matching, whoosh3
+from searcher.engine.whoosh.accel.imports import matching, whoosh3
 
 
 class BisectLeafMatcher(whoosh3.W3LeafMatcher):

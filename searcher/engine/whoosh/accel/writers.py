@@ -11,20 +11,20 @@ import queue
 import signal
 from typing import Optional
 
-from ..errors import IndexWriteError
-from ..proc import die_with_parent
+from searcher.errors import IndexWriteError
+from searcher.proc import die_with_parent
 
-from .whoosh_import import byte_to_length, length_to_byte
-from .whoosh_import import multiproc as mp
-from .whoosh_import import writing
-from .whoosh_import import whoosh3
+from searcher.engine.whoosh.accel.imports import byte_to_length, length_to_byte
+from searcher.engine.whoosh.accel.imports import multiproc as mp
+from searcher.engine.whoosh.accel.imports import writing
+from searcher.engine.whoosh.accel.imports import whoosh3
 
 from whoosh import columns  # loaded by whoosh.index already
 from whoosh.reading import SegmentReader
 from whoosh.util import random_name
-from .fastfields import simple_postings
-from .mapped import sync_new_segments
-from .postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
+from searcher.engine.whoosh.accel.analysis import simple_postings
+from searcher.engine.whoosh.accel.mapped import sync_new_segments
+from searcher.engine.whoosh.accel.postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
 
 # How long a multi-process commit waits on a queue or a sub-writer before
 # checking that every sub-writer is still alive.

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Optional
 
-from ..index.schema import NAME_FIELDS, TEXT_FIELDS
-from ..index.whoosh_import import fields as wfields
-from ..index.whoosh_import import query as wq
-from . import tree as t
-from .whoosh_extras import AtLeastQuery, DateRangeQuery, near
-from .whoosh_expand import BoundedFuzzy, BoundedPrefix, BoundedWildcard
-from .whoosh_phrase import PositionalPhrase
+from searcher.engine.whoosh.schema import NAME_FIELDS, TEXT_FIELDS
+from searcher.engine.whoosh.accel.imports import fields as wfields
+from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.query import tree as t
+from searcher.engine.whoosh.queries import AtLeastQuery, DateRangeQuery, near
+from searcher.engine.whoosh.expand import BoundedFuzzy, BoundedPrefix, BoundedWildcard
+from searcher.engine.whoosh.phrase import PositionalPhrase
 
 # BM25F weights title matches above body matches; issue 7 tunes this.
 TITLE_BOOST = 2.0

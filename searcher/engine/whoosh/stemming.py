@@ -17,9 +17,15 @@ re-reads the articles with this version's analysis.
 """
 from __future__ import annotations
 
+import sys
 import threading
 
 import Stemmer
+
+# An index's schema is pickled with the stemming function's module path, and
+# indexes written before the engine/ layout name this module by its old path:
+# the old name stays importable so that they still open (tests/test_analysis_version.py).
+sys.modules.setdefault("searcher.index.stemming", sys.modules[__name__])
 
 # 1: Whoosh's Porter stemmer (every index written before this module).
 # 2: Snowball's Porter stemmer.

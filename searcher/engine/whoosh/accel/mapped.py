@@ -16,11 +16,11 @@ from __future__ import annotations
 import mmap
 import os
 
-from .whoosh_import import index as _whoosh_index  # noqa: F401  (Whoosh imported quietly first)
+from searcher.engine.whoosh.accel.imports import index as _whoosh_index  # noqa: F401  (Whoosh imported quietly first)
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
-from .manifest import fsync_dir, fsync_enabled, fsync_path
+from searcher.ingest.manifest import fsync_dir, fsync_enabled, fsync_path
 
 
 class _View:

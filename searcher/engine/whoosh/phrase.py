@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from ..index.whoosh_import import matching
-from ..index.whoosh_import import query as wq
-from ..index.whoosh_import import spans as wspans
+from searcher.engine.whoosh.accel.imports import matching
+from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.imports import spans as wspans
 
 
 class PositionalPhrase(wq.Phrase):

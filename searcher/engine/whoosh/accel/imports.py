@@ -130,7 +130,7 @@ with warnings.catch_warnings():
     from whoosh.util.numeric import byte_to_length, length_to_byte  # noqa: F401
     from whoosh.util.text import utf8encode  # noqa: F401
     from whoosh.util.times import long_to_datetime  # noqa: F401
-    from . import whoosh_fixes
+    from searcher.engine.whoosh.accel import fixes as whoosh_fixes
 
     whoosh_fixes.apply()
 

@@ -30,7 +30,7 @@ from itertools import accumulate, chain
 from pathlib import Path
 from typing import Iterable, Optional
 
-from .whoosh_import import matching, whoosh3
+from searcher.engine.whoosh.accel.imports import matching, whoosh3
 
 FOLDER = "columns"
 _MAGIC = b"searcher-values-1\n"

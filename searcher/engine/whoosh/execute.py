@@ -14,21 +14,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable, Optional, TypeVar
 
-from ..errors import ArticleNotFound, IndexDamaged, InvalidArgument, SearcherError
-from ..index.documents import to_article
-from ..index.whoosh_import import index as whoosh_index
-from ..index.whoosh_import import query as wq
-from ..index.whoosh_import import scoring
-from ..results import Hit, SearchResult, Timeline
-from . import stopwords, tree
-from .docsets import count_matches, matching_docnums
-from .facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
-from .highlight import find_terms, make_snippet, present
-from .parser import date_span, parse, parse_plain
-from .suggest import suggestions
-from .whoosh_compile import Compiler
-from .whoosh_expand import check_expansions
-from .whoosh_extras import DateRangeQuery, FilterQuery
+from searcher.errors import ArticleNotFound, IndexDamaged, InvalidArgument, SearcherError
+from searcher.engine.whoosh.documents import to_article
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.imports import scoring
+from searcher.results import Hit, SearchResult, Timeline
+from searcher.query import stopwords, tree
+from searcher.engine.whoosh.docsets import count_matches, matching_docnums
+from searcher.engine.whoosh.facets import FACETS, FILTER_KEYS, VALUE_FACETS, FacetCache, timeline
+from searcher.query.highlight import find_terms, make_snippet, present
+from searcher.query.parser import date_span, parse, parse_plain
+from searcher.query.suggest import suggestions
+from searcher.engine.whoosh.compile import Compiler
+from searcher.engine.whoosh.expand import check_expansions
+from searcher.engine.whoosh.queries import DateRangeQuery, FilterQuery
 
 SORTS = ("relevance", "date", "-date")
 MATCHES = ("all", "any")
@@ -50,8 +50,8 @@ READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSErr
 # index's files, any of them is damage; anywhere else TypeError and the
 # like are bugs, and a traceback is what they need.
 _DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.", "whoosh.index",
-                     "searcher.index.mapped", "searcher.index.fastread", "searcher.index.valuecolumns",
-                     "searcher.index.postings")  # our reading of the same files
+                     "searcher.engine.whoosh.accel.mapped", "searcher.engine.whoosh.accel.read", "searcher.engine.whoosh.accel.valuecolumns",
+                     "searcher.engine.whoosh.accel.postings")  # our reading of the same files
 # Bytes of the index that are not UTF-8 (a term, a stored string): damage
 # when Whoosh decodes them, wherever the codec's own frame is.
 _TEXT_ERRORS = (UnicodeDecodeError,)
@@ -85,7 +85,7 @@ def failed_on_damage(exc: BaseException, folder) -> bool:
         return True
     if isinstance(exc, SearcherError) or not isinstance(exc, Exception) or not folder:
         return False
-    from ..index import checksums
+    from searcher.engine.whoosh import checksums
 
     try:
         sums = checksums.load(Path(folder)) or {}

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from ..article import Article
-from .schema import BOUNDARY_TOKEN, NAME_FIELDS, VALUE_SEP
+from searcher.article import Article
+from searcher.engine.whoosh.schema import BOUNDARY_TOKEN, NAME_FIELDS, VALUE_SEP
 
 
 def _clean(value: str) -> str:
@@ -61,7 +61,7 @@ def to_article(fields: dict[str, Any]) -> Article:
     not what any writer stores (damaged bytes that still unpickled)."""
     if not isinstance(fields, dict) or not isinstance(fields.get("id"), str) or any(
             not isinstance(fields.get(name, ""), str) for name in _TEXT_FIELDS):
-        from ..errors import IndexDamaged
+        from searcher.errors import IndexDamaged
 
         raise IndexDamaged("an article's stored fields are damaged (not the text the index stores); "
                            "'searcher check' says what is wrong, 'searcher rebuild' rebuilds it from its files")

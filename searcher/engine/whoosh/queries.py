@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from array import array
 
-from ..index.whoosh_import import WrappingQuery, matching, spans
-from ..index.whoosh_import import query as wq
+from searcher.engine.whoosh.accel.imports import WrappingQuery, matching, spans
+from searcher.engine.whoosh.accel.imports import query as wq
 
 
 class AtLeastQuery(WrappingQuery):
@@ -110,7 +110,7 @@ class DateRangeQuery(wq.DateRange):
 
     def segment_ids(self, searcher) -> "array[int]":
         """Sorted docnums of the live documents of one segment in the range."""
-        from .docsets import segment_docs  # docsets imports this module
+        from searcher.engine.whoosh.docsets import segment_docs  # docsets imports this module
 
         cache = self.__dict__.setdefault("_segment_ids", {})
         reader = searcher.reader()

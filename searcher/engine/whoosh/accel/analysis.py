@@ -26,7 +26,7 @@ from operator import sub
 from pickle import dumps
 from typing import Iterator, Optional
 
-from .whoosh_import import analysis, fields
+from searcher.engine.whoosh.accel.imports import analysis, fields
 from whoosh import formats
 from whoosh.system import pack_byte
 from whoosh.system import pack_uint as _pack_uint

@@ -14,10 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Optional
 
-from ..errors import InvalidArgument
-from ..index.schema import NAME_FIELDS
-from ..index.store import date_days, date_values
-from ..index.valuecolumns import segment_values
+from searcher.errors import InvalidArgument
+from searcher.engine.whoosh.schema import NAME_FIELDS
+from searcher.engine.whoosh.store import date_days, date_values
+from searcher.engine.whoosh.accel.valuecolumns import segment_values
 
 # Facet name (API and CLI) -> exact-value index field.
 VALUE_FACETS = {

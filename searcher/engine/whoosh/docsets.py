@@ -16,9 +16,9 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
-from ..index.valuecolumns import term_ids
-from ..index.whoosh_import import query as wq
-from .whoosh_extras import DateRangeQuery, FilterQuery
+from searcher.engine.whoosh.accel.valuecolumns import term_ids
+from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.queries import DateRangeQuery, FilterQuery
 
 
 def matching_docnums(searcher, query: "wq.Query") -> list[int]:

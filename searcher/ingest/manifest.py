@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import IndexWriteError
+from searcher.errors import IndexWriteError
 
 MANIFEST_NAME = "searcher-manifest.json"
 

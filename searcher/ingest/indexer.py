@@ -5,17 +5,19 @@ import logging
 from pathlib import Path
 from typing import Callable, Iterable, Optional
 
-from ..article import Article, Skipped
-from ..errors import IndexDamaged, IndexLocked
-from ..readers import UNSUPPORTED, iter_files
-from ..readers.parallel import ParsedFile, default_jobs, parse_files
-from ..results import IndexProgress, IndexReport
-from .documents import to_document
-from .fastwriters import FastMpWriter, FastSegmentWriter, SubWriterFailed, release_lock
-from .manifest import FileEntry, Manifest, file_key, write_error
-from .schema import NAME_FIELDS
-from .whoosh_import import index as whoosh_index
-from . import checksums, valuecolumns, whoosh_import
+from searcher.article import Article, Skipped
+from searcher.errors import IndexDamaged, IndexLocked
+from searcher.readers import UNSUPPORTED, iter_files
+from searcher.readers.parallel import ParsedFile, default_jobs, parse_files
+from searcher.results import IndexProgress, IndexReport
+from searcher.engine.whoosh.documents import to_document
+from searcher.engine.whoosh.accel.writers import FastMpWriter, FastSegmentWriter, SubWriterFailed, release_lock
+from searcher.ingest.manifest import FileEntry, Manifest, file_key, write_error
+from searcher.engine.whoosh.schema import NAME_FIELDS
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh import checksums
+from searcher.engine.whoosh.accel import valuecolumns
+from searcher.engine.whoosh.accel import imports as whoosh_import
 
 # A commit makes one segment per writing process (FastMpWriter is
 # multisegment): 25,000 articles on two cores is two ~12,500-article

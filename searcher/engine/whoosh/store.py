@@ -23,17 +23,17 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Optional, TypeVar
 
-from ..article import Article, Skipped
-from ..errors import IndexDamaged, IndexNotFound, IndexOutdated, InvalidArgument
-from ..results import Stats
-from .documents import to_article
-from .fastread import reading_copy
-from .manifest import MANIFEST_NAME, Manifest
-from .schema import build_schema
-from .stemming import ANALYSIS_VERSION, analysis_version
-from .whoosh_import import index as whoosh_index
-from .valuecolumns import term_ids
-from .whoosh_import import columns
+from searcher.article import Article, Skipped
+from searcher.errors import IndexDamaged, IndexNotFound, IndexOutdated, InvalidArgument
+from searcher.results import Stats
+from searcher.engine.whoosh.documents import to_article
+from searcher.engine.whoosh.accel.read import reading_copy
+from searcher.ingest.manifest import MANIFEST_NAME, Manifest
+from searcher.engine.whoosh.schema import build_schema
+from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.accel.valuecolumns import term_ids
+from searcher.engine.whoosh.accel.imports import columns
 
 INDEX_NAME = "MAIN"
 _SEGMENT_FILE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.")  # Whoosh's segment file names
@@ -68,7 +68,7 @@ def _refuse_lost_toc(path: Path) -> None:
 def refuse_foreign_folder(path: Path) -> None:
     """InvalidArgument when ``path`` is a folder of other files: an index
     made there would mix with them (and a rebuild swaps the whole folder)."""
-    from .check import index_entry  # not on the search path
+    from searcher.engine.whoosh.check import index_entry  # not on the search path
 
     _refuse_lost_toc(path)  # the remains of an index are damage, not foreign files
     try:
@@ -157,7 +157,7 @@ def _storage(index_dir: Path):
     # Segment parts read in place, not copied into memory on every open
     # (Whoosh's FileStorage copies the whole index: ~1 s and the index's
     # size in RSS for a search of a 100k-article index; see mapped.py).
-    from .mapped import MappedStorage
+    from searcher.engine.whoosh.accel.mapped import MappedStorage
 
     return MappedStorage(str(index_dir))
 

@@ -43,8 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
 
-from ..errors import IndexLocked
-from .manifest import write_error
+from searcher.errors import IndexLocked
+from searcher.ingest.manifest import write_error
 
 LOCK_NAME = "searcher.lock"
 WHOOSH_LOCK_NAME = "MAIN_WRITELOCK"  # Whoosh's FileStorage.lock("WRITELOCK") for index MAIN
@@ -360,7 +360,7 @@ _MOVED_TO_STORE = ("open_index", "create_index", "index_exists", "TOC_RETRIES")
 
 def __getattr__(name: str):
     if name in _MOVED_TO_STORE:
-        from . import store
+        from searcher.engine.whoosh import store
 
         return getattr(store, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

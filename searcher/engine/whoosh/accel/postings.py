@@ -40,7 +40,7 @@ from operator import itemgetter, sub
 from pickle import dumps, load, loads
 from typing import Callable, Iterator, Optional, Sequence
 
-from .whoosh_import import length_to_byte
+from searcher.engine.whoosh.accel.imports import length_to_byte
 
 HEADER_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
 MIN_COMPRESS = 256

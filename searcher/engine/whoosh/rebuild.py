@@ -18,12 +18,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from ..article import Article, Skipped
-from ..errors import IndexDamaged, IndexNotFound, SearcherError
-from ..results import IndexProgress, IndexReport
-from . import checksums, locking
-from .check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh, index_entry
-from .manifest import MANIFEST_NAME, FileEntry, Manifest, file_key, fsync_dir, fsync_enabled, fsync_path
+from searcher.article import Article, Skipped
+from searcher.errors import IndexDamaged, IndexNotFound, SearcherError
+from searcher.results import IndexProgress, IndexReport
+from searcher.engine.whoosh import checksums
+from searcher.ingest import locking
+from searcher.engine.whoosh.check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh, index_entry
+from searcher.ingest.manifest import MANIFEST_NAME, FileEntry, Manifest, file_key, fsync_dir, fsync_enabled, fsync_path
 
 MANIFEST_ERRORS = (ValueError, TypeError, AttributeError, KeyError)  # JSON, UTF-8, shape
 _WORK = re.compile(r"^\.(?P<name>.+)\.(?:rebuild|old)-(?P<pid>[0-9]+)$")
@@ -102,7 +103,7 @@ def _load_manifest(index_dir: Path, paths: list[Path], notes: list[str]) -> Mani
 
 
 def _files_under(paths: list[Path], index_dir: Path) -> set[str]:
-    from ..readers import iter_files
+    from searcher.readers import iter_files
 
     return {file_key(p) for p in iter_files(paths, exclude=[index_dir])}
 
@@ -255,8 +256,8 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
 
 def _build(index_dir: Path, new: Path, manifest: Manifest, paths: list[Path], report: RebuildReport,
            commit_every: int, jobs: Optional[int], progress) -> None:
-    from .store import create_index
-    from .writer import Indexer
+    from searcher.engine.whoosh.store import create_index
+    from searcher.ingest.indexer import Indexer
 
     recorded = sorted(set(manifest.files) | set(manifest.skipped))
     walked = _files_under(paths, index_dir) if paths else set()
@@ -291,8 +292,8 @@ def _keep_old(index_dir: Path, new: Path, ix, decided: set[str], from_files: set
     """Add what only the old index holds (articles added as Article objects,
     from a run stopped before recording its file, from files that vanished);
     the ids the new index holds then, and those the old one could read."""
-    from .documents import to_article
-    from .writer import Indexer
+    from searcher.engine.whoosh.documents import to_article
+    from searcher.ingest.indexer import Indexer
 
     have = set(from_files)
     keep: list[Article] = []
