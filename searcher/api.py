@@ -5,8 +5,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Union
 
+from . import engine
 from .article import Article, Skipped
 from .errors import ArchiveClosed, ArticleNotFound
+from .query.ranking import DEFAULT_RANKING, Ranking
+from .query.request import FilterValues, Match, SearchRequest, Sort, normalise_filters
 from .results import Hit, IndexProgress, IndexReport, SearchResult, Stats, Timeline
 
 DEFAULT_INDEX = "index"
@@ -15,19 +18,17 @@ INDEX_ENV = "SEARCHER_INDEX"
 PathLike = Union[str, "os.PathLike[str]"]
 
 if TYPE_CHECKING:
-    from searcher.engine.whoosh.check import CheckReport
-    from searcher.engine.whoosh.rebuild import RebuildReport
+    from .engine.base import Backend, BackendModule
+    from .engine.whoosh.check import CheckReport
+    from .engine.whoosh.rebuild import RebuildReport
+    from .query.plan import Planner
+
+Filters = Optional[Mapping[str, FilterValues]]
 
 
 def default_index_path() -> Path:
     """``$SEARCHER_INDEX`` when set, else ``./index``."""
     return Path(os.environ.get(INDEX_ENV) or DEFAULT_INDEX)
-
-
-def _filters(filters: Optional[Mapping[str, Union[str, Iterable[str]]]]) -> Optional[dict[str, list[str]]]:
-    if not filters:
-        return None
-    return {key: [values] if isinstance(values, str) else list(values) for key, values in filters.items()}
 
 
 def parse_files(paths: Iterable[PathLike]) -> Iterator[Union[Article, Skipped]]:
@@ -45,42 +46,41 @@ class Archive:
     ...     result = archive.search('"gas pipeline"', sort="-date")
     """
 
-    def __init__(self, path: PathLike, ix) -> None:
+    def __init__(self, path: PathLike, backend: "Backend", ranking: Ranking = DEFAULT_RANKING,
+                 engine_name: str = engine.DEFAULT_BACKEND) -> None:
         self.path = Path(path)
-        self._index = ix
-        self._query_engine = None
+        self._open_backend: Optional["Backend"] = backend
+        self._planner: Optional["Planner"] = None
+        self.ranking = ranking
+        self.engine = engine_name
 
     @property
-    def _ix(self):
-        if self._index is None:
+    def _backend(self) -> "Backend":
+        if self._open_backend is None:
             raise ArchiveClosed(f"the archive at {self.path} is closed: open it again with Archive.open()")
-        return self._index
-
-    @_ix.setter
-    def _ix(self, ix) -> None:
-        self._index = ix
+        return self._open_backend
 
     @classmethod
-    def open(cls, path: Optional[PathLike] = None) -> "Archive":
-        """Open an existing index; raises IndexNotFound when there is none."""
-        # From store, not locking: a search takes no lock (and skips its imports).
-        from searcher.engine.whoosh.store import open_index
-
+    def open(cls, path: Optional[PathLike] = None, *, ranking: Ranking = DEFAULT_RANKING,
+             engine: str = engine.DEFAULT_BACKEND) -> "Archive":
+        """Open an existing index; raises IndexNotFound when there is none.
+        ``ranking``: BM25F settings and query stop words (query/ranking.py)."""
         path = Path(path) if path is not None else default_index_path()
-        return cls(path, open_index(path))
+        return cls(path, _engine(engine).open(path, ranking), ranking, engine)
 
     @classmethod
-    def create(cls, path: Optional[PathLike] = None) -> "Archive":
+    def create(cls, path: Optional[PathLike] = None, *, ranking: Ranking = DEFAULT_RANKING,
+               engine: str = engine.DEFAULT_BACKEND) -> "Archive":
         """Open the index at ``path``, creating it when absent: in a new or
         empty folder (hidden files such as .gitignore aside); a folder of
         other files raises InvalidArgument."""
-        from searcher.ingest.locking import create_locked
-        from searcher.engine.whoosh.store import create_index, index_exists, refuse_foreign_folder
+        from .ingest.locking import create_locked
 
+        backend = _engine(engine)
         path = Path(path) if path is not None else default_index_path()
-        if not index_exists(path):
-            refuse_foreign_folder(path)  # before the lock file is made in it
-        return cls(path, create_locked(path, index_exists, create_index))
+        if not backend.exists(path):
+            backend.refuse_foreign_folder(path)  # before the lock file is made in it
+        return cls(path, create_locked(path, backend.exists, lambda p: backend.create(p, ranking)), ranking, engine)
 
     def add(
         self,
@@ -104,8 +104,9 @@ class Archive:
         One run writes an index at a time: when another holds it, this
         raises IndexLocked at once, or after waiting up to ``wait`` seconds.
         """
-        from searcher.ingest.locking import writer_lock
-        from searcher.ingest.indexer import DEFAULT_COMMIT_EVERY, Indexer
+        from .ingest.indexer import DEFAULT_COMMIT_EVERY, Indexer
+        from .ingest.locking import writer_lock
+        from .readers.parallel import default_jobs
 
         items = _items(items)
         articles = [item for item in items if isinstance(item, Article)]
@@ -113,18 +114,19 @@ class Archive:
         if articles and paths:
             raise TypeError("add() takes paths or Articles, not both at once")
         with writer_lock(self.path, wait=wait):
-            indexer = Indexer(self._ix, self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs)
+            jobs = default_jobs() if jobs is None else max(1, jobs)
+            indexer = Indexer(self._backend.writer(jobs), self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs)
             if articles:
                 return indexer.add_articles(articles)
             return indexer.add_paths(paths, progress=progress, exclude=exclude)
 
-    def _engine(self):
-        ix = self._ix  # ArchiveClosed after close()
-        if self._query_engine is None:
-            from searcher.engine.whoosh.execute import Engine
+    def _plans(self) -> "Planner":
+        backend = self._backend  # ArchiveClosed after close()
+        if self._planner is None:
+            from .query.plan import Planner
 
-            self._query_engine = Engine(ix)
-        return self._query_engine
+            self._planner = Planner(backend, self.ranking)
+        return self._planner
 
     def search(
         self,
@@ -132,15 +134,16 @@ class Archive:
         *,
         limit: int = 10,
         offset: int = 0,
-        sort: str = "relevance",
-        match: str = "all",
+        sort: Sort = "relevance",
+        match: Match = "all",
         facets: Optional[Iterable[str]] = (),
         facet_limit: Optional[int] = 10,
-        filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
+        filters: Filters = None,
         since: Optional[str] = None,
         until: Optional[str] = None,
         syntax: bool = True,
         fallback: bool = True,
+        snippets: bool = True,
     ) -> SearchResult:
         """Search with our query language.
 
@@ -156,43 +159,43 @@ class Archive:
         the whole period it names. ``fallback``: when no article has every
         bare word, return the any-word results instead (``result.fallback``
         says so); False for exports, which must answer the query as given.
+        ``snippets=False``: hits without snippets and matched terms (faster).
         Raises QuerySyntaxError on a malformed query.
         """
-        if not isinstance(query, str):
-            raise TypeError(f"search() takes the query as a str, not {type(query).__name__}")
-        return self._engine().search(query, limit=limit, offset=offset, sort=sort, match=match,
-                                     facets=facets or (), facet_limit=facet_limit, filters=_filters(filters),
-                                     since=since, until=until, syntax=syntax, fallback=fallback)
+        return self.run(SearchRequest(query, limit=limit, offset=offset, sort=sort, match=match,
+                                      facets=tuple(facets or ()), facet_limit=facet_limit,
+                                      filters=normalise_filters(filters), since=since, until=until,
+                                      syntax=syntax, fallback=fallback, snippets=snippets))
 
-    def facet(self, name: str, query: str = "", *,
-              filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
+    def run(self, request: SearchRequest) -> SearchResult:
+        """``search()`` for a request built beforehand (``searcher.query.request``)."""
+        return self._plans().search(request)
+
+    def facet(self, name: str, query: str = "", *, filters: Filters = None,
               since: Optional[str] = None, until: Optional[str] = None) -> list[tuple[str, int]]:
         """Every value of one facet with its article count (all articles when no query)."""
-        return self._engine().facet(name, query, filters=_filters(filters), since=since, until=until)
+        return self._plans().facet(name, query, normalise_filters(filters), since, until)
 
-    def timeline(self, query: str = "", *, by: str = "month", match: str = "all",
-                 filters: Optional[Mapping[str, Union[str, Iterable[str]]]] = None,
+    def timeline(self, query: str = "", *, by: str = "month", match: Match = "all", filters: Filters = None,
                  since: Optional[str] = None, until: Optional[str] = None) -> Timeline:
         """Matching articles per year, month, week or day, zeros included."""
-        return self._engine().timeline(query, by=by, filters=_filters(filters), match=match,
-                                       since=since, until=until)
+        return self._plans().timeline(query, by, normalise_filters(filters), match, since, until)
 
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles closest in content to one article, itself excluded."""
-        return self._engine().similar(article_id, limit=limit)
+        from .query.hits import to_hit
+
+        found = self._backend.similar(article_id, limit)
+        return [to_hit(article, score, rank) for rank, (article, score) in enumerate(found, 1)]
 
     def get(self, article_id: str) -> Article:
-        from searcher.engine.whoosh.store import get_article
-
-        article = get_article(self._ix, article_id)
+        article = self._backend.get(article_id)
         if article is None:
             raise ArticleNotFound(f"no article with id {article_id!r}")
         return article
 
     def stats(self, top: int = 10) -> Stats:
-        from searcher.engine.whoosh.store import stats
-
-        return stats(self._ix, self.path, top=top)
+        return self._backend.stats(top)
 
     def check(self, *, deep: bool = True, clean: bool = False) -> "CheckReport":
         """Verify the index: every segment reads (``deep``: every term,
@@ -200,9 +203,7 @@ class Archive:
         manifest lists present, no foreign files in the folder. ``ok`` is
         False when something is wrong; leftovers of an interrupted write are
         warnings, removed with ``clean=True`` when no run is writing."""
-        from searcher.engine.whoosh.check import check_index
-
-        return check_index(self.path, deep=deep, clean=clean)
+        return _engine(self.engine).check_index(self.path, deep, clean)
 
     def rebuild(
         self,
@@ -219,54 +220,51 @@ class Archive:
         replaces it in one step. Articles no existing file provides (added
         as Articles, or from files that have vanished, which are reported)
         are kept from the old index where it can still be read."""
-        from searcher.engine.whoosh.rebuild import rebuild_index
-        from searcher.engine.whoosh.store import open_index
-        from searcher.ingest.indexer import DEFAULT_COMMIT_EVERY
+        from .ingest.indexer import DEFAULT_COMMIT_EVERY
 
-        report = rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
-                               progress=progress, wait=wait, paths=paths)
-        if self._query_engine is not None:
-            self._query_engine.close()
-            self._query_engine = None
-        self._ix.close()
-        self._ix = open_index(self.path)
+        backend = _engine(self.engine)
+        report = backend.rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
+                                       progress=progress, wait=wait, paths=paths)
+        self.close()
+        self._open_backend = backend.open(self.path, self.ranking)
         return report
 
     @classmethod
-    def rebuild_at(cls, path: Optional[PathLike] = None, **options: Any) -> "RebuildReport":
+    def rebuild_at(cls, path: Optional[PathLike] = None, *, engine: str = engine.DEFAULT_BACKEND,
+                   **options: Any) -> "RebuildReport":
         """``rebuild()`` for an index too damaged to open."""
-        from searcher.engine.whoosh.rebuild import rebuild_index
-        from searcher.ingest.indexer import DEFAULT_COMMIT_EVERY
+        from .ingest.indexer import DEFAULT_COMMIT_EVERY
 
         path = Path(path) if path is not None else default_index_path()
         options["commit_every"] = options.get("commit_every") or DEFAULT_COMMIT_EVERY
-        return rebuild_index(path, **options)
+        return _engine(engine).rebuild_index(path, **options)
 
     @classmethod
-    def check_at(cls, path: Optional[PathLike] = None, *, deep: bool = True, clean: bool = False) -> "CheckReport":
+    def check_at(cls, path: Optional[PathLike] = None, *, deep: bool = True, clean: bool = False,
+                 engine: str = engine.DEFAULT_BACKEND) -> "CheckReport":
         """``check()`` for an index too damaged to open."""
-        from searcher.engine.whoosh.check import check_index
-
         path = Path(path) if path is not None else default_index_path()
-        return check_index(path, deep=deep, clean=clean)
+        return _engine(engine).check_index(path, deep, clean)
 
     def __len__(self) -> int:
-        return self._ix.doc_count()
+        return self._backend.doc_count()
 
     def close(self) -> None:
         """Release the index; any later call raises ArchiveClosed. Closing twice is harmless."""
-        if self._query_engine is not None:
-            self._query_engine.close()
-            self._query_engine = None
-        if self._index is not None:
-            self._index.close()
-            self._index = None
+        self._planner = None
+        if self._open_backend is not None:
+            self._open_backend.close()
+            self._open_backend = None
 
     def __enter__(self) -> "Archive":
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _engine(name: str) -> "BackendModule":
+    return engine.backend(name)
 
 
 def _items(items: Any) -> list[Union[PathLike, Article]]:

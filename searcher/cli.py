@@ -49,11 +49,11 @@ class _Group(click.Group):
                 raise  # click's own handling: output closed early
             _fail(ctx, *_os_error(ctx, exc))
         except Exception as exc:
-            from searcher.engine.whoosh.execute import failed_on_damage
+            from searcher import engine
 
             if _manifest_unreadable(exc):
                 _fail(ctx, _bad_manifest(ctx, exc), DAMAGED)
-            if not failed_on_damage(exc, _index_path(ctx)):
+            if not engine.backend().failed_on_damage(exc, _index_path(ctx)):
                 raise  # a bug: its traceback is what it needs
             _fail(ctx, _damaged(ctx, exc), DAMAGED)
 

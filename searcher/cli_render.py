@@ -198,7 +198,7 @@ def timeline_output(timeline: Timeline, fmt: str, tablefmt: str) -> str:
 
 def _sparse_note(timeline: Timeline) -> str:
     """Past facets.MAX_PERIODS the periods without articles are left out: say so."""
-    from searcher.engine.whoosh.facets import MAX_PERIODS, label_start, span_periods
+    from searcher.query.periods import MAX_PERIODS, label_start, span_periods
 
     if not timeline.periods:
         return ""

@@ -49,7 +49,7 @@ def old_index(tmp_path):
 
 def test_a_new_index_records_the_version(old_index, tmp_path):
     with Archive.create(tmp_path / "fresh") as archive:
-        assert analysis_version(archive._ix.schema) == ANALYSIS_VERSION == 2
+        assert analysis_version(archive._backend.ix.schema) == ANALYSIS_VERSION == 2
 
 
 def test_the_library_refuses_an_old_index(old_index):
@@ -82,7 +82,7 @@ def test_rebuild_converts(old_index):
     result = CliRunner().invoke(cli, ["rebuild", "--index", str(index), "--quiet"])
     assert result.exit_code == 0, result.output
     with Archive.open(index) as archive:
-        assert analysis_version(archive._ix.schema) == ANALYSIS_VERSION
+        assert analysis_version(archive._backend.ix.schema) == ANALYSIS_VERSION
         assert [hit.id for hit in archive.search("plan").hits] == ["a"]
         assert [hit.id for hit in archive.search('"planning cutting"~1').hits] == ["a"]
 

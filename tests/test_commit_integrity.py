@@ -20,7 +20,7 @@ from .test_crash import committed_ids, env, write_corpus
 from .test_reliability import children_of, end
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
-# One batch over writer.PARALLEL_WRITE_MIN: the multi-process commit on 2
+# One batch over writing.PARALLEL_WRITE_MIN: the multi-process commit on 2
 # jobs (each sub-writer works ~0.5 s of CPU on its half).
 BIG = 6000
 

@@ -60,7 +60,7 @@ def index_command(corpus: Path, ix: Path, *extra: str) -> list[str]:
 def committed_ids(ix: Path) -> list[str]:
     """The id of every live document, as committed (duplicates kept)."""
     with Archive.open(ix) as archive:
-        with archive._ix.searcher() as searcher:
+        with archive._backend.ix.searcher() as searcher:
             ids = [fields["id"] for fields in searcher.all_stored_fields()]
         assert len(archive) == len(ids)
     return ids

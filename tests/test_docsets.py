@@ -13,7 +13,12 @@ from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.imports import query as wq
 from searcher.engine.whoosh.accel.imports import writing
 from searcher.engine.whoosh import docsets
-from searcher.engine.whoosh.execute import Engine, _filtered, _within
+from searcher.engine.whoosh.backend import WhooshBackend
+from searcher.engine.whoosh.execute import filtered as _filtered
+from searcher.query.plan import Planner
+from searcher.query.plan import within as _within
+from searcher.query.ranking import DEFAULT_RANKING
+from searcher.query.request import SearchRequest, normalise_filters
 from searcher.query.parser import date_span, parse
 from searcher.engine.whoosh.compile import Compiler
 from searcher.engine.whoosh.queries import DateRangeQuery
@@ -38,9 +43,29 @@ SPANS = [(None, None), ("2020-06-01", None), (None, "2021-01-01"), ("2020-03-01"
 def engine(tmp_path_factory):
     path = _segmented(tmp_path_factory.mktemp("docsets") / "ix")
     ix = whoosh_index.open_dir(str(path))
-    opened = Engine(ix)
+    opened = _Engine(WhooshBackend(path, ix, DEFAULT_RANKING))
     yield opened
-    opened.close()
+    opened.backend.close()
+
+
+class _Engine:
+    """The backend's searcher and compiler, and searches planned as Archive plans them."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.planner = Planner(backend, DEFAULT_RANKING)
+
+    def searcher(self):
+        return self.backend.searching.searcher()
+
+    def compile(self, node):
+        return self.backend.searching.compile(node)
+
+    def _filter(self, filters):
+        return self.backend.searching.filter(normalise_filters(filters))
+
+    def search(self, text, **options):
+        return self.planner.search(SearchRequest(text, **options))
 
 
 def _whoosh_walk(searcher, query) -> list[int]:

@@ -113,7 +113,7 @@ def test_each_low_level_read_error_becomes_index_damaged(sound, monkeypatch, err
         raise raised
 
     with Archive.open(sound) as archive:
-        monkeypatch.setattr(engine, "_hit", fail)
+        monkeypatch.setattr(engine, "to_article", fail)
         with pytest.raises(IndexDamaged) as caught:
             archive.search("pipeline")
         assert caught.value.__cause__ is raised
@@ -127,7 +127,7 @@ def test_bugs_are_not_reported_as_damage(sound, monkeypatch, error):
         raise error
 
     with Archive.open(sound) as archive:
-        monkeypatch.setattr(engine, "_hit", fail)
+        monkeypatch.setattr(engine, "to_article", fail)
         with pytest.raises(type(error)):
             archive.search("pipeline")
 

@@ -63,7 +63,7 @@ def test_index_built_either_way_answers_identically(tmp_path, monkeypatch, fixtu
         archive.add(sources, commit_every=7)  # several segments and merges
     # The documented path: Whoosh's own field indexing and SegmentWriter.
     monkeypatch.setattr(fastindex.FastText, "index", fields.TEXT.index)
-    monkeypatch.setattr("searcher.ingest.indexer.FastSegmentWriter", lambda ix, **kw: ix.writer(**kw))
+    monkeypatch.setattr("searcher.engine.whoosh.writing.FastSegmentWriter", lambda ix, **kw: ix.writer(**kw))
     slow_path = tmp_path / "slow"
     with Archive.create(slow_path) as archive:
         archive.add(sources, commit_every=7)

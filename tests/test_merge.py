@@ -274,7 +274,7 @@ def test_multi_process_commits_merge_the_fast_way(tmp_path, fast_merges):
 
 def test_the_indexers_capped_merges_go_the_fast_way(tmp_path, monkeypatch, fast_merges):
     from searcher import Archive
-    from searcher.ingest import indexer as index_writer
+    from searcher.engine.whoosh import writing as index_writer
 
     monkeypatch.setattr(index_writer, "MERGE_FACTOR", 3)
     path = tmp_path / "archive"

@@ -258,7 +258,7 @@ HOLD_WHOOSH_LOCK = textwrap.dedent("""
     from searcher import Archive
 
     archive = Archive.open(sys.argv[1])
-    writer = archive._ix.writer()                 # Whoosh's own lock, as a writer takes it
+    writer = archive._backend.ix.writer()                 # Whoosh's own lock, as a writer takes it
     if sys.argv[2] == "orphan":
         child = os.fork()                         # like Whoosh's multi-process sub-writers
         if child == 0:
@@ -402,7 +402,7 @@ def test_check_reports_duplicates_foreign_files_and_manifest_gaps(built, tmp_pat
         # before runs took a lock for their whole length.
         extra = tmp_path / "extra.jsonl"
         extra.write_text(json.dumps({"id": "dup", "title": "t", "body": "b"}) + "\n")
-        twins = [Indexer(archive._ix, ix, 50, jobs=1) for _ in range(2)]
+        twins = [Indexer(archive._backend.writer(1), ix, 50, jobs=1) for _ in range(2)]
         for indexer in twins:
             indexer.add_paths([extra])
     (ix / "notes.txt").write_text("mine")

@@ -178,8 +178,11 @@ def _open_mapped(path: Path):
     from searcher.engine.whoosh import store
     from searcher.engine.whoosh.accel.mapped import MappedStorage
 
+    from searcher.engine.whoosh.backend import WhooshBackend
+    from searcher.query.ranking import DEFAULT_RANKING
+
     ix = MappedStorage(str(path)).open_index(store.INDEX_NAME, indexclass=store.SnapshotIndex)
-    return Archive(path, ix)
+    return Archive(path, WhooshBackend(path, ix, DEFAULT_RANKING))
 
 
 def test_mapped_storage_answers_as_whoosh_storage_does(tmp_path):
@@ -195,8 +198,8 @@ def test_mapped_storage_answers_as_whoosh_storage_does(tmp_path):
         # The parts of a compound segment are views of the mapped file.
         from searcher.engine.whoosh.accel.mapped import _View
 
-        segment = mapped._ix._segments()[0]
-        parts = segment.open_compound_file(mapped._ix.storage)
+        segment = mapped._backend.ix._segments()[0]
+        parts = segment.open_compound_file(mapped._backend.ix.storage)
         opened = [parts.open_file(name) for name in parts.list()]
         assert opened and all(isinstance(f.file, _View) for f in opened)
         for f in opened:

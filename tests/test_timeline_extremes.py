@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from searcher import Archive
 from searcher.article import Article
 from searcher.cli import cli
-from searcher.engine.whoosh.facets import MAX_PERIODS
+from searcher.query.periods import MAX_PERIODS
 
 
 def utc(*parts):

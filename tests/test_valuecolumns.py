@@ -12,7 +12,7 @@ from searcher import Archive
 from searcher.engine.whoosh.accel import valuecolumns
 from searcher.engine.whoosh.documents import to_article
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
-from searcher.engine.whoosh.facets import VALUE_FACETS, ValueColumn
+from searcher.engine.whoosh.columns import VALUE_FACETS, ValueColumn
 
 from .test_merge import _segmented
 

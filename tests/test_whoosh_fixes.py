@@ -52,7 +52,7 @@ import json, sys
 from searcher import Archive
 with Archive.create(sys.argv[1]) as archive:
     archive.add([sys.argv[2]])
-    reader = archive._ix.reader()
+    reader = archive._backend.ix.reader()
     words = sorted({w for f in ("title", "body") for w in reader.field_terms(f)})
     differ = []
     for word in words:

@@ -1,66 +1,32 @@
-"""Writing articles into the index: counts, batching, the manifest, segment sizes."""
+"""An indexing run: files read, articles counted and batched, the manifest
+kept in step with the commits. The engine writes (base.ArticleWriter)."""
 from __future__ import annotations
 
-import logging
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
-from searcher.article import Article, Skipped
-from searcher.errors import IndexDamaged, IndexLocked
-from searcher.readers import UNSUPPORTED, iter_files
-from searcher.readers.parallel import ParsedFile, default_jobs, parse_files
-from searcher.results import IndexProgress, IndexReport
-from searcher.engine.whoosh.documents import to_document
-from searcher.engine.whoosh.accel.writers import FastMpWriter, FastSegmentWriter, SubWriterFailed, release_lock
-from searcher.ingest.manifest import FileEntry, Manifest, file_key, write_error
-from searcher.engine.whoosh.schema import NAME_FIELDS
-from searcher.engine.whoosh.accel.imports import index as whoosh_index
-from searcher.engine.whoosh import checksums
-from searcher.engine.whoosh.accel import valuecolumns
-from searcher.engine.whoosh.accel import imports as whoosh_import
+from ..article import Article, Skipped
+from ..readers import UNSUPPORTED, iter_files
+from ..readers.parallel import ParsedFile, default_jobs, parse_files
+from ..results import IndexProgress, IndexReport
+from .manifest import FileEntry, Manifest, file_key
 
-# A commit makes one segment per writing process (FastMpWriter is
-# multisegment): 25,000 articles on two cores is two ~12,500-article
-# segments (5,000 made 400 segments for a million).
+if TYPE_CHECKING:
+    from ..engine.base import ArticleWriter
+
+# A commit makes one segment per writing process (the Whoosh backend's
+# parallel writer is multisegment): 25,000 articles on two cores is two
+# ~12,500-article segments (5,000 made 400 segments for a million).
 DEFAULT_COMMIT_EVERY = 25_000
 # ... or sooner, by text: each writing process keeps its batch's postings in
-# memory (postings.py), about 120 bytes each, and moves them to Whoosh's
+# memory (accel/postings.py), about 120 bytes each, and moves them to Whoosh's
 # slow spilling pool past its limit. 12 million characters of title and
 # body per process stay under it (~1M postings of long articles; 2,400
 # generated 715-word articles, all of Reuters-21578 in one batch).
 TEXT_PER_WRITER = 12_000_000
 _NAMED_WARNINGS = 20  # warnings of a run named one by one; past that, counted
-PARALLEL_WRITE_MIN = 2000
-# Whoosh's default of 128 MB makes the posting pool spill to disk early.
-WRITER_LIMIT_MB = 256
-
-# Segment sizes (bench/README.md, "Scale limits"). Whoosh 2.7.4's fixed-width
-# limits are per segment: the stored-fields column raises OverflowError past
-# 4 GiB (~1.5M generated articles), a term's posting list struct.error past
-# 2 GiB, document numbers past 2**32. Whoosh's MERGE_SMALL has no cap (its
-# Fibonacci rule would merge 25 segments of 25,000 articles into one of
-# 625,000) and a merge is costly (100k articles: 18 min of one core through
-# Whoosh's add_reader; FastSegmentWriter's own merge path, which merges here
-# and after FastMpWriter's commits, is about 4x faster). So only small
-# segments are merged, MERGE_FACTOR at a time, never into one over
-# SEGMENT_MAX_BYTES, and each article is rewritten at most once.
-SMALL_SEGMENT_BYTES = 64 << 20
-MERGE_FACTOR = 10
-SEGMENT_MAX_BYTES = 1 << 30
 
 Progress = Callable[[IndexProgress], None]
-log = logging.getLogger("searcher")
-
-
-def _cancel(writer) -> None:
-    """Cancel a writer whose commit failed; at least release Whoosh's lock,
-    so that a later writer in this process can take it."""
-    if writer.is_closed:
-        return
-    try:
-        writer.cancel()
-    except Exception:  # noqa: BLE001 - the error that got us here is the one to raise
-        release_lock(writer)
 
 
 def _digest(fingerprint: str) -> bytes:
@@ -71,60 +37,10 @@ def _digest(fingerprint: str) -> bytes:
         return b""
 
 
-def segment_bytes(storage, segment) -> int:
-    try:
-        if segment.is_compound():
-            return storage.file_length(segment.make_filename(".seg"))
-        return sum(storage.file_length(name) for name in segment.list_files(storage))
-    except OSError:
-        return 0
-
-
-def pick_merge(sizes: list[int]) -> list[int]:
-    """Which segments (indexes into ``sizes``, bytes) to merge now: once
-    MERGE_FACTOR are under SMALL_SEGMENT_BYTES, the smallest of them that fit
-    in SEGMENT_MAX_BYTES together; else none."""
-    small = sorted((i for i, size in enumerate(sizes) if size < SMALL_SEGMENT_BYTES), key=lambda i: sizes[i])
-    if len(small) < MERGE_FACTOR:
-        return []
-    chosen, total = [], 0
-    for i in small:
-        if total + sizes[i] > SEGMENT_MAX_BYTES:
-            break
-        chosen.append(i)
-        total += sizes[i]
-    return chosen if len(chosen) >= 2 else []
-
-
-def _refuse_lost_newer_toc(ix, index_dir: Path) -> None:
-    """IndexDamaged when a newer table of contents than the one opened was
-    committed and is gone: this writer's commit would delete its segments."""
-    lost = checksums.lost_newer_toc(index_dir, ix.latest_generation())
-    if lost:
-        raise IndexDamaged(f"the index at {index_dir} is damaged (its newest table of contents {lost} is "
-                           "missing; an older one would drop the articles committed since); "
-                           "'searcher check' says what is wrong, 'searcher rebuild' rebuilds it from its files")
-
-
 def _file_of(origin: str) -> str:
     """The file part of an article's origin ("a.jsonl#12": record 12 of a.jsonl)."""
     head, sep, tail = origin.rpartition("#")
     return head if sep and tail.isdigit() else origin
-
-
-def capped_merge(writer, segments):
-    """A Whoosh merge policy (``writer.commit(mergetype=capped_merge)``):
-    the segments ``pick_merge`` names go into the one being written."""
-    from whoosh.reading import SegmentReader
-
-    chosen = set(pick_merge([segment_bytes(writer.storage, s) for s in segments]))
-    for i in sorted(chosen):
-        reader = SegmentReader(writer.storage, writer.schema, segments[i])
-        try:
-            writer.add_reader(reader)
-        finally:
-            reader.close()
-    return [s for i, s in enumerate(segments) if i not in chosen]
 
 
 class Indexer:
@@ -135,17 +51,16 @@ class Indexer:
     commit the manifest records the files whose articles it now holds.
     """
 
-    def __init__(self, ix: "whoosh_index.Index", index_dir: Path, commit_every: int = DEFAULT_COMMIT_EVERY,
+    def __init__(self, writer: "ArticleWriter", index_dir: Path, commit_every: int = DEFAULT_COMMIT_EVERY,
                  jobs: Optional[int] = None):
-        self.ix = ix
+        self.writer = writer
         self.jobs = default_jobs() if jobs is None else max(1, jobs)
         self.index_dir = index_dir
-        _refuse_lost_newer_toc(ix, index_dir)
         self.manifest = Manifest.load(index_dir)
         self.commit_every = max(1, commit_every)
         self._batch_text = 0  # characters of title and body in the batch
         self.report = IndexReport()
-        self._batch: dict[str, tuple[dict, bool]] = {}  # id -> (document, replaces an older copy)
+        self._batch: dict[str, tuple[Article, str, bool]] = {}  # id -> (article, fingerprint, replaces)
         self._stale: set[str] = set()
         self._done_files: dict[str, FileEntry] = {}
         # id -> fingerprint (20-byte digest, not 40 hex characters: a million
@@ -153,8 +68,6 @@ class Indexer:
         self._seen: dict[str, bytes] = {}
         self._warnings = 0  # of this run, named or not
         self._named: set[Path] = set()  # files given by name, not found in a folder
-        self._searcher = ix.searcher()
-        self._empty = self._searcher.doc_count_all() == 0
 
     # -- public -----------------------------------------------------------
     def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None,
@@ -183,7 +96,7 @@ class Indexer:
                     progress(state)
             self._flush()
         finally:
-            self._searcher.close()
+            self.writer.close()
         return self._finish()
 
     def add_articles(self, articles: Iterable[Article]) -> IndexReport:
@@ -192,7 +105,7 @@ class Indexer:
                 self._add_article(article)
             self._flush()
         finally:
-            self._searcher.close()
+            self.writer.close()
         return self._finish()
 
     # -- internals --------------------------------------------------------
@@ -254,14 +167,13 @@ class Indexer:
             if article.origin:
                 self._check_shared_id(article, None)
             return self._seen[article.id]
-        if self._empty:
-            return None  # a new index: nothing to look up
-        stored = self._searcher.document(id=article.id)
-        if not stored:
+        stored = self.writer.stored(article.id)
+        if stored is None:
             return None
-        if article.origin and stored.get("origin") and _file_of(stored["origin"]) != _file_of(article.origin):
-            self._check_shared_id(article, stored["origin"])
-        return _digest(stored.get("fingerprint") or "")
+        origin, fingerprint = stored
+        if article.origin and origin and _file_of(origin) != _file_of(article.origin):
+            self._check_shared_id(article, origin)
+        return _digest(fingerprint)
 
     def _check_shared_id(self, article: Article, before: str | None) -> None:
         """Warn when two files give articles one id: ids are global, so the
@@ -298,11 +210,9 @@ class Indexer:
             self.report.new += 1
         else:
             self.report.updated += 1
-        # A replacement deletes the older copy; a new article is just added,
-        # which spares Whoosh a term lookup per document. (An id met earlier
-        # in this run, committed or not, has a previous fingerprint.)
-        replaces = previous is not None
-        self._batch[article.id] = (to_document(article, fingerprint), replaces)
+        # An id met earlier in this run, committed or not, has a previous
+        # fingerprint: the engine replaces what it holds under that id.
+        self._batch[article.id] = (article, fingerprint, previous is not None)
         self._batch_text += len(article.title) + len(article.body)
         if len(self._batch) >= self.commit_every or self._batch_text >= TEXT_PER_WRITER * self.jobs:
             self._flush()
@@ -315,14 +225,7 @@ class Indexer:
             others = (entry.ids for key, entry in self.manifest.files.items() if key not in self._done_files)
             stale -= {i for ids in others for i in ids}
         if self._batch or stale:
-            try:
-                self._commit(stale, self._writer(len(self._batch)))
-            except SubWriterFailed as exc:
-                # Nothing of the batch was committed. Once more in this
-                # process: a killed sub-writer does not end the run, and a
-                # cause that lasts (a full disk) fails here again, loudly.
-                log.warning("%s: the batch of %d articles is written again in one process", exc, len(self._batch))
-                self._commit(stale, self._writer(0))
+            self.writer.commit(list(self._batch.values()), stale)
             self.report.removed += len(stale)
         self._batch.clear()
         self._batch_text = 0
@@ -331,45 +234,8 @@ class Indexer:
         self._done_files.clear()
         self.manifest.save()  # IndexWriteError when it cannot: the saved one stays
 
-    def _commit(self, stale: set[str], writer) -> None:
-        """The batch and the deletions, in one commit, or nothing of them."""
-        try:
-            for article_id in stale:
-                writer.delete_by_term("id", article_id)
-            for doc, replaces in self._batch.values():
-                (writer.update_document if replaces else writer.add_document)(**doc)
-            # Any commit may merge small segments (capped_merge: each article
-            # rewritten at most once, no segment over the cap).
-            writer.commit(mergetype=capped_merge)
-            checksums.record_checksums(self.index_dir)  # for `check`: the new segments' sums
-        except BaseException as exc:
-            _cancel(writer)
-            if isinstance(exc, OSError):
-                raise write_error(self.index_dir, exc) from exc
-            raise
-
-    def _writer(self, documents: int):
-        """One process for small batches; one per core for large ones (the
-        sub-processes cost a second or so to start and feed)."""
-        try:
-            if self.jobs > 1 and documents >= PARALLEL_WRITE_MIN:
-                return FastMpWriter(self.ix, procs=self.jobs, limitmb=WRITER_LIMIT_MB // self.jobs, batchsize=256)
-            return FastSegmentWriter(self.ix, limitmb=WRITER_LIMIT_MB)
-        except whoosh_import.writing.LockError as exc:
-            raise IndexLocked("another process is writing to this index; try again when it has finished") from exc
-        except OSError as exc:
-            raise write_error(self.index_dir, exc) from exc
-
     def _finish(self) -> IndexReport:
-        # From the table of contents: a searcher opens every segment (with
-        # Whoosh's own FileStorage, a copy of each in RAM: 2.4 GB at 100k).
-        segments = self.ix._segments()
-        self.report.total = sum(segment.doc_count() for segment in segments)
+        self.report.total = self.writer.finish()
         if self._warnings > _NAMED_WARNINGS:
             self.report.warnings.append(f"... and {self._warnings - _NAMED_WARNINGS} more warnings")
-        valuecolumns.prune(self.index_dir, [segment.segment_id() for segment in segments])
-        # Facet columns of the new segments now, while their files are in the
-        # page cache: ~1% of the run, seconds off a large archive's first facet.
-        valuecolumns.save_missing(self.ix.storage, self.ix.schema, segments,
-                                  [value_field for _, value_field in NAME_FIELDS.values()], self.index_dir)
         return self.report

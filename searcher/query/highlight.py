@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import re
 
-from searcher.engine.whoosh.accel.analysis import analysed_spans
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..engine.base import Analysis
 
 SNIPPET_CHARS = 200
 FRAGMENTS = 2
@@ -20,24 +23,17 @@ _SPACE = re.compile(r"\s+")
 Span = tuple[int, int]
 
 
-def find_terms(text: str, terms: frozenset[str], analyzer) -> list[tuple[int, int, str]]:
+def find_terms(text: str, terms: frozenset[str], analysis: "Analysis") -> list[tuple[int, int, str]]:
     """(start, end, term) of each word of ``text`` whose analysed form is
     one of ``terms``; computed once per hit for its snippet and its matched terms."""
     if not terms or not text:
         return []
-    fast = analysed_spans(analyzer, text)
-    if fast is not None:
-        return [span for span in fast if span[2] in terms]
-    return [
-        (tok.startchar, tok.endchar, tok.text)
-        for tok in analyzer(text, chars=True, mode="query")
-        if tok.text in terms
-    ]
+    return [span for span in analysis.spans(text) if span[2] in terms]
 
 
-def present(analyzer, text: str, terms: frozenset[str]) -> set[str]:
+def present(analysis: "Analysis", text: str, terms: frozenset[str]) -> set[str]:
     """Which of the analysed ``terms`` occur in ``text``."""
-    return {term for _, _, term in find_terms(text, terms, analyzer)}
+    return {term for _, _, term in find_terms(text, terms, analysis)}
 
 
 def _window(text: str, matches, first: int, width: int) -> tuple[int, int, list]:
@@ -53,12 +49,12 @@ def _window(text: str, matches, first: int, width: int) -> tuple[int, int, list]
     return start, end, inside
 
 
-def make_snippet(text: str, terms: frozenset[str], analyzer, found=None) -> tuple[str, list[Span]]:
+def make_snippet(text: str, terms: frozenset[str], analysis: "Analysis", found=None) -> tuple[str, list[Span]]:
     """Best fragments of ``text`` for the analysed ``terms``, and where the
     matched words are in it; the opening of the text, unmarked, when none of
-    the terms occur. ``found``: ``find_terms(text, terms, analyzer)`` when
+    the terms occur. ``found``: ``find_terms(text, terms, analysis)`` when
     the caller has it already."""
-    matches = find_terms(text, terms, analyzer) if found is None else found
+    matches = find_terms(text, terms, analysis) if found is None else found
     if not matches:
         return _opening(text), []
     width = SNIPPET_CHARS // FRAGMENTS

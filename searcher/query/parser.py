@@ -13,6 +13,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from searcher.dates import parse_date, to_utc
+from searcher.query.periods import next_start
 from searcher.errors import QuerySyntaxError
 from searcher.query.tree import (
     FIELDS, And, AtLeast, DateRange, Fuzzy, MatchAll, Near, Node, Not, Or, Phrase, Prefix, Term,
@@ -408,7 +409,7 @@ class _Parser:
             m = _COMPACT_DATE_RE.fullmatch(text)
             if m:
                 start = datetime(int(m[1]), int(m[2] or 1), int(m[3] or 1), tzinfo=timezone.utc)
-                return start, _step(start, "day" if m[3] else "month" if m[2] else "year")
+                return start, next_start(start, "day" if m[3] else "month" if m[2] else "year")
             if parse_date(text) is not None:  # also insists on a year
                 from dateutil import parser as _dateutil
 
@@ -421,7 +422,7 @@ class _Parser:
                     if getattr(lo, attr) != getattr(hi, attr):
                         unit = coarser
                         break
-                return to_utc(lo), to_utc(_step(lo, unit))
+                return to_utc(lo), to_utc(next_start(lo, unit))
         except (ValueError, OverflowError, TypeError):  # dateutil's and datetime's complaints
             pass
         raise self.fail(f"cannot read date '{text}' (try 2022, 2022-09 or 2022-09-16)", pos)
@@ -433,20 +434,6 @@ def _field_name(name: str) -> Optional[str]:
     name = name.lower()
     name = FIELD_ALIASES.get(name, name)
     return name if name in FIELDS else None
-
-
-def _step(start: datetime, unit: str) -> datetime:
-    """The start of the next ``unit`` (year, month, day, hour, minute, second);
-    past 9999-12-31 the last moment datetime holds, so that ``date:9999`` is
-    a range like any other (it leaves out the very last microsecond)."""
-    try:
-        if unit == "year":
-            return start.replace(year=start.year + 1)
-        if unit == "month":
-            return start.replace(year=start.year + start.month // 12, month=start.month % 12 + 1)
-        return start + timedelta(**{unit + "s": 1})
-    except (ValueError, OverflowError):  # year 10000
-        return datetime.max.replace(tzinfo=start.tzinfo)
 
 
 def _make_and(children: list[Node]) -> Node:

@@ -11,19 +11,18 @@ from searcher.engine.whoosh.schema import NAME_FIELDS, TEXT_FIELDS
 from searcher.engine.whoosh.accel.imports import fields as wfields
 from searcher.engine.whoosh.accel.imports import query as wq
 from searcher.query import tree as t
+from searcher.query.ranking import DEFAULT_RANKING
 from searcher.engine.whoosh.queries import AtLeastQuery, DateRangeQuery, near
 from searcher.engine.whoosh.expand import BoundedFuzzy, BoundedPrefix, BoundedWildcard
 from searcher.engine.whoosh.phrase import PositionalPhrase
 
-# BM25F weights title matches above body matches; issue 7 tunes this.
-TITLE_BOOST = 2.0
 _EXACT_FIELDS = {"id": "id", "url": "url", "lang": "lang"}
 
 
 class Compiler:
-    def __init__(self, schema: "wfields.Schema", default_operator: str = "and"):
+    def __init__(self, schema: "wfields.Schema", title_boost: float = DEFAULT_RANKING.title_boost):
         self.schema = schema
-        self.default_operator = default_operator
+        self.title_boost = title_boost  # a title match weighs this many body matches (Ranking)
 
     def compile(self, node: t.Node) -> "wq.Query":
         query = self._node(node)
@@ -33,7 +32,7 @@ class Compiler:
     def _targets(self, field: Optional[str]) -> list[tuple[str, float]]:
         """Index fields (with boosts) that a user field searches."""
         if field is None:
-            return [("title", TITLE_BOOST), ("body", 1.0)]
+            return [("title", self.title_boost), ("body", 1.0)]
         if field in TEXT_FIELDS:
             return [(field, 1.0)]
         if field in NAME_FIELDS:
@@ -162,7 +161,3 @@ def _near_field(node: t.Near) -> Optional[str]:
     fields = {side.field for side in (node.left, node.right)}
     fields.discard(None)
     return fields.pop() if len(fields) == 1 else None
-
-
-def compile_query(node: t.Node, schema: "wfields.Schema") -> "wq.Query":
-    return Compiler(schema).compile(node)

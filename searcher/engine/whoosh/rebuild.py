@@ -267,7 +267,7 @@ def _build(index_dir: Path, new: Path, manifest: Manifest, paths: list[Path], re
     try:
         # Files under the paths given are read from there, once.
         to_read = [Path(s) for s in present if s not in walked] + paths
-        files = Indexer(ix, new, commit_every, jobs=jobs).add_paths(to_read, progress=progress)
+        files = Indexer(_writer(ix, new, jobs), new, commit_every, jobs=jobs).add_paths(to_read, progress=progress)
         for name in ("new", "updated", "unchanged", "removed", "files_read", "files_unchanged", "ignored"):
             setattr(report, name, getattr(files, name))
         report.skipped = list(files.skipped)
@@ -287,6 +287,14 @@ def _build(index_dir: Path, new: Path, manifest: Manifest, paths: list[Path], re
         ix.close()
 
 
+def _writer(ix, new: Path, jobs: Optional[int]):
+    from searcher.readers.parallel import default_jobs
+
+    from .writing import WhooshWriter
+
+    return WhooshWriter(ix, new, default_jobs() if jobs is None else max(1, jobs))
+
+
 def _keep_old(index_dir: Path, new: Path, ix, decided: set[str], from_files: set[str],
               notes: list[tuple[str, int]], report: RebuildReport, commit_every: int) -> tuple[set[str], set[str]]:
     """Add what only the old index holds (articles added as Article objects,
@@ -304,7 +312,7 @@ def _keep_old(index_dir: Path, new: Path, ix, decided: set[str], from_files: set
             have.add(stored["id"])
             keep.append(to_article(stored))
     if keep:
-        Indexer(ix, new, commit_every, jobs=1).add_articles(keep)
+        Indexer(_writer(ix, new, 1), new, commit_every, jobs=1).add_articles(keep)
     report.kept = len(keep)
     report.new += len(keep)
     return have, readable

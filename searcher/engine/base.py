@@ -1,0 +1,144 @@
+"""The engine interface: what ``Archive`` and ingest ask of a backend.
+
+A backend stores articles and answers query trees; the query language,
+the planning rules (any-word fallback, stop words, suggestions), snippets
+and the result records are the library's own (searcher/query/) and the same
+for every backend. Each backend is a module (``searcher.engine.BACKENDS``)
+with the functions of ``BackendModule``; an open index is a ``Backend``.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
+
+from ..article import Article
+from ..query import tree
+from ..query.ranking import Ranking
+from ..query.request import Filters, Sort
+from ..results import IndexProgress, Stats
+
+if TYPE_CHECKING:
+    from ..engine.whoosh.check import CheckReport
+    from ..engine.whoosh.rebuild import RebuildReport
+
+# (start, end, analysed term) of one word of a text.
+Span = tuple[int, int, str]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One query as a backend runs it: the tree (date span included), the
+    filters, the order and the page."""
+
+    node: tree.Node
+    filters: Optional[Filters] = None
+    sort: Sort = "relevance"
+    offset: int = 0
+    limit: int = 10
+    facets: tuple[str, ...] = ()
+    facet_limit: Optional[int] = 10
+
+
+@dataclass
+class Execution:
+    """A backend's answer to a Plan: the page, the exact total, the facet
+    counts over every match, and the analysed terms the query looks for in
+    each text field (for snippets)."""
+
+    total: int
+    page: list[tuple[Article, Optional[float]]]
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    terms: dict[str, frozenset[str]] = field(default_factory=dict)
+
+
+@dataclass
+class DayCounts:
+    """Matching articles per day (day ordinal; 0: undated) for a timeline;
+    ``coarse``: those dated only to a period longer than the timeline's."""
+
+    per_day: Counter
+    total: int
+    coarse: int = 0
+
+
+class Analysis(Protocol):
+    """How a backend turns text into the terms it indexes."""
+
+    def query_terms(self, text: str) -> list[str]:
+        """The analysed terms of query text (a common word gives none)."""
+
+    def spans(self, text: str) -> list[Span]:
+        """Every analysed word of ``text`` with its character offsets."""
+
+
+class ArticleWriter(Protocol):
+    """One indexing run's access to the index (ingest batches the articles)."""
+
+    def stored(self, article_id: str) -> Optional[tuple[str, str]]:
+        """(origin, fingerprint) of the article indexed under this id, or None."""
+
+    def commit(self, articles: list[tuple[Article, str, bool]], deletions: Iterable[str]) -> None:
+        """Write (article, fingerprint, replaces an indexed copy) and delete
+        ``deletions`` (ids) in one commit: all of it, or nothing."""
+
+    def finish(self) -> int:
+        """End the run (derived data brought up to date); the article count."""
+
+    def close(self) -> None:
+        """Release what the run holds, committed or not."""
+
+
+class Backend(Protocol):
+    """An open index."""
+
+    path: Path
+    analysis: Analysis
+
+    def doc_count(self) -> int: ...
+
+    def execute(self, plan: Plan) -> Execution: ...
+
+    def searchable(self, node: tree.Node) -> bool:
+        """Whether ``node`` can match anything here (False: it holds only words the index leaves out)."""
+
+    def suggest(self, words: list[tuple[str, str]]) -> dict[str, list[str]]:
+        """For (word, field or '') pairs the index does not hold: close indexed words."""
+
+    def facet(self, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
+        """Matching articles per value of one facet."""
+
+    def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts: ...
+
+    def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]: ...
+
+    def get(self, article_id: str) -> Optional[Article]: ...
+
+    def stats(self, top: int) -> Stats: ...
+
+    def writer(self, jobs: int) -> ArticleWriter: ...
+
+    def close(self) -> None: ...
+
+
+class BackendModule(Protocol):
+    """What a backend package provides (``searcher.engine.backend(name)``)."""
+
+    def exists(self, path: Path) -> bool: ...
+
+    def open(self, path: Path, ranking: Ranking) -> Backend: ...
+
+    def create(self, path: Path, ranking: Ranking) -> Backend:
+        """Open, creating an index when there is none (under ingest's lock)."""
+
+    def refuse_foreign_folder(self, path: Path) -> None: ...
+
+    def check_index(self, path: Path, deep: bool, clean: bool) -> "CheckReport": ...
+
+    def rebuild_index(self, path: Path, *, commit_every: int, jobs: Optional[int],
+                progress: Optional[Callable[[IndexProgress], None]], wait: Optional[float],
+                paths: Iterable[Any]) -> "RebuildReport": ...
+
+    def failed_on_damage(self, exc: BaseException, path: Path) -> bool:
+        """Whether an error met while reading the index at ``path`` comes from damaged files."""

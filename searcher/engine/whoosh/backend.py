@@ -1,0 +1,110 @@
+"""The Whoosh backend: an open index answering the engine interface (base.Backend)."""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Optional
+
+from searcher.article import Article
+from searcher.query import tree
+from searcher.query.ranking import Ranking
+from searcher.query.request import Filters
+from searcher.results import Stats
+
+from ..base import DayCounts, Execution, Plan
+from .accel.analysis import analysed_spans
+from .accel.imports import query as wq
+from .damage import reads_index
+from .execute import Searching, execute, facet_counts, similar
+from .suggest import suggestions
+
+
+class WhooshAnalysis:
+    """The index's text analysis (its body field's analyzer), for the query layer."""
+
+    def __init__(self, analyzer):
+        self.analyzer = analyzer
+
+    def query_terms(self, text: str) -> list[str]:
+        return [token.text for token in self.analyzer(text, mode="query")]
+
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        fast = analysed_spans(self.analyzer, text)
+        if fast is not None:
+            return fast
+        return [(tok.startchar, tok.endchar, tok.text) for tok in self.analyzer(text, chars=True, mode="query")]
+
+
+class WhooshBackend:
+    """One open Whoosh index; the searcher is opened on the first read."""
+
+    def __init__(self, path: Path, ix, ranking: Ranking):
+        self.path = Path(path)
+        self.ix = ix
+        self.ranking = ranking
+        self._searching: Optional[Searching] = None
+        self._analysis: Optional[WhooshAnalysis] = None
+
+    @property
+    def searching(self) -> Searching:
+        if self._searching is None:
+            self._searching = self._open_searching()
+        return self._searching
+
+    @reads_index
+    def _open_searching(self) -> Searching:
+        return Searching(self.ix, self.ranking)
+
+    @property
+    def analysis(self) -> WhooshAnalysis:
+        if self._analysis is None:
+            self._analysis = WhooshAnalysis(self.searching.schema["body"].analyzer)
+        return self._analysis
+
+    def doc_count(self) -> int:
+        return self.ix.doc_count()
+
+    @reads_index
+    def execute(self, plan: Plan) -> Execution:
+        return execute(self.searching, plan)
+
+    def searchable(self, node: tree.Node) -> bool:
+        return self.searching.compile(node) is not wq.NullQuery
+
+    @reads_index
+    def suggest(self, words: list[tuple[str, str]]) -> dict[str, list[str]]:
+        searching = self.searching
+        return suggestions(searching.searcher(), searching.schema, words)
+
+    @reads_index
+    def facet(self, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
+        return facet_counts(self.searching, node, filters, name)
+
+    @reads_index
+    def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts:
+        return self.searching.days(node, filters, by)
+
+    @reads_index
+    def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
+        return similar(self.searching, article_id, limit)
+
+    def get(self, article_id: str) -> Optional[Article]:
+        from .store import get_article
+
+        return get_article(self.ix, article_id)
+
+    def stats(self, top: int) -> Stats:
+        from .store import stats
+
+        return stats(self.ix, self.path, top=top)
+
+    def writer(self, jobs: int):
+        from .writing import WhooshWriter
+
+        return WhooshWriter(self.ix, self.path, jobs)
+
+    def close(self) -> None:
+        if self._searching is not None:
+            self._searching.close()
+            self._searching = None
+        self.ix.close()

@@ -1,0 +1,101 @@
+"""Facet counts and dates per day over a whole result set, from a Whoosh index.
+
+Values are read once per index version into compact per-document columns
+(value ids per document, a date per document), the way Lucene's field cache
+works, instead of walking stored fields for every query. Counting a result
+set is then one pass over its document numbers.
+"""
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections import Counter
+from pathlib import Path
+from typing import Iterable, Optional
+
+from searcher.engine.whoosh.accel.valuecolumns import segment_values
+from searcher.engine.whoosh.schema import NAME_FIELDS
+from searcher.engine.whoosh.store import date_days, date_values
+from searcher.query import fields
+from searcher.query.periods import count_by_period
+
+# Facet name (API and CLI) -> exact-value index field.
+VALUE_FACETS = {facet: NAME_FIELDS[field][1] for facet, field in fields.VALUE_FACETS.items()}
+
+
+class ValueColumn:
+    """For one multi-valued field: its distinct values, and each segment's
+    values per document (``accel/valuecolumns.py``: saved beside the index,
+    so only the first process to ask builds them)."""
+
+    def __init__(self, reader, field: str, folder: Optional[Path] = None):
+        self.values: list[str] = list(reader.field_terms(field)) if field in reader.schema else []
+        self.by_lower: dict[str, list[int]] = {}
+        for value_id, term in enumerate(self.values):
+            self.by_lower.setdefault(term.lower(), []).append(value_id)
+        self._segments = [(offset, segment.doc_count_all(), segment_values(segment, field, folder))
+                          for segment, offset in reader.leaf_readers()]
+
+    def count(self, docnums: Iterable[int]) -> Counter:
+        """Documents per value over index-wide ``docnums``, segment by segment."""
+        docnums = sorted(docnums)
+        counts: Counter = Counter()
+        for offset, size, column in self._segments:
+            first, last = bisect_left(docnums, offset), bisect_left(docnums, offset + size)
+            if first < last:
+                mine = docnums[first:last]
+                counts.update(column.count(map(offset.__rsub__, mine) if offset else mine))
+        return counts
+
+
+class DateColumn:
+    """Each document's date as days since 0001-01-01 (ordinal); 0 when undated."""
+
+    def __init__(self, reader):
+        self.days = array("i", date_days(reader))
+
+    def count_days(self, docnums: Iterable[int]) -> Counter:
+        """Documents per day (ordinal; 0 for undated), in one C-level pass:
+        periods are then labelled once per distinct day, not per document."""
+        return Counter(map(self.days.__getitem__, docnums))
+
+
+class FacetCache:
+    """Columns for one open reader; rebuilt when the index changes."""
+
+    def __init__(self, reader, folder: Optional[Path] = None):
+        self.reader = reader
+        self.folder = folder  # the index folder, where value columns are saved
+        self._values: dict[str, ValueColumn] = {}
+        self._dates: Optional[DateColumn] = None
+        self._orders: dict[str, array] = {}
+
+    def values(self, facet: str) -> ValueColumn:
+        if facet not in self._values:
+            self._values[facet] = ValueColumn(self.reader, VALUE_FACETS[facet], self.folder)
+        return self._values[facet]
+
+    def dates(self) -> DateColumn:
+        if self._dates is None:
+            self._dates = DateColumn(self.reader)
+        return self._dates
+
+    def date_order(self, newest_first: bool) -> array:
+        """A sort key per document for date order, undated last either way
+        (full precision; ties are left to document order)."""
+        key = "newest" if newest_first else "oldest"
+        if key not in self._orders:
+            values = date_values(self.reader)
+            last = 2 ** 63 - 1
+            if newest_first:
+                self._orders[key] = array("q", (last if v is None else -v for v in values))
+            else:
+                self._orders[key] = array("q", (last if v is None else v for v in values))
+        return self._orders[key]
+
+    def count(self, facet: str, docnums: list[int]) -> Counter:
+        """Documents per value of ``facet`` among ``docnums``."""
+        if facet in VALUE_FACETS:
+            return self.values(facet).count(docnums)
+        fields.check_facet(facet)
+        return count_by_period(self.dates().count_days(docnums), facet)

@@ -1,0 +1,115 @@
+"""Planning a search, the same for every backend: parse, leave common words
+out of any-word queries, add the date span, run, offer any-word results when
+nothing has every word, suggest spellings, explain an empty answer.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+from ..results import SearchResult, Timeline
+from . import stopwords, tree
+from .hits import page_hits
+from .parser import date_span, parse, parse_plain
+from .fields import check_facet, check_period
+from .periods import ranked
+from .ranking import Ranking
+from .request import Filters, SearchRequest
+from .suggest import query_words
+
+if TYPE_CHECKING:
+    from ..engine.base import Backend
+
+
+class Planner:
+    """Search policy over one backend."""
+
+    def __init__(self, backend: "Backend", ranking: Ranking):
+        self.backend = backend
+        self.ranking = ranking
+
+    # -- search -----------------------------------------------------------
+    def search(self, request: SearchRequest) -> SearchResult:
+        read = parse if request.syntax else parse_plain
+        node = read(request.query, default_operator="or" if request.match == "any" else "and")
+        ignored: tuple[str, ...] = ()
+        if request.match == "any":
+            # Natural-language text: "what", "which", "been" would add to the
+            # score of most articles. The index keeps them (match="all",
+            # phrases and fields still find them); the result names them.
+            node, ignored = self.without_stop_words(node)
+        span = date_span(request.since, request.until)
+        result = self._run(node, span, request, request.match)
+        if request.fallback and result.total == 0 and request.match == "all" and _bare_words(node):
+            # Nothing has every word: say so, and offer articles with any of
+            # them (an any-word search like match="any", stop words left out).
+            anyterm, offered_ignored = self.without_stop_words(read(request.query, default_operator="or"))
+            offered = self._run(anyterm, span, request, "any")
+            if offered.total:
+                result, result.fallback, ignored = offered, "any", offered_ignored
+        if result.total == 0 or result.fallback:
+            result.suggestions = self.backend.suggest(query_words(node))
+        if result.total == 0:
+            result.notice = self._only_common_words(node)
+        result.ignored = list(ignored)
+        return result
+
+    def _run(self, node: tree.Node, span: Optional[tree.DateRange], request: SearchRequest,
+             match: str) -> SearchResult:
+        from ..engine.base import Plan
+
+        plan = Plan(within(node, span), request.filters, request.sort, request.offset, request.limit,
+                    request.facets, request.facet_limit)
+        found = self.backend.execute(plan)
+        hits = page_hits(found.page, request.offset, found.terms, self.backend.analysis, request.snippets)
+        return SearchResult(query=request.query, total=found.total, hits=hits, offset=request.offset,
+                            sort=request.sort, match=match, facets=found.facets)
+
+    def without_stop_words(self, node: tree.Node) -> tuple[tree.Node, tuple[str, ...]]:
+        """An any-word query without its bare stop words (and the words left out);
+        unchanged when nothing this index can search would remain."""
+        return stopwords.drop_stop_words(node, self.ranking.query_stop_words, searchable=self.backend.searchable)
+
+    def _only_common_words(self, node: tree.Node) -> Optional[str]:
+        """Why a query of words found nothing when every one is a word the index leaves out."""
+        words = tree.terms(node)
+        analysis = self.backend.analysis
+        if not words or any(analysis.query_terms(word) for word in words):
+            return None
+        shown = ", ".join(dict.fromkeys(word.lower() for word in words))
+        return (f"the query holds only common words the index leaves out ({shown}); "
+                "add a less common word (in a phrase a common word holds its place: \"bank of england\")")
+
+    # -- facets and timelines -----------------------------------------------
+    def facet(self, name: str, text: str, filters: Optional[Filters], since: Optional[str],
+              until: Optional[str]) -> list[tuple[str, int]]:
+        check_facet(name)
+        node = within(parse(text), date_span(since, until))
+        return ranked(self.backend.facet(node, filters, name), None)
+
+    def timeline(self, text: str, by: str, filters: Optional[Filters], match: str, since: Optional[str],
+                 until: Optional[str]) -> Timeline:
+        from .periods import timeline_rows
+
+        node = parse(text, default_operator="or" if match == "any" else "and")
+        if match == "any":  # the same articles as search(match="any")
+            node, _ignored = self.without_stop_words(node)
+        check_period(by)
+        counts = self.backend.days(within(node, date_span(since, until)), filters, by)
+        rows, undated = timeline_rows(counts.per_day, by)
+        return Timeline(query=text, by=by, periods=rows, undated=undated, total=counts.total,
+                        coarse=counts.coarse)
+
+
+def within(node: tree.Node, span: Optional[tree.DateRange]) -> tree.Node:
+    """``node`` restricted to the date span (when there is one)."""
+    if span is None:
+        return node
+    if isinstance(node, tree.MatchAll):
+        return span
+    return tree.And((node, span))
+
+
+def _bare_words(node: tree.Node) -> bool:
+    """True for ``a b c``: an AND of plain words, the case worth an any-term retry."""
+    return isinstance(node, tree.And) and len(node.children) > 1 and all(
+        isinstance(c, tree.Term) and c.field is None for c in node.children)
