@@ -15,15 +15,14 @@ results by BM25F score and leaves English stop words out of any-word queries
 (searcher/query/stopwords.py). The baseline: bm25s over lower-case ``\\w+``
 tokens stemmed with Whoosh's Porter stemmer, no stop words.
 
-Experiments change one thing at a time from the current defaults, by
-monkeypatching inside this process (searcher/ is not edited): the query-time
-stop list, the text analyzer (tokenizer, stemmer, index stop words), BM25F
-k1 and b, TITLE_BOOST. Differences to the default are tested with a paired
+Experiments change one thing at a time from the current defaults: BM25F k1
+and b, the title boost and the query-time stop list through the archive's
+``Ranking``; the text analyzer (tokenizer, stemmer, index stop words) by
+patching it inside this process while the index is built. Differences to the default are tested with a paired
 two-sided randomization test on per-query average precision.
 
 Snippets and matched-term lists are switched off while searching
-(``make_snippet`` and ``present`` patched in searcher.engine.whoosh.execute): they do
-not affect the order, and building them for 1000 hits a query is over 90% of
+(``search(..., snippets=False)``): they do not affect the order, and building them for 1000 hits a query is over 90% of
 the time. ``--runs DIR`` also writes each system's run as a TREC run file.
 
 tests/test_relevance.py imports the metric functions and ``search_run`` from
@@ -230,54 +229,35 @@ class Analysis:
 class Config:
     name: str
     analysis: Optional[Analysis] = None  # None: the product's text_analyzer(), as is
-    k1: Optional[float] = None  # None: the product's BM25_K1 / BM25_B / TITLE_BOOST
+    k1: Optional[float] = None  # None: the product's Ranking() k1 / b / title_boost
     b: Optional[float] = None
     title_boost: Optional[float] = None
-    query_stops: Optional[frozenset[str]] = None  # None: the product's QUERY_STOP_WORDS
+    query_stops: Optional[frozenset[str]] = None  # None: the product's Ranking().query_stop_words
     syntax: bool = False  # False: plain words (syntax=False); True: the text read as our query syntax
     query: Callable[[str], str] = as_typed
 
 
-# Per-hit display work that re-reads each body and never changes the order:
-# switched off while measuring (name in searcher.engine.whoosh.execute -> stand-in).
-_DISPLAY_ONLY = {
-    "find_terms": lambda text, terms, analyzer: [],
-    "make_snippet": lambda text, terms, analyzer, found=None: ("", []),
-    "present": lambda analyzer, text, terms: set(),
-}
+def ranking(config: Config):
+    """The product's Ranking with what ``config`` sets."""
+    from searcher.query.ranking import Ranking
+
+    chosen = {"k1": config.k1, "b": config.b, "title_boost": config.title_boost,
+              "query_stop_words": config.query_stops}
+    return Ranking(**{name: value for name, value in chosen.items() if value is not None})
 
 
 @contextlib.contextmanager
 def patched(config: Config) -> Iterator[None]:
-    """Set the module constants a Config names; per-hit display work always off."""
+    """The text analyzer a Config names, in place while an index is built."""
     from searcher.engine.whoosh import schema
-    from searcher.engine.whoosh import execute as engine
-    from searcher.engine.whoosh import compile as whoosh_compile
 
-    saved = []
-
-    def put(module, name, value):
-        saved.append((module, name, getattr(module, name)))
-        setattr(module, name, value)
-
+    saved = schema.text_analyzer
     try:
-        for name, stand_in in _DISPLAY_ONLY.items():
-            if hasattr(engine, name):
-                put(engine, name, stand_in)
         if config.analysis is not None:
-            put(schema, "text_analyzer", config.analysis.build)
-        if config.k1 is not None:
-            put(engine, "BM25_K1", config.k1)
-        if config.b is not None:
-            put(engine, "BM25_B", config.b)
-        if config.title_boost is not None:
-            put(whoosh_compile, "TITLE_BOOST", config.title_boost)
-        if config.query_stops is not None:
-            put(engine, "QUERY_STOP_WORDS", config.query_stops)
+            schema.text_analyzer = config.analysis.build
         yield
     finally:
-        for module, name, value in reversed(saved):
-            setattr(module, name, value)
+        schema.text_analyzer = saved
 
 
 def build_index(docs: Path, path: Path, config: Config = Config("default")) -> Path:
@@ -297,9 +277,10 @@ def search_run(index: Path, queries: list[tuple[str, str]], config: Config = Con
     from searcher import Archive
 
     run: Run = {}
-    with patched(config), Archive.open(index) as archive:
+    with patched(config), Archive.open(index, ranking=ranking(config)) as archive:
         for qid, text in queries:
-            hits = archive.search(config.query(text), match="any", limit=LIMIT, syntax=config.syntax).hits
+            hits = archive.search(config.query(text), match="any", limit=LIMIT, syntax=config.syntax,
+                                  snippets=False).hits
             run[qid] = [hit.id for hit in hits]
     return run
 
@@ -413,16 +394,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(text, flush=True)
 
     import bm25s
-    from searcher.engine.whoosh import execute as engine
-    from searcher.engine.whoosh import compile as whoosh_compile
-
     import whoosh
 
-    stops = frozenset(engine.QUERY_STOP_WORDS)
+    from searcher.query.ranking import DEFAULT_RANKING as product
+
+    stops = frozenset(product.query_stop_words)
     say(f"{date.today()}, Python {sys.version.split()[0]}, Whoosh {whoosh.versionstring()}")
     say(f"TIME: {sum(1 for _ in docs.open())} docs, {len(queries)} queries, "
         f"{sum(len(r) for r in qrels.values())} relevant; bm25s {bm25s.__version__}; defaults "
-        f"k1={engine.BM25_K1} b={engine.BM25_B} TITLE_BOOST={whoosh_compile.TITLE_BOOST}, "
+        f"k1={product.k1} b={product.b} title_boost={product.title_boost}, "
         f"{len(stops)} query stop words")
     workdir = tempfile.TemporaryDirectory(prefix="relevance-")
     tmp = Path(workdir.name)

@@ -24,7 +24,7 @@ recognised (the process that took the lock is gone, see
 writer locks a fresh one; the leftover processes are reported, not killed.
 
 Readers never lock; opening the index so that it survives a concurrent
-commit is :mod:`.store`'s (``store.open_index``).
+commit is the engine's (the Whoosh backend's ``store.open_index``).
 """
 from __future__ import annotations
 
@@ -347,20 +347,3 @@ def create_locked(index_dir: Path, exists: Callable[[Path], bool], create: Calla
         if time.monotonic() >= deadline:
             raise IndexLocked(_locked_message(index_dir, timeout))
         time.sleep(POLL_SECONDS / 2)
-
-
-# -- moved to store.py ------------------------------------------------------
-
-# Opening and creating the index (with retries while a commit replaces its
-# table of contents) live in ``store``; these names stay importable from
-# here for callers that have not moved (``searcher/api.py``). Resolved on
-# first use, so importing this module does not import Whoosh.
-_MOVED_TO_STORE = ("open_index", "create_index", "index_exists", "TOC_RETRIES")
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_STORE:
-        from searcher.engine.whoosh import store
-
-        return getattr(store, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -12,7 +12,6 @@ from dataclasses import field as dataclass_field
 from datetime import datetime
 from typing import Optional, Union
 
-TEXT_FIELDS = ("title", "body")
 FIELDS = ("title", "body", "author", "source", "tag", "publisher", "url", "id", "lang", "date")
 
 

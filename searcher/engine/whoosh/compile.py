@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Optional
 
-from searcher.engine.whoosh.schema import NAME_FIELDS, TEXT_FIELDS
+from searcher.engine.whoosh.schema import NAME_FIELDS
+from searcher.query.fields import TEXT_FIELDS
 from searcher.engine.whoosh.accel.imports import fields as wfields
 from searcher.engine.whoosh.accel.imports import query as wq
 from searcher.query import tree as t

@@ -24,7 +24,6 @@ NAME_FIELDS = {
     "tag": ("tag", "tags"),
     "publisher": ("publisher", "publishers"),
 }
-TEXT_FIELDS = ("title", "body")
 
 
 def text_analyzer() -> analysis.Analyzer:
