@@ -7,7 +7,7 @@ CORPUS defaults to ../shared/corpora/reuters21578. Both indexes are built
 from the same parsed Articles: the baseline with bench/index.py's
 ``index_baseline`` (Whoosh defaults, StemmingAnalyzer), ours with
 ``Archive.create(DIR).add(articles)``. They are kept in .bench-cache/ and
-reused while the corpus and searcher/index/ are unchanged (``--rebuild``
+reused while the corpus and searcher/engine/ and searcher/ingest/ are unchanged (``--rebuild``
 forces a build). ``--ours-index`` / ``--baseline-index`` name other index
 folders instead: used as they are (never rebuilt), built from CORPUS when
 absent.
@@ -63,8 +63,9 @@ TOKEN = re.compile(r"\w+(?:\.?\w+)*")  # Whoosh's RegexTokenizer default
 def _code_version() -> str:
     """Hash of what decides our index's content and layout."""
     digest = hashlib.sha1()
-    for path in sorted((REPO / "searcher" / "index").glob("*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
+    for folder in ("engine", "ingest"):
+        for path in sorted((REPO / "searcher" / folder).rglob("*.py")):
+            digest.update(path.relative_to(REPO).as_posix().encode() + path.read_bytes())
     return digest.hexdigest()[:12]
 
 
