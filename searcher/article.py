@@ -46,8 +46,9 @@ class Article:
     notes: list[str] = field(default_factory=list, compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        if self.date is not None and getattr(self.date, "precision", ""):
-            self.date_precision = self.date_precision or self.date.precision
+        precision: str = getattr(self.date, "precision", "") if self.date is not None else ""
+        if self.date is not None and precision:
+            self.date_precision = self.date_precision or precision
             self.date = datetime(self.date.year, self.date.month, self.date.day, tzinfo=timezone.utc)
         if self.date is None:
             self.date_precision = ""

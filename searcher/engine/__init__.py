@@ -23,4 +23,4 @@ def backend(name: str = DEFAULT_BACKEND) -> "BackendModule":
 
     if name not in BACKENDS:
         raise InvalidArgument(f"unknown engine {name!r} (engines: {', '.join(BACKENDS)})")
-    return importlib.import_module(BACKENDS[name])  # type: ignore[return-value]
+    return importlib.import_module(BACKENDS[name])

@@ -2,6 +2,7 @@
 kept in step with the commits. The engine writes (base.ArticleWriter)."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
@@ -70,7 +71,7 @@ class Indexer:
         self._named: set[Path] = set()  # files given by name, not found in a folder
 
     # -- public -----------------------------------------------------------
-    def add_paths(self, paths: Iterable[str | Path], progress: Optional[Progress] = None,
+    def add_paths(self, paths: Iterable[str | os.PathLike[str]], progress: Optional[Progress] = None,
                   exclude: Iterable[str] = ()) -> IndexReport:
         try:
             paths = list(paths)

@@ -32,7 +32,7 @@ import errno
 try:
     import fcntl
 except ImportError:  # Windows: msvcrt byte-range locks, as Whoosh uses there
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]  # Windows has none
     import msvcrt
 import logging
 import os

@@ -66,7 +66,9 @@ def make_snippet(text: str, terms: frozenset[str], analysis: "Analysis", found=N
             chosen.append(window)
         if len(chosen) == FRAGMENTS:
             break
-    parts, spans, offset = [], [], 0
+    parts: list[str] = []
+    spans: list[Span] = []
+    offset = 0
     for start, end, inside in sorted(chosen):
         if parts:
             parts.append(JOINER)

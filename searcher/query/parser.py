@@ -234,7 +234,8 @@ class _Parser:
             nodes.append(self.and_expr(field))
         # A negation not touching an explicit OR excludes from the whole group
         # (only juxtaposition in OR mode can produce one; `NOT b` alone too).
-        excluded, alternatives = [], []
+        excluded: list[Node] = []
+        alternatives: list[Node] = []
         for i, node in enumerate(nodes):
             by_or = (i > 0 and explicit[i - 1]) or (i < len(explicit) and explicit[i])
             (excluded if isinstance(node, Not) and not by_or else alternatives).append(node)
@@ -274,10 +275,8 @@ class _Parser:
             if self.peek().kind not in (_WORD, _PHRASE, _LPAREN):
                 raise self.fail(f"'{op.text}' needs a word or quoted phrase on each side", op.pos)
             right = self.primary(field)
-            for side in (left, right):
-                if not isinstance(side, (Term, Phrase)):
-                    raise self.fail(f"'{op.text}' needs a word or quoted phrase on each side",
-                                    op.pos)
+            if not isinstance(left, (Term, Phrase)) or not isinstance(right, (Term, Phrase)):
+                raise self.fail(f"'{op.text}' needs a word or quoted phrase on each side", op.pos)
             if left.field != right.field:
                 raise self.fail(f"both sides of '{op.text}' must search the same field", op.pos)
             pairs.append(Near(left, right, op.distance, op.ordered))
@@ -382,8 +381,8 @@ class _Parser:
         """``2022``, ``>=2022-09``, ``[a TO b]`` ... as a half-open UTC range."""
         if text[0] in "[{":
             return self.date_range(text, pos)
-        op = re.match(r"[<>]=?", text)
-        op = op.group() if op else ""
+        found = re.match(r"[<>]=?", text)
+        op = found.group() if found else ""
         start, end = self.period(text[len(op):], pos + len(op))
         return {"": DateRange(start, end), ">=": DateRange(start, None),
                 ">": DateRange(end, None), "<": DateRange(None, start),
@@ -465,7 +464,7 @@ def _boost_all(node: Node, factor: float) -> Node:
         return replace(node, left=_boost_all(node.left, factor),
                        right=_boost_all(node.right, factor))
     if isinstance(node, AtLeast):
-        return replace(node, term=_boost_all(node.term, factor))
+        return replace(node, term=replace(node.term, boost=node.term.boost * factor))
     if isinstance(node, (And, Or)):
         return type(node)(tuple(_boost_all(c, factor) for c in node.children))
     if isinstance(node, Not):
@@ -502,7 +501,7 @@ def date_span(since: Optional[str] = None, until: Optional[str] = None,
     if not since and not until:
         return None
     now = to_utc(now or datetime.now(timezone.utc))
-    bounds = []
+    bounds: list[Optional[datetime]] = []
     for option, text, side in (("--since", since, 0), ("--until", until, 1)):
         if not text:
             bounds.append(None)

@@ -103,5 +103,5 @@ def _drop_from_or(node: Or, stoplist: frozenset[str],
         return None
     if not any(searches_text(child) and (searchable is None or searchable(child)) for child in kept):
         return None
-    dropped = tuple(child.text for child in node.children if _droppable(child, stoplist))
+    dropped = tuple(child.text for child in node.children if isinstance(child, Term) and _droppable(child, stoplist))
     return (kept[0] if len(kept) == 1 else Or(tuple(kept))), dropped

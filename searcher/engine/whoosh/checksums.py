@@ -131,4 +131,9 @@ def lost_newer_toc(index_dir: Path, generation: int) -> Optional[str]:
     newer = [name for name in (load(index_dir) or {})
              if (m := _TOC_NAME.match(name)) and int(m.group(1)) > generation
              and not (Path(index_dir) / name).exists()]
-    return max(newer, key=lambda n: int(_TOC_NAME.match(n).group(1))) if newer else None
+    return max(newer, key=_toc_generation) if newer else None
+
+
+def _toc_generation(name: str) -> int:
+    match = _TOC_NAME.match(name)
+    return int(match.group(1)) if match else -1

@@ -159,6 +159,6 @@ class Compiler:
 
 
 def _near_field(node: t.Near) -> Optional[str]:
-    fields = {side.field for side in (node.left, node.right)}
+    fields = {side.field for side in (node.left, node.right) if isinstance(side, (t.Term, t.Phrase))}
     fields.discard(None)
     return fields.pop() if len(fields) == 1 else None

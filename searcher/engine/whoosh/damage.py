@@ -10,6 +10,8 @@ from typing import Callable, TypeVar
 
 from searcher.errors import IndexDamaged, SearcherError
 
+F = TypeVar("F", bound=Callable)
+
 # What a damaged segment file raises while it is read: a posting block that
 # does not decompress, a truncated or garbled structure, a vanished file.
 READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSError)

@@ -60,12 +60,12 @@ def _docs(searcher, reader, q, within: Optional[set[int]] = None) -> set[int]:
             found |= _docs(searcher, reader, child, within)
         return found
     if isinstance(q, wq.And):
-        found = within
+        narrowed = within
         for child in sorted(q.subqueries, key=lambda child: _estimate(child, reader)):
-            found = _docs(searcher, reader, child, found)
-            if not found:
+            narrowed = _docs(searcher, reader, child, narrowed)
+            if not narrowed:
                 break
-        return set() if found is None else found
+        return set() if narrowed is None else narrowed
     if isinstance(q, wq.Not):
         everything = set(range(reader.doc_count_all())) if within is None else set(within)
         return everything - _docs(searcher, reader, q.query, within)

@@ -119,9 +119,11 @@ def execute(searching: Searching, plan: Plan) -> Execution:
     else:
         docnums = searching.docnums(query)
         page = _unscored_page(searching, plan, docnums, compiled.boost)
-    if plan.facets and docnums is None:
-        docnums = searching.docnums(query)
-    facets = searching.counts(plan.facets, docnums, plan.facet_limit) if plan.facets else {}
+    facets = {}
+    if plan.facets:
+        if docnums is None:
+            docnums = searching.docnums(query)
+        facets = searching.counts(plan.facets, docnums, plan.facet_limit)
     # Not len(results): with a limit, Whoosh 2.7.4's top-N collector
     # miscounts some conjunctions (a word AND a date range on Reuters: 1,119
     # of 15,465), and it would walk the matches one by one in Python;

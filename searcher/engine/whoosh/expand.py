@@ -23,7 +23,7 @@ SCORED_WORDS = 64
 MAX_WORDS = 5000
 
 
-class _Bounded:
+class _Bounded(wq.MultiTerm):
     """Mixin for Whoosh's MultiTerm queries (prefix, wildcard, fuzzy)."""
 
     def matcher(self, searcher, context=None):
