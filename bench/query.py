@@ -44,6 +44,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import DEFAULT_CORPUS, REPO, load_articles, median, peak_rss, percentile, run_self  # noqa: E402
+
 from index import index_baseline  # noqa: E402
 
 CACHE = REPO / ".bench-cache"

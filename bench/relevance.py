@@ -469,7 +469,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         config = Config(choice, analysis=None if analysis == Analysis() else analysis)
         rows.append([group, choice] + experiment_cells(config))
     for boost in (1.0, 4.0):
-        rows.append(["field weights", f"TITLE_BOOST {boost} (now {whoosh_compile.TITLE_BOOST}; no titles here)"]
+        rows.append(["field weights", f"title_boost {boost} (now {product.title_boost}; no titles here)"]
                     + experiment_cells(Config(f"title {boost}", title_boost=boost)))
     say("\n## Experiments: one change at a time from now (Δ and p against now)\n")
     say(markdown(["experiment", "choice", "MAP", "Δ", "p", "nDCG@10", "Δ"], rows))

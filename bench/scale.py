@@ -149,7 +149,8 @@ def segment_facts(index_dir: Path) -> None:
         print(f"| {seg.segid[:8]} | {docs:,} | {seg.deleted_count():,} | {seg_bytes / 1e6:,.1f} | {pst / 1e6:,.1f} "
               f"| {trm / 1e6:,.1f} | {stored / 1e6:,.1f} | {longest / 1024:,.1f} ({longest_term}) "
               f"| {(pst + trm) / 1e6:,.1f} |")
-    print(f"\nAll segments: .pst {sum(r[3] for r in rows) / 1e6:,.1f} MB, .trm {sum(r[4] for r in rows) / 1e6:,.1f} MB, "
+    postings, terms = sum(r[3] for r in rows) / 1e6, sum(r[4] for r in rows) / 1e6
+    print(f"\nAll segments: .pst {postings:,.1f} MB, .trm {terms:,.1f} MB, "
           f"stored columns {sum(r[5] for r in rows) / 1e6:,.1f} MB")
     print()
     if total_docs:
@@ -208,7 +209,8 @@ def query_latency(index_dir: Path, rounds: int, kinds: list[str] | None, spec_pa
     chosen = {k: v for k, v in spec["kinds"].items() if not kinds or k in kinds}
     engine = qbench._Ours(index_dir, spec)
     totals, _, times = qbench.time_kinds(engine, chosen, rounds)
-    source = f"read from {spec_path}" if not picked else f"picked in {picked:.1f} s from {spec['sampled']:,} stored articles"
+    source = (f"read from {spec_path}" if not picked
+              else f"picked in {picked:.1f} s from {spec['sampled']:,} stored articles")
     print(f"## Query latency, limit {qbench.LIMIT}, {rounds} rounds after a warm-up ({source}), ms\n")
     print("| kind | n | p50 | p95 | max | hits (min-max) |")
     print("|---|--:|--:|--:|--:|--:|")

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-
 _YEAR = re.compile(r"(?<!\d)(1[6-9]|20)\d{2}(?!\d)")
 _TWO_DIGIT_YEAR = re.compile(r"\d{1,2}[-/ ](\w{3,9}|\d{1,2})[-/ ]\d{2}(?!\d)")
 

@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from searcher import Archive
 from searcher.cli import cli
-from searcher.errors import IndexOutdated
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
+from searcher.errors import IndexOutdated
 
 
 def _downgrade(index_dir):

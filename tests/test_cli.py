@@ -197,7 +197,7 @@ def test_facet_tables_under_the_hits(run, archive_records):
     tail = result.output.split("\n\n")[-1]
     lines = tail.splitlines()
     assert lines[0].split() == ["publisher", "articles"]
-    assert [(" ".join(l.split()[:-1]), int(l.split()[-1])) for l in lines[2:]] == rows
+    assert [(" ".join(line.split()[:-1]), int(line.split()[-1])) for line in lines[2:]] == rows
 
 
 def test_filter_option_and_json_facets(run):
@@ -261,7 +261,7 @@ def test_paging_match_any_markdown_and_jsonl(run):
 def test_progress_off_a_terminal_is_a_plain_line_a_minute(capsys):
     """stderr that is not a terminal (nohup, a log file) gets one line per
     minute of indexing, not a self-rewriting bar, and nothing before."""
-    from searcher.cli import _ProgressLog, _progress
+    from searcher.cli import _progress, _ProgressLog
     from searcher.results import IndexProgress
 
     now = [100.0]

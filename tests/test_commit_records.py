@@ -10,7 +10,6 @@ from searcher.ingest.manifest import Manifest, file_key
 from .test_crash import committed_ids, write_corpus
 
 
-
 def test_a_record_turned_invalid_keeps_the_article_it_held(tmp_path):
     corpus = tmp_path / "corpus"
     expected = write_corpus(corpus, files=2)

@@ -15,7 +15,6 @@ from .test_commit_integrity import assert_complete
 from .test_crash import env, write_corpus
 
 
-
 def test_a_lost_table_of_contents_is_refused_not_wiped(tmp_path):
     expected = write_corpus(tmp_path / "corpus", files=40)
     ix = tmp_path / "ix"

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from searcher.article import Article, Skipped
+from searcher.article import Article
 from searcher.dates import parse_date
 from searcher.readers import read_file
 

@@ -8,20 +8,20 @@ from datetime import datetime
 
 import pytest
 
-from searcher.engine.whoosh.documents import to_article
+from searcher.engine.whoosh import docsets
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.imports import query as wq
 from searcher.engine.whoosh.accel.imports import writing
-from searcher.engine.whoosh import docsets
 from searcher.engine.whoosh.backend import WhooshBackend
+from searcher.engine.whoosh.compile import Compiler
+from searcher.engine.whoosh.documents import to_article
 from searcher.engine.whoosh.execute import filtered as _filtered
+from searcher.engine.whoosh.queries import DateRangeQuery
+from searcher.query.parser import date_span, parse
 from searcher.query.plan import Planner
 from searcher.query.plan import within as _within
 from searcher.query.ranking import DEFAULT_RANKING
 from searcher.query.request import SearchRequest, normalise_filters
-from searcher.query.parser import date_span, parse
-from searcher.engine.whoosh.compile import Compiler
-from searcher.engine.whoosh.queries import DateRangeQuery
 
 from .test_merge import _segmented
 from .test_postings import _articles, _build

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from whoosh.filedb.structfile import StructFile
 
 from searcher import Archive
 from searcher.cli import cli
 from searcher.errors import IndexWriteError
 from searcher.ingest import locking
 from searcher.ingest.manifest import MANIFEST_NAME, Manifest, file_key
-from whoosh.filedb.structfile import StructFile
 
 from .test_crash import committed_ids, write_corpus
 

@@ -1,13 +1,12 @@
 """The fast indexing path gives exactly what Whoosh's documented path gives."""
-import shutil
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from searcher import Archive, parse_files
 from searcher.engine.whoosh.accel import analysis as fastindex
-from searcher.engine.whoosh.schema import build_schema, name_analyzer, text_analyzer
 from searcher.engine.whoosh.accel.imports import fields
+from searcher.engine.whoosh.schema import build_schema, name_analyzer, text_analyzer
 
 from .conftest import REPO
 

@@ -6,13 +6,12 @@ import pytest
 
 from searcher import Archive
 from searcher.article import Article
-
-from searcher.engine.whoosh.accel import read as fastread
 from searcher.engine.whoosh import store
+from searcher.engine.whoosh.accel import read as fastread
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.imports import writing
-from searcher.query.parser import parse
 from searcher.engine.whoosh.compile import Compiler
+from searcher.query.parser import parse
 
 from .test_merge import _segmented
 from .test_postings import _articles, _build

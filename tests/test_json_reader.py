@@ -1,6 +1,6 @@
 import json
-from pathlib import Path
 from datetime import datetime, timezone
+from pathlib import Path
 
 from searcher.article import Article, Skipped
 from searcher.readers import format_for, read_file

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from searcher.engine.whoosh.accel import writers as fastwriters
 from searcher.engine.whoosh.accel import postings
-from searcher.engine.whoosh.documents import to_document
-from searcher.engine.whoosh.accel.writers import FastSegmentWriter
-from searcher.engine.whoosh.schema import build_schema
+from searcher.engine.whoosh.accel import writers as fastwriters
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.imports import writing
+from searcher.engine.whoosh.accel.writers import FastSegmentWriter
+from searcher.engine.whoosh.documents import to_document
+from searcher.engine.whoosh.schema import build_schema
 
 from .test_postings import _articles, _postings
 

@@ -2,7 +2,6 @@
 query, and a query of only common words says why it found nothing."""
 from __future__ import annotations
 
-
 import pytest
 
 

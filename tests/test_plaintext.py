@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from searcher.article import Article
-from searcher.readers import Skipped
-from searcher.readers import plaintext
+from searcher.readers import Skipped, plaintext
 from searcher.readers.outlets import ENV_VAR, load_outlets, parse_outlet_lines, split_sources
 from searcher.readers.plaintext import split_tags
 

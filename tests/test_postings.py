@@ -9,11 +9,11 @@ import pytest
 
 from searcher import Article
 from searcher.engine.whoosh.accel import postings
-from searcher.engine.whoosh.documents import to_document
-from searcher.engine.whoosh.accel.writers import FastSegmentWriter
-from searcher.engine.whoosh.schema import build_schema
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.imports import writing
+from searcher.engine.whoosh.accel.writers import FastSegmentWriter
+from searcher.engine.whoosh.documents import to_document
+from searcher.engine.whoosh.schema import build_schema
 
 WORDS = ["pipeline", "gas", "putin", "xi", "summit", "energy", "ruble", "oil", "talks", "sanctions",
          "border", "trade", "china", "russia", "mongolia", "kazakhstan", "tariff", "grain"]

@@ -12,7 +12,18 @@ from hypothesis import strategies as st
 from searcher.errors import QuerySyntaxError
 from searcher.query.parser import NEAR_DEFAULT_DISTANCE, parse
 from searcher.query.tree import (
-    FIELDS, And, AtLeast, DateRange, Fuzzy, MatchAll, Near, Not, Or, Phrase, Prefix, Term,
+    FIELDS,
+    And,
+    AtLeast,
+    DateRange,
+    Fuzzy,
+    MatchAll,
+    Near,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
     Wildcard,
 )
 

@@ -34,11 +34,9 @@ import tarfile
 import time
 import traceback
 import zipfile
-import zlib
 from collections import Counter
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,9 +15,9 @@ from click.testing import CliRunner
 
 from searcher import Archive, Article, IndexLocked
 from searcher.cli import cli
-from searcher.ingest import locking
 from searcher.engine.whoosh.accel import valuecolumns
 from searcher.engine.whoosh.checksums import CHECKSUMS_NAME
+from searcher.ingest import locking
 from searcher.ingest.manifest import MANIFEST_NAME
 
 from .test_crash import committed_ids, env, index_command, write_corpus

@@ -234,7 +234,7 @@ def _phrases_and_stems_agree(archive, files):
     expires = where(lambda w: near(w, analyse("expires in april", stem), analyse("company", stem), 10, False))
     assert ids('"expires in april" NEAR/10 company') == expires
     for phrase in ["iron and steel", "includes gains from sale", "bank of england"]:
-        expected = where(lambda w: bool(phrase_spans(w, analyse(phrase, stem))))
+        expected = where(lambda w, phrase=phrase: bool(phrase_spans(w, analyse(phrase, stem))))
         assert expected and ids(f'"{phrase}"') == expected, phrase
     planned = where(lambda w: bool({stem("trend"), stem("planned")} & set(w)))
     assert len(planned) > 2000 and ids("trend OR planned") == planned

@@ -177,7 +177,6 @@ def _open_mapped(path: Path):
     from searcher import Archive
     from searcher.engine.whoosh import store
     from searcher.engine.whoosh.accel.mapped import MappedStorage
-
     from searcher.engine.whoosh.backend import WhooshBackend
     from searcher.query.ranking import DEFAULT_RANKING
 

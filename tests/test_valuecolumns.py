@@ -10,9 +10,9 @@ import pytest
 
 from searcher import Archive
 from searcher.engine.whoosh.accel import valuecolumns
-from searcher.engine.whoosh.documents import to_article
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.columns import VALUE_FACETS, ValueColumn
+from searcher.engine.whoosh.documents import to_article
 
 from .test_merge import _segmented
 

@@ -6,8 +6,9 @@ import subprocess
 import sys
 import threading
 
-from searcher.engine.whoosh.accel import imports  # noqa: F401  (applies the fixes)
 from whoosh.matching import binary, mcore
+
+from searcher.engine.whoosh.accel import imports  # noqa: F401  (applies the fixes)
 
 from .conftest import REPO
 

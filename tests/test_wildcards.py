@@ -9,8 +9,8 @@ from click.testing import CliRunner
 
 from searcher import Archive, Article
 from searcher.cli import cli
-from searcher.errors import QueryTooBroad
 from searcher.engine.whoosh import expand as whoosh_expand
+from searcher.errors import QueryTooBroad
 
 # 300 distinct words starting with "q", 40 with "z"; documents hold a few each.
 Q_WORDS = [f"q{chr(97 + i // 26)}{chr(97 + i % 26)}x" for i in range(300)]

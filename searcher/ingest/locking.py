@@ -29,6 +29,7 @@ commit is the engine's (the Whoosh backend's ``store.open_index``).
 from __future__ import annotations
 
 import errno
+
 try:
     import fcntl
 except ImportError:  # Windows: msvcrt byte-range locks, as Whoosh uses there

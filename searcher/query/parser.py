@@ -13,10 +13,22 @@ from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from searcher.dates import parse_date, to_utc
-from searcher.query.periods import next_start
 from searcher.errors import QuerySyntaxError
+from searcher.query.periods import next_start
 from searcher.query.tree import (
-    FIELDS, And, AtLeast, DateRange, Fuzzy, MatchAll, Near, Node, Not, Or, Phrase, Prefix, Term,
+    FIELDS,
+    And,
+    AtLeast,
+    DateRange,
+    Fuzzy,
+    MatchAll,
+    Near,
+    Node,
+    Not,
+    Or,
+    Phrase,
+    Prefix,
+    Term,
     Wildcard,
 )
 

@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Optional
 
 from ..results import SearchResult, Timeline
 from . import stopwords, tree
+from .fields import check_facet, check_period
 from .hits import page_hits
 from .parser import date_span, parse, parse_plain
-from .fields import check_facet, check_period
 from .periods import ranked
 from .ranking import Ranking
 from .request import Filters, SearchRequest

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from typing import Optional
 
-from searcher.engine.whoosh.schema import NAME_FIELDS
-from searcher.query.fields import TEXT_FIELDS
 from searcher.engine.whoosh.accel.imports import fields as wfields
 from searcher.engine.whoosh.accel.imports import query as wq
-from searcher.query import tree as t
-from searcher.query.ranking import DEFAULT_RANKING
-from searcher.engine.whoosh.queries import AtLeastQuery, DateRangeQuery, near
 from searcher.engine.whoosh.expand import BoundedFuzzy, BoundedPrefix, BoundedWildcard
 from searcher.engine.whoosh.phrase import PositionalPhrase
+from searcher.engine.whoosh.queries import AtLeastQuery, DateRangeQuery, near
+from searcher.engine.whoosh.schema import NAME_FIELDS
+from searcher.query import tree as t
+from searcher.query.fields import TEXT_FIELDS
+from searcher.query.ranking import DEFAULT_RANKING
 
 _EXACT_FIELDS = {"id": "id", "url": "url", "lang": "lang"}
 

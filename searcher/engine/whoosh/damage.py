@@ -23,8 +23,9 @@ READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSErr
 # index's files, any of them is damage; anywhere else TypeError and the
 # like are bugs, and a traceback is what they need.
 _DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.", "whoosh.index",
-                     "searcher.engine.whoosh.accel.mapped", "searcher.engine.whoosh.accel.read", "searcher.engine.whoosh.accel.valuecolumns",
-                     "searcher.engine.whoosh.accel.postings")  # our reading of the same files
+                     # our reading of the same files
+                     "searcher.engine.whoosh.accel.mapped", "searcher.engine.whoosh.accel.read",
+                     "searcher.engine.whoosh.accel.valuecolumns", "searcher.engine.whoosh.accel.postings")
 # Bytes of the index that are not UTF-8 (a term, a stored string): damage
 # when Whoosh decodes them, wherever the codec's own frame is.
 _TEXT_ERRORS = (UnicodeDecodeError,)

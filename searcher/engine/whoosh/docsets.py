@@ -16,8 +16,8 @@ from __future__ import annotations
 import sys
 from typing import Optional
 
-from searcher.engine.whoosh.accel.valuecolumns import term_ids
 from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.valuecolumns import term_ids
 from searcher.engine.whoosh.queries import DateRangeQuery, FilterQuery
 
 

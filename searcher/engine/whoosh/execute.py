@@ -179,7 +179,8 @@ def _period_query(facet: str, value: str) -> "wq.Query":
     try:
         start, end = period_range(facet, value)
     except ValueError:
-        raise InvalidArgument(f"bad {facet} filter {value!r} (use {'2022' if facet == 'year' else '2022-09'})") from None
+        example = "2022" if facet == "year" else "2022-09"
+        raise InvalidArgument(f"bad {facet} filter {value!r} (use {example})") from None
     return DateRangeQuery("date", start, end, endexcl=True)
 
 

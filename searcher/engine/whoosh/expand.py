@@ -14,10 +14,10 @@ from __future__ import annotations
 from array import array
 from itertools import islice
 
-from searcher.errors import QueryTooBroad
-from searcher.engine.whoosh.accel.valuecolumns import term_ids
 from searcher.engine.whoosh.accel.imports import matching
 from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.valuecolumns import term_ids
+from searcher.errors import QueryTooBroad
 
 SCORED_WORDS = 64
 MAX_WORDS = 5000

@@ -8,8 +8,8 @@ original case, for facet counts and display.
 from __future__ import annotations
 
 from searcher.engine.whoosh.accel.analysis import FastText
-from searcher.engine.whoosh.stemming import mark, porter_stem
 from searcher.engine.whoosh.accel.imports import accent_map, analysis, fields
+from searcher.engine.whoosh.stemming import mark, porter_stem
 
 # Joins multi-valued fields into one stored string; never appears in text.
 VALUE_SEP = "\x1f"
