@@ -36,9 +36,19 @@ from lxml import etree
 from ..article import Article, Skipped
 from ..dates import date_notes, parse_date, utc_or_none
 from . import Record, record_failure, register
+from .names import split_names, unique
 from .source import Source
-from .xmlsafe import (element_text, html_inline, html_to_text, inline_text, iter_records,
-                      plain_paragraphs, raw_text, sniff_root, xml_lang)
+from .xmlsafe import (
+    element_text,
+    html_inline,
+    html_to_text,
+    inline_text,
+    iter_records,
+    plain_paragraphs,
+    raw_text,
+    sniff_root,
+    xml_lang,
+)
 
 RSS1 = "http://purl.org/rss/1.0/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -61,10 +71,6 @@ _ZONES = {"UT": 0, "UTC": 0, "GMT": 0, "Z": 0, "EST": -5, "EDT": -4, "CST": -6, 
           "MST": -7, "MDT": -6, "PST": -8, "PDT": -7, "CET": 1, "CEST": 2, "MET": 1, "MEST": 2,
           "EET": 2, "EEST": 3, "WET": 0, "WEST": 1, "BST": 1, "MSK": 3, "JST": 9, "KST": 9,
           "HKT": 8, "SGT": 8, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13}
-_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
-# Separators alone, parts stripped after: "\s*,\s*" rescans a long run of
-# spaces from each of its positions (quadratic).
-_NAME_SPLIT = re.compile(r"[,;&]|\band\b", re.IGNORECASE)
 _EMAIL_NAME = re.compile(r"^\s*\S+@\S+\s*\((.+)\)\s*$")  # RSS author: "anna@x.test (Anna Berg)"
 _NAME_EMAIL = re.compile(r"^\s*(.+?)\s*<\S+@\S+>\s*$")  # "Anna Berg <anna@x.test>"
 
@@ -84,19 +90,10 @@ def _markup(element: Optional[etree._Element]) -> str:
     return element_text(element) if len(element) else html_to_text(_raw(element))
 
 
-def _unique(values: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [v for v in values if v and not (v.casefold() in seen or seen.add(v.casefold()))]
-
-
-def _split_names(text: str) -> list[str]:
-    return [part.strip() for part in _NAME_SPLIT.split(_BY.sub("", text)) if part.strip()]
-
-
 def _rss_author(text: str) -> list[str]:
     text = " ".join(text.split())
     match = _EMAIL_NAME.match(text) or _NAME_EMAIL.match(text)
-    return [match.group(1).strip()] if match else _split_names(text)
+    return [match.group(1).strip()] if match else split_names(text)
 
 
 @lru_cache(maxsize=64)
@@ -183,7 +180,7 @@ def _rss_item(item: etree._Element, ns: str, meta: dict, origin: str) -> Optiona
     body = _markup(_one(found, tag["encoded"])) or _markup(_one(found, tag["description"]))
     if not title and not body:
         return None
-    authors = [name for text in _texts(found, tag["creator"]) for name in _split_names(text)]
+    authors = [name for text in _texts(found, tag["creator"]) for name in split_names(text)]
     authors += [name for text in _texts(found, tag["author"]) for name in _rss_author(text)]
     guid_el = _one(found, tag["guid"])
     guid = _raw(guid_el).strip()
@@ -197,11 +194,11 @@ def _rss_item(item: etree._Element, ns: str, meta: dict, origin: str) -> Optiona
     return Article(
         title=title,
         body=body,
-        authors=_unique(authors),
+        authors=unique(authors),
         date=date,
         notes=date_notes(date, *given),
-        sources=_unique(_texts(found, tag["source"])),
-        tags=_unique(_texts(found, tag["category"]) + _texts(found, tag["subject"])),
+        sources=unique(_texts(found, tag["source"])),
+        tags=unique(_texts(found, tag["category"]) + _texts(found, tag["subject"])),
         url=url or about,
         publisher=meta["publisher"],
         language=(languages[0] if languages else "") or meta["language"],
@@ -277,11 +274,11 @@ def _atom_entry(entry: etree._Element, ns: str, meta: dict, origin: str) -> Opti
     return Article(
         title=title,
         body=body,
-        authors=_unique(_atom_names(entry) or meta["authors"]),
+        authors=unique(_atom_names(entry) or meta["authors"]),
         date=date,
         notes=date_notes(date, *given),
-        sources=_unique([_atom_text(source.find(_q(ATOM, "title")), inline=True)] if source is not None else []),
-        tags=_unique(tags),
+        sources=unique([_atom_text(source.find(_q(ATOM, "title")), inline=True)] if source is not None else []),
+        tags=unique(tags),
         url=_atom_link(entry),
         publisher=meta["publisher"],
         language=xml_lang(entry),

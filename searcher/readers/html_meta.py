@@ -16,11 +16,11 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import lru_cache
 from typing import Any, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from ..dates import parse_date
+from .names import outlet_names, split_names, unique
 
 # schema.org types whose node describes the article itself.
 ARTICLE_TYPES = {
@@ -68,16 +68,6 @@ _WORD = re.compile(r"\w+")
 # (?<!\s): a match starts only where its run of spaces starts; else every
 # position of a long run rescans it (quadratic). Same matches otherwise.
 _TITLE_SEPARATOR = re.compile(r"(?<!\s)\s+(?:[|\u2013\u2014\u00b7\u2022:]{1,2}|-{1,2})\s+")
-_BYLINE_PREFIX = re.compile(
-    r"^\s*(?:(?:written|posted|reported|reporting|words|story|text|photos?|updated)\s+)?"
-    r"(?:by|von|par|por|door|di)\s*:?\s+", re.IGNORECASE)
-# Where the names in a byline stop: "By Ann Lee Updated 5:35 PM", "By Ann Lee on May 2".
-_BYLINE_END = re.compile(
-    r"(?<!\s)\s+(?:updated|published|posted|last updated|on\s+\w+\s+\d|\d{1,2}[:/.]\d|"
-    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d).*$",
-    re.IGNORECASE)
-# Separators alone (parts are stripped by _person): "\s*,\s*" is quadratic on long runs of spaces.
-_NAME_SPLIT = re.compile(r",|;|\||/|\band\b|&|\bund\b|\bet\b|\n", re.IGNORECASE)
 _ROLE = re.compile(
     r"\b(?:staff|reporter|correspondent|editor|editors|writer|columnist|contributor|"
     r"producer|photographer|desk|team|newsroom|bureau|agency|press|wire service|news service|"
@@ -105,11 +95,6 @@ def clean(text: Any) -> str:
     if text is None:
         return ""
     return _SPACE.sub(" ", html.unescape(str(text))).strip()
-
-
-def _unique(items: Iterable[str]) -> list[str]:
-    seen: set[str] = set()
-    return [x for x in items if x and not (x.casefold() in seen or seen.add(x.casefold()))]
 
 
 # --- JSON-LD --------------------------------------------------------------
@@ -301,27 +286,15 @@ def _title(tree, meta, ld: _JsonLd, sites: list[str]) -> str:
     return ""
 
 
-@lru_cache(maxsize=1)
-def _outlet_names() -> frozenset[str]:
-    from .outlets import load_outlets
-
-    return frozenset(name.casefold() for name in load_outlets())
-
-
 def _person(name: str, sites: set[str]) -> str:
-    """``name`` tidied when it reads as a person's name, else ''."""
-    name = _BYLINE_PREFIX.sub("", name).strip(" .,:-\u2013\u2014\"'()[]")
-    if re.search(r"(?:^|\s)[A-Z]$|\b(?:Jr|Sr)$", name):
-        name += "."
+    """``name`` (one of split_names') when it reads as a person's name, else ''."""
     words, folded = name.split(), name.casefold()
     # A job title or organisation word is allowed only inside a name ("Ann Press Lee").
     role = _ROLE.search(name) and not (2 <= len(words) <= 4 and not _ROLE.search(f"{words[0]} {words[-1]}"))
     if (not words or len(words) > 5 or role or _URLISH.search(name) or any(c.isdigit() for c in name)
             or not any(c.isalpha() for c in name) or folded in sites or folded in _NOT_NAMES
-            or folded in _outlet_names()):
+            or folded in outlet_names()):
         return ""
-    if name.isupper() and len(name) > 4:
-        name = name.title()  # 'JOHN MARZULLI' -> 'John Marzulli'
     return name
 
 
@@ -334,9 +307,8 @@ def clean_authors(values: Iterable[str], site_names: Iterable[str] = ()) -> list
         value = clean(value)
         if value.lower().startswith(("http:", "https:", "www.")):
             continue
-        value = _BYLINE_END.sub("", _BYLINE_PREFIX.sub("", value))
-        out += [name for name in (_person(part, sites) for part in _NAME_SPLIT.split(value)) if name]
-    return _unique(out)
+        out += [name for name in (_person(part, sites) for part in split_names(value)) if name]
+    return unique(out)
 
 
 def _byline_texts(tree) -> Iterator[str]:
@@ -519,7 +491,7 @@ def _tags(meta, ld: _JsonLd) -> list[str]:
     tags = _tag_values(values)
     if not tags:
         tags = _tag_values(v for key in _KEYWORD_META for v in meta.get(key, []))
-    return _unique(tags)[:_MAX_TAGS]
+    return unique(tags)[:_MAX_TAGS]
 
 
 def page_meta(tree) -> PageMeta:

@@ -12,6 +12,7 @@ from typing import Any, Iterable, Iterator
 from ..article import Article
 from ..dates import date_notes, parse_date
 from . import Record, Skipped, record_failure, register
+from .names import split_names, unique
 from .source import Source
 from .text import decode, read_text
 
@@ -30,10 +31,8 @@ _LANGUAGE = ("language", "lang", "inLanguage")
 # Exports wrap their records in one of these keys.
 _CONTAINERS = ("articles", "items", "data", "results", "documents", "records", "hits")
 
-_BYLINE_PREFIX = re.compile(r"^\s*by\s+", re.IGNORECASE)
 # Separators alone, parts stripped after: "\s*,\s*" rescans a long run of
 # spaces from each of its positions (quadratic).
-_NAME_SPLIT = re.compile(r",|;|\band\b|&", re.IGNORECASE)
 _LIST_SPLIT = re.compile(r"[,;|]")
 # One JSON Lines record may be this long; a longer line is skipped (read
 # past in chunks, never held): no export writes a 64 MiB article, and
@@ -66,10 +65,7 @@ def _names(value: Any) -> list[str]:
 
 
 def _authors(value: Any) -> list[str]:
-    out: list[str] = []
-    for name in _names(value):
-        out.extend(part.strip() for part in _NAME_SPLIT.split(_BYLINE_PREFIX.sub("", name)) if part.strip())
-    return _unique(out)
+    return unique(name for text in _names(value) for name in split_names(text))
 
 
 def _keywords(record: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
@@ -77,12 +73,7 @@ def _keywords(record: dict[str, Any], keys: tuple[str, ...]) -> list[str]:
     for key in keys:
         for name in _names(record.get(key)):
             out.extend(part.strip() for part in _LIST_SPLIT.split(name) if part.strip())
-    return _unique(out)
-
-
-def _unique(items: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [x for x in items if not (x.casefold() in seen or seen.add(x.casefold()))]
+    return unique(out)
 
 
 def _text(value: Any) -> str:

@@ -47,9 +47,21 @@ from lxml import etree
 from ..article import Article, Skipped
 from ..dates import parse_date, utc_or_none
 from . import Record, record_failure, register
+from .names import split_names, unique
 from .source import Source
-from .xmlsafe import (element_text, find_local, html_to_text, inline_text, iter_records, local, parse,
-                      plain_paragraphs, raw_text, sniff_root, xml_lang)
+from .xmlsafe import (
+    element_text,
+    find_local,
+    html_to_text,
+    inline_text,
+    iter_records,
+    local,
+    parse,
+    plain_paragraphs,
+    raw_text,
+    sniff_root,
+    xml_lang,
+)
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 # NITF is one article, parsed whole: a file this large is not one article.
@@ -58,8 +70,6 @@ NITF_MAX_BYTES = 64 * 1024 * 1024
 _NORM = re.compile(
     r"^\s*(\d{4})-?(\d{2})-?(\d{2})(?:T(\d{2}):?(\d{2})(?::?(\d{2}))?(?:[.,]\d+)?)?\s*(Z|[+-]\d{2}:?\d{2})?\s*$"
 )
-_BY = re.compile(r"^\s*by\s+", re.IGNORECASE)
-_NAME_SPLIT = re.compile(r"[,;&]|\band\b", re.IGNORECASE)  # parts stripped after: linear
 
 
 def _child(element: Optional[etree._Element], *path: str) -> Optional[etree._Element]:
@@ -79,11 +89,6 @@ def _descendants(element: Optional[etree._Element], name: str) -> list[etree._El
     if element is None:
         return []
     return [el for el in element.iter() if local(el.tag) == name]
-
-
-def _unique(values: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return [v for v in values if v and not (v.casefold() in seen or seen.add(v.casefold()))]
 
 
 def _attr(element: Optional[etree._Element], name: str) -> str:
@@ -113,10 +118,6 @@ def norm_date(text: str) -> Optional[datetime]:
     return utc_or_none(value)  # year 1 at +05:00 has no UTC time: no date
 
 
-def _names(text: str) -> list[str]:
-    return [p.strip() for p in _NAME_SPLIT.split(_BY.sub("", " ".join(text.split()))) if p.strip()]
-
-
 # --- NITF --------------------------------------------------------------------
 
 
@@ -130,7 +131,7 @@ def _byline_authors(byline: etree._Element) -> list[str]:
         if local(child.tag) != "byttl":
             parts.append(inline_text(child))
         parts.append(child.tail or "")
-    return _names(" ".join(parts))
+    return split_names(" ".join(" ".join(parts).split()))  # XML line breaks are layout, not separators
 
 
 def nitf_body(nitf: etree._Element) -> str:
@@ -176,10 +177,10 @@ def nitf_article(nitf: etree._Element, origin: str) -> Optional[Article]:
     return Article(
         title=title,
         body=body,
-        authors=_unique(authors),
+        authors=unique(authors),
         date=date,
-        sources=_unique([_inline(d) for d in _children(body_head, "distributor")]),
-        tags=_unique(tags),
+        sources=unique([_inline(d) for d in _children(body_head, "distributor")]),
+        tags=unique(tags),
         url=url if url.startswith(("http://", "https://")) else "",
         publisher=_attr(pubdata, "name"),
         language=xml_lang(nitf) or xml_lang(_child(nitf, "body")),
@@ -281,10 +282,10 @@ def g2_article(item: etree._Element, origin: str) -> Optional[Article]:
     return Article(
         title=title,
         body=body,
-        authors=_unique(authors),
+        authors=unique(authors),
         date=date,
-        sources=_unique([_g2_name(s, language) or _attr(s, "literal") for s in _g2_all(content_meta, "infoSource")]),
-        tags=_unique(tags),
+        sources=unique([_g2_name(s, language) or _attr(s, "literal") for s in _g2_all(content_meta, "infoSource")]),
+        tags=unique(tags),
         url="",
         publisher=publisher,
         language=language,

@@ -16,6 +16,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable
 
+from .names import unique
+
 ENV_VAR = "SEARCHER_OUTLETS"
 _SHIPPED = "outlets.txt"
 
@@ -149,7 +151,7 @@ def split_sources(line: str, extra: Iterable[str] | None = None) -> list[str]:
     found: list[str] = []
     for piece in _HARD_SEPARATORS.split(_LABEL.sub("", line)):
         found.extend(_split_piece(_words(piece), index))
-    return _dedupe(found)
+    return unique(found)
 
 
 def _split_piece(words: list[str], index: _OutletIndex) -> list[str]:
@@ -182,12 +184,3 @@ def _split_piece(words: list[str], index: _OutletIndex) -> list[str]:
     flush()
     return found
 
-
-def _dedupe(names: list[str]) -> list[str]:
-    seen: set[str] = set()
-    result = []
-    for name in names:
-        if name.casefold() not in seen:
-            seen.add(name.casefold())
-            result.append(name)
-    return result

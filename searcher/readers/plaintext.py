@@ -27,6 +27,7 @@ from typing import Iterator
 from ..article import Article
 from ..dates import parse_date
 from . import Record, Skipped, register
+from .names import byline, split_names, unique
 from .outlets import split_sources
 from .source import Source
 from .text import read_text
@@ -44,7 +45,6 @@ _DATE_LINE = re.compile(
     r"^(published|posted|updated|last updated|date)(?:\s+on)?\s*[:\-\u2013\u2014]\s*(.+)$",
     re.IGNORECASE,
 )
-_BYLINE = re.compile(r"^(?:by|written by|reported by|story by)\s+(.+)$", re.IGNORECASE)
 # A dateline ends at a dash ("BANGKOK, 16 September 2022 — ...") or colon.
 # (?<!\s): matches start only where their run of spaces starts (linear).
 _DATELINE_END = re.compile(r"(?<!\s)\s*[\u2013\u2014]\s*|(?<!\s)\s+--?\s+|:\s+")
@@ -172,15 +172,10 @@ def _is_name_line(text: str) -> bool:
 
 def _byline(text: str) -> list[str] | None:
     """Author names of a "By Jane Doe" line, or None when it is not one."""
-    match = _BYLINE.match(text)
-    if match and _is_name_line(match.group(1)):
-        return _split_names(match.group(1))
+    names = byline(text)
+    if names and _is_name_line(names):
+        return split_names(names)
     return None
-
-
-def _split_names(text: str) -> list[str]:
-    parts = re.split(r"\s*(?:,|&|\band\b)\s*", text)
-    return [" ".join(p.split()) for p in parts if p.strip()]
 
 
 def _single_line(block: Block) -> str | None:
@@ -225,12 +220,12 @@ def _read_trailer(blocks: list[Block]) -> tuple[list[str], list[str]]:
         if _byline(line):
             authors = _byline(line)
         elif _is_name_line(line) and after is not None and _is_bio_of(after, line):
-            authors = _split_names(line)
+            authors = split_names(line)
         elif not tags and _is_short_title_line(line):
             # Tags come first: a lone short line is taken as tags, not author.
             tags = split_tags(line)
         elif tags and _is_name_line(line):
-            authors = _split_names(line)
+            authors = split_names(line)
     return tags, authors
 
 
@@ -245,13 +240,13 @@ def _split_trailer_from_end(blocks: list[Block]) -> tuple[list[Block], list[str]
 
     last, before = line_at(end - 1), line_at(end - 2)
     if before and _is_name_line(before) and _is_bio_of(blocks[end - 1], before):
-        authors, end = _split_names(before), end - 2            # name line + bio
+        authors, end = split_names(before), end - 2            # name line + bio
     elif before and _byline(before) and _is_bio_of(blocks[end - 1], _byline(before)[0]):
         authors, end = _byline(before), end - 2                 # byline + bio
     elif last and _byline(last):
         authors, end = _byline(last), end - 1                   # byline, no bio
     elif last and before and _is_name_line(last) and _is_short_title_line(before):
-        authors, end = _split_names(last), end - 1              # tags line + name line
+        authors, end = split_names(last), end - 1              # tags line + name line
 
     tags: list[str] = []
     last = line_at(end - 1)
@@ -279,11 +274,9 @@ def split_tags(text: str) -> list[str]:
     for piece in re.split(r"[,|;]", text):
         start = 0
         for cut in _tag_boundaries(piece) + [len(piece)]:
-            tag = " ".join(piece[start:cut].split())
-            if tag and tag.casefold() not in {t.casefold() for t in tags}:
-                tags.append(tag)
+            tags.append(" ".join(piece[start:cut].split()))
             start = cut
-    return tags
+    return unique(tags)
 
 
 # --- dates

@@ -21,8 +21,9 @@ Fields:
 - TYPE="UNPROC" records have no TITLE or BODY: the whole TEXT is the body with
   its line breaks kept (they are mostly tables), and its first line, the
   wire headline, is also the title.
-- authors from AUTHOR ("By Rich Miller, Reuters" -> "Rich Miller"; names in
-  capitals are title-cased).
+- authors from AUTHOR by :func:`.names.split_names` with ``wire=True``
+  ("By Rich Miller, Reuters" -> "Rich Miller"; names in capitals are
+  title-cased).
 - tags: every ``<D>`` value of TOPICS, PLACES, PEOPLE, ORGS, EXCHANGES and
   COMPANIES, prefixed by its kind so the kinds stay apart: ``topic:grain``,
   ``place:usa``, ``person:reagan``, ``org:opec``, ``exchange:nasdaq``,
@@ -45,6 +46,7 @@ from typing import BinaryIO, Iterator, Optional
 from ..article import Article, Skipped
 from ..dates import parse_date
 from . import Record, record_failure, register
+from .names import split_names
 from .source import Source
 from .text import decode
 
@@ -67,10 +69,6 @@ _SPACES = re.compile(r"\s+")
 _DATE = re.compile(r"(\d{1,2}-[A-Za-z]{3}-\d{4})(?:\s+(\d{1,2}:\d{2}:\d{2}(?:\.\d+)?)(?!\d))?")
 # The sign-off on its own last line, in the spellings the corpus uses.
 _SIGN_OFF = re.compile(r"(?:^|\n)[ \t]*reuters?[ \t]*(?:\.\.\.)?[ \t]*(?:\^M)?\s*$", re.I)
-# A match may start only where its run of spaces (and commas) starts: else
-# each position of a long run is tried and rescans the run (quadratic).
-_BYLINE = re.compile(r"^\s*by\s+|(?<![\s,])[\s,]+reuters?\w*\.?\s*$", re.I)
-_NAME_SPLIT = re.compile(r",|\band\b|&", re.I)  # parts stripped after
 
 # SGML element -> tag prefix.
 _KINDS = (("TOPICS", "topic"), ("PLACES", "place"), ("PEOPLE", "person"),
@@ -112,8 +110,7 @@ def _date(raw: Optional[str]) -> Optional[datetime]:
 
 
 def _authors(raw: Optional[str]) -> list[str]:
-    names = [n.strip() for n in _NAME_SPLIT.split(_BYLINE.sub("", _one_line(raw))) if n.strip()]
-    return [n.title() if n.isupper() else n for n in names]
+    return split_names(_one_line(raw), wire=True)  # "By Ann Lee, Reuters": the sign-off is no author
 
 
 def _d_values(text: str) -> Iterator[str]:
