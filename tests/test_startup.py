@@ -177,10 +177,11 @@ def _open_mapped(path: Path):
     from searcher import Archive
     from searcher.engine.whoosh import store
     from searcher.engine.whoosh.accel.mapped import MappedStorage
+    from searcher.engine.whoosh.accel.snapshot import SnapshotIndex
     from searcher.engine.whoosh.backend import WhooshBackend
     from searcher.query.ranking import DEFAULT_RANKING
 
-    ix = MappedStorage(str(path)).open_index(store.INDEX_NAME, indexclass=store.SnapshotIndex)
+    ix = MappedStorage(str(path)).open_index(store.INDEX_NAME, indexclass=SnapshotIndex)
     return Archive(path, WhooshBackend(path, ix, DEFAULT_RANKING))
 
 

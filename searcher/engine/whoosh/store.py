@@ -1,49 +1,49 @@
 """Opening and creating the on-disk index; facts about it (stats, get).
 
-Readers never lock. A Whoosh reader lists the folder for the latest table
-of contents (``_MAIN_N.toc``) and then opens it; a commit in between
-deletes it (and the segments it merged away), and the open fails with
-FileNotFoundError. Whoosh retries that inside ``reader()`` but not where it
-reads the table alone (opening the index, ``ix.schema``), so searches run
-during indexing failed about once in 200 opens. :func:`open_index` returns
-an index object (:class:`SnapshotIndex`) that retries those reads too, and
-that closes a refreshed searcher's old reader once (Whoosh 2.7.4 closed it
-twice when a commit made it retry: ReaderClosed).
+Readers never lock: :func:`open_index` returns an index whose reads of the
+table of contents survive a concurrent commit (accel/snapshot.py). What
+reaches into Whoosh's internals lives under accel/; this module decides
+where an index is, whether it may be opened or created, and what it holds.
 """
 from __future__ import annotations
 
 import os
-import pickle
 import re
-import struct
-import sys
-import time
-from array import array
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional, TypeVar
+from typing import Any, Optional, Sequence
 
 from searcher.article import Article, Skipped
-from searcher.errors import IndexDamaged, IndexNotFound, IndexOutdated, InvalidArgument
-from searcher.results import Stats
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.accel.snapshot import SnapshotIndex, latest_generation
+from searcher.engine.whoosh.accel.valuecolumns import numeric_column, term_ids
 from searcher.engine.whoosh.documents import to_article
-from searcher.engine.whoosh.accel.read import reading_copy
-from searcher.ingest.manifest import MANIFEST_NAME, Manifest
 from searcher.engine.whoosh.schema import build_schema
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
-from searcher.engine.whoosh.accel.imports import index as whoosh_index
-from searcher.engine.whoosh.accel.valuecolumns import term_ids
-from searcher.engine.whoosh.accel.imports import columns
+from searcher.errors import IndexDamaged, IndexNotFound, IndexOutdated, InvalidArgument
+from searcher.ingest.manifest import MANIFEST_NAME, Manifest
+from searcher.results import Stats
 
 INDEX_NAME = "MAIN"
 _SEGMENT_FILE = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+\.")  # Whoosh's segment file names
-TOC_RETRIES = 20
-
-T = TypeVar("T")
 
 
-def exists(path: Path) -> bool:
-    return path.is_dir() and whoosh_index.exists_in(str(path), indexname=INDEX_NAME)
+def _storage(index_dir: Path) -> Any:
+    # Segment parts read in place, not copied into memory on every open
+    # (Whoosh's FileStorage copies the whole index: ~1 s and the index's
+    # size in RSS for a search of a 100k-article index; see mapped.py).
+    from searcher.engine.whoosh.accel.mapped import MappedStorage
+
+    return MappedStorage(str(index_dir))
+
+
+def index_exists(index_dir: Path) -> bool:
+    """Whether ``index_dir`` holds an index (a table of contents), without
+    opening it: True for a table of contents that cannot be read (opening
+    it says IndexDamaged), False for a folder of segments without one
+    (opening or creating it says IndexDamaged too, see _refuse_lost_toc)."""
+    index_dir = Path(index_dir)
+    return index_dir.is_dir() and latest_generation(_storage(index_dir), INDEX_NAME) >= 0
 
 
 def _refuse_lost_toc(path: Path) -> None:
@@ -82,90 +82,23 @@ def refuse_foreign_folder(path: Path) -> None:
                               f"e.g. {sorted(names)[0]!r}): give --index an empty or new folder")
 
 
-def _open_plain(path: Path) -> "whoosh_index.Index":
-    if not exists(path):
+def _open_plain(path: Path) -> Any:
+    if not index_exists(path):
         _refuse_lost_toc(path)
         raise IndexNotFound(f"no index at {path}: run 'searcher index PATH...' first")
     return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
 
 
-def _create_plain(path: Path) -> "whoosh_index.Index":
+def _create_plain(path: Path) -> Any:
     """Open the index at ``path``, creating it (and the folder) when absent;
     never over the remains of one (IndexDamaged)."""
-    if exists(path):
+    if index_exists(path):
         return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
     _refuse_lost_toc(path)
     refuse_foreign_folder(path)
     path.mkdir(parents=True, exist_ok=True)
     # Through MappedStorage: its first table of contents is synced too.
     return _storage(path).create_index(build_schema(), indexname=INDEX_NAME)
-
-
-# -- opening with retries ------------------------------------------------------
-
-
-def _retry(read: Callable[[], T], folder: str) -> T:
-    """``read()``, again while a concurrent commit deletes what it opens;
-    IndexDamaged when what it reads is not an index's table of contents."""
-    for attempt in range(TOC_RETRIES):
-        try:
-            return read()
-        except FileNotFoundError:
-            if attempt == TOC_RETRIES - 1:
-                raise
-            time.sleep(0.005 * (attempt + 1))
-        except (EOFError, ValueError, IndexError, KeyError, AttributeError, ImportError, MemoryError,
-                OverflowError, TypeError, pickle.UnpicklingError, struct.error) as exc:
-            raise IndexDamaged(f"the index at {folder} is damaged (its table of contents cannot be read: "
-                               f"{str(exc) or type(exc).__name__}); 'searcher check' says what is wrong, "
-                               "'searcher rebuild' rebuilds it from its files") from exc
-    raise AssertionError("unreachable")
-
-
-class SnapshotIndex(whoosh_index.FileIndex):
-    """A FileIndex whose reads of the table of contents survive a
-    concurrent commit (see the module docstring)."""
-
-    def __init__(self, storage, schema=None, indexname=INDEX_NAME):
-        _retry(lambda: whoosh_index.FileIndex.__init__(self, storage, schema, indexname), storage.folder)
-
-    def _read_toc(self):
-        return _retry(lambda: whoosh_index.FileIndex._read_toc(self), self.storage.folder)
-
-    @classmethod
-    def _reader(cls, storage, schema, segments, generation, reuse=None):
-        # Posting lists read with a skip that bisects (fastread.py); the
-        # segment records themselves stay as they are.
-        return super()._reader(storage, schema, [reading_copy(s) for s in segments], generation, reuse=reuse)
-
-    def reader(self, reuse=None):
-        # Whoosh 2.7.4 keys the readers it could reuse by generation
-        # and looks them up by segment id, so it never reuses one: it
-        # only closes them, and when a concurrent commit makes it
-        # retry, closes them again (ReaderClosed, from a search's
-        # refresh). Read afresh, then close the old reader once.
-        fresh = whoosh_index.FileIndex.reader(self)
-        if reuse is not None:
-            try:
-                reuse.close()
-            except Exception:  # noqa: BLE001 - already closed, or its files gone
-                pass
-        return fresh
-
-
-def _storage(index_dir: Path):
-    # Segment parts read in place, not copied into memory on every open
-    # (Whoosh's FileStorage copies the whole index: ~1 s and the index's
-    # size in RSS for a search of a 100k-article index; see mapped.py).
-    from searcher.engine.whoosh.accel.mapped import MappedStorage
-
-    return MappedStorage(str(index_dir))
-
-
-def index_exists(index_dir: Path) -> bool:
-    """Whether ``index_dir`` holds an index (a table of contents), without opening it."""
-    index_dir = Path(index_dir)
-    return index_dir.is_dir() and whoosh_index.TOC._latest_generation(_storage(index_dir), INDEX_NAME) >= 0
 
 
 def open_index(index_dir: Path) -> SnapshotIndex:
@@ -246,30 +179,16 @@ def date_values(reader) -> list[Optional[int]]:
     when a segment holds no value of the column at all.
     """
     values: list[Optional[int]] = [None] * reader.doc_count_all()
-    missing = reader.schema["date"].column_type._default
+    missing = reader.schema["date"].column_type.default_value()
     for segment, offset in reader.leaf_readers():
         if not segment.has_column("date"):
             continue
         column = segment.column_reader("date", translate=False)
-        raw = _numeric_column(column)
-        if raw is None:  # not the fixed-width column this Whoosh writes: one value at a time
-            raw = [column[docnum] for docnum in range(segment.doc_count_all())]
+        packed = numeric_column(column)
+        # None: not the fixed-width column this Whoosh writes: one value at a time.
+        raw: Sequence[int] = (packed if packed is not None
+                              else [column[docnum] for docnum in range(segment.doc_count_all())])
         values[offset:offset + len(raw)] = [None if value == missing else value for value in raw]
-    return values
-
-
-def _numeric_column(column) -> Optional[array]:
-    """A Whoosh 2.7.4 NumericColumn's stored values in one read (big-endian,
-    fixed width; documents past the stored ones have the default and are
-    left out), or None for any other column reader."""
-    if type(column) is not columns.NumericColumn.Reader or column._typecode not in ("Q", "q"):
-        return None
-    values = array(column._typecode)
-    if values.itemsize != column._fixedlen:
-        return None
-    values.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
-    if sys.byteorder == "little":
-        values.byteswap()
     return values
 
 

@@ -1,22 +1,18 @@
-"""Faster indexing on Whoosh's own file format: the fields (see
-fastwriters.py for the writers).
+"""Index-time analysis without Whoosh's token pipeline.
 
-Profiling Whoosh 2.7.4 on Reuters-21578 shows two costs that have nothing to
-do with the index itself:
-
-- analysis builds a Token object per word and passes it through a chain of
-  generators (half the time spent in add_document);
-- at commit, every posting asks a column reader for its document's field
-  length (a third of commit).
-
-``FastText`` is a TEXT field whose ``index()`` yields exactly the terms,
-frequencies, weights and encoded positions its analyzer would, computed
-from a regex over the text and a per-word cache (lower case, accent
-folding, stop words and stem decided once per distinct word).
-``FastSegmentWriter`` keeps each document's field lengths in memory and
-hands them to the postings writer directly. The files written are plain
-Whoosh segments; any Whoosh reader opens them. tests/test_fastindex.py
-checks the equivalence on every fixture and a generated corpus.
+Replaces: ``fields.TEXT.index()`` (the analyzer chain, giving terms,
+frequencies, weights and encoded positions) with ``FastText``, and
+``field.index()`` of ID, KEYWORD and DATETIME values with
+``simple_postings``; query-time analysis stays the analyzer's own, and the
+files written are plain Whoosh segments.
+Why: Whoosh builds a Token per word and passes it through a chain of
+generators, half of ``add_document``'s time; a regex and a per-word cache
+(lower case, accent folding, stop word and stem decided once per distinct
+word) give the same terms (figures: bench/README.md, "Indexing").
+Same answers as Whoosh: tests/test_fastindex.py::
+test_samples_and_corpus_give_identical_terms_positions_weights,
+::test_any_text_gives_identical_postings, ::test_ids_keywords_and_dates_give_whooshs_postings,
+::test_analysed_spans_match_the_analyzer_offsets, ::test_index_built_either_way_answers_identically.
 """
 from __future__ import annotations
 
@@ -26,7 +22,9 @@ from operator import sub
 from pickle import dumps
 from typing import Iterator, Optional
 
-from searcher.engine.whoosh.accel.imports import analysis, fields
+from searcher.engine.whoosh.accel.imports import analysis, fields  # Whoosh imported quietly first
+
+# isort: split
 from whoosh import formats
 from whoosh.system import pack_byte
 from whoosh.system import pack_uint as _pack_uint
@@ -42,7 +40,8 @@ def _steps(analyzer) -> Optional[tuple]:
     items = list(getattr(analyzer, "items", []))
     if not items or not isinstance(items[0], analysis.RegexTokenizer) or items[0].gaps:
         return None
-    lower, charmap, stops, minsize, maxsize, stem = False, None, frozenset(), 0, None, None
+    lower, charmap, minsize, maxsize, stem = False, None, 0, None, None
+    stops: frozenset[str] = frozenset()
     expected = [analysis.LowercaseFilter, analysis.CharsetFilter, analysis.StopFilter, analysis.StemFilter]
     position = 0
     for item in items[1:]:

@@ -1,16 +1,18 @@
-"""Fixes to Whoosh 2.7.4's own classes, applied once when searcher imports Whoosh.
+"""Fixes to Whoosh 2.7.4's own classes, applied once when searcher imports
+Whoosh (imports.py). Every change to a Whoosh class's behaviour (not a
+subclass of ours) lives here.
 
-Every change to a Whoosh class's behaviour (not a subclass of ours) lives
-here, each with what goes wrong without it and the test that shows it.
-
-- ``UnionMatcher.skip_to_quality`` (an OR inside a top-N search) loops
-  for ever when floating-point rounding leaves a child's block just above
-  the share asked of it (``aq > m - bq``) while the pair still falls short
-  (``aq + bq <= m``): the child cannot skip, nothing changes, the loop
-  repeats. ``searcher search mongolia -n 1`` on the demo corpus hung at 100%
-  CPU (0.3-1% of words at limit 1). Skipping is only an optimisation, so
-  the fixed loop stops when a child makes no progress, and the collector
-  looks at the current document as usual (tests/test_whoosh_fixes.py).
+Patches: ``whoosh.matching.binary.UnionMatcher.skip_to_quality`` (an OR
+inside a top-N search).
+Why: it loops for ever when floating-point rounding leaves a child's block
+just above the share asked of it (``aq > m - bq``) while the pair still
+falls short (``aq + bq <= m``): the child cannot skip, nothing changes
+(``searcher search mongolia -n 1`` on the demo corpus hung at 100% CPU).
+Skipping is only an optimisation, so the fixed loop stops when a child
+makes no progress, and the collector looks at the current document as usual.
+Same answers as Whoosh: tests/test_whoosh_fixes.py::test_every_demo_word_at_limit_one_answers
+(each demo word's first hit at limit 1 is its first at limit 10); the
+hang: ::test_union_skip_ends_when_rounding_leaves_nothing_to_skip.
 """
 from __future__ import annotations
 

@@ -1,28 +1,21 @@
-"""Import Whoosh 2.7.4 once, quietly and lightly.
+"""Import Whoosh 2.7.4 once, quietly and lightly, and apply fixes.py.
 
-Whoosh 2.7.4 has invalid escape sequences (and an ``is`` with a literal)
-that Python reports as SyntaxWarnings while compiling it, when no bytecode
-is cached; they are harmless, so they are silenced here, around the one
-place every Whoosh module we use is first imported (the codec too, which
-opening an index would load anyway).
-The writing modules load on first use (``writing``, ``multiproc``), so a
-search does not pay for them.
-
-Two Whoosh modules cost a new process (``searcher search``) time for
-nothing we use, and cannot be left out because every search imports them:
-
-- ``whoosh.compat`` (imported by every Whoosh module) does
-  ``from urllib.request import urlretrieve``, which loads urllib.request,
-  http.client, ssl, email and socket (~20-30 ms); no Whoosh module uses
-  ``urlretrieve``. Its code runs here with that one import answered by a
-  function that imports urllib.request when called.
-- ``whoosh.lang.morph_en`` (imported by ``whoosh.query.terms`` for the
-  ``Variations`` query, which we never build) compiles 45 large regular
-  expressions at import (~15 ms). A stand-in module loads the real one the
-  first time anything in it is used.
-
-Neither changes what Whoosh does, and neither applies when Whoosh was
-imported before this module (tests/test_startup.py checks both).
+Replaces: the import of two Whoosh modules. ``whoosh.compat`` (imported by
+every Whoosh module) runs with its ``from urllib.request import
+urlretrieve`` answered by a function that imports urllib.request when
+called (no Whoosh module calls it); ``whoosh.lang.morph_en`` (imported by
+``whoosh.query.terms`` for ``Variations``, which we never build) is a
+stand-in that loads the real module the first time anything in it is used.
+Also: Whoosh's SyntaxWarnings (invalid escapes, reported while compiling it
+when no bytecode is cached; harmless) are silenced around the one place
+every Whoosh module we use is first imported, and the writing modules
+(``writing``, ``multiproc``) load on first use.
+Why: a new ``searcher search`` process would otherwise load urllib.request,
+http.client, ssl, email and socket, and compile morph_en's 45 large regular
+expressions, for nothing it uses (figures: bench/README.md, "Session 2").
+Neither applies when Whoosh was imported before this module.
+Same answers as Whoosh: tests/test_startup.py::test_whoosh_loaded_lightly_behaves_as_whoosh
+(what is left out: ::test_search_json_imports_nothing_it_does_not_need).
 """
 from __future__ import annotations
 
@@ -50,9 +43,10 @@ def _load_compat_without_urllib() -> None:
     if name in sys.modules:
         return
     spec = importlib.util.find_spec(name)
-    if spec is None or not hasattr(spec.loader, "get_code"):
+    get_code = getattr(spec.loader, "get_code", None) if spec is not None else None
+    if spec is None or get_code is None:
         return
-    code = spec.loader.get_code(name)
+    code = get_code(name)
     if code is None:
         return
     module = importlib.util.module_from_spec(spec)
@@ -88,6 +82,7 @@ def _defer_morph_en() -> None:
     spec = importlib.util.find_spec(name)
     if spec is None or spec.loader is None:
         return
+    loader = spec.loader
     stand_in = types.ModuleType(name, "Stand-in for whoosh.lang.morph_en: loads it on first use (searcher).")
     real: list[types.ModuleType] = []
 
@@ -96,7 +91,7 @@ def _defer_morph_en() -> None:
             module = importlib.util.module_from_spec(spec)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", SyntaxWarning)
-                spec.loader.exec_module(module)
+                loader.exec_module(module)
             real.append(module)
             if sys.modules.get(name) is stand_in:
                 sys.modules[name] = module
@@ -111,8 +106,8 @@ def _defer_morph_en() -> None:
             raise AttributeError(attr)
         return getattr(load(), attr)
 
-    stand_in.variations = variations
-    stand_in.__getattr__ = __getattr__
+    # Module attributes are its namespace's entries (ModuleType declares neither).
+    vars(stand_in).update(variations=variations, __getattr__=__getattr__)
     stand_in.__file__ = spec.origin
     sys.modules[name] = stand_in
     _set_parent(name, stand_in)
@@ -130,6 +125,7 @@ with warnings.catch_warnings():
     from whoosh.util.numeric import byte_to_length, length_to_byte  # noqa: F401
     from whoosh.util.text import utf8encode  # noqa: F401
     from whoosh.util.times import long_to_datetime  # noqa: F401
+
     from searcher.engine.whoosh.accel import fixes as whoosh_fixes
 
     whoosh_fixes.apply()

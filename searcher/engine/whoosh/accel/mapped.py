@@ -1,13 +1,19 @@
 """Index storage that reads segment files in place, without copying them.
 
-Whoosh 2.7.4 maps a compound segment file (``.seg``) into memory and then
-wraps each part it opens (terms, postings, columns) in a BufferFile whose
-BytesIO copies the whole part: opening a reader of the Reuters index
-(21,578 articles, 9 segments) copies 72 MB (terms 22 MB, postings 43 MB,
-columns 7 MB), 100-150 ms of a new process's search, and proportionally
-more on larger indexes. :class:`MappedStorage` hands out each part as a view
-of the mapped file instead, read where it lies; what Whoosh reads from it is
-the same bytes, so results are identical.
+Replaces: how ``whoosh.filedb.filestore.FileStorage`` opens the parts of a
+compound segment (``.seg``): Whoosh maps the file, then wraps each part it
+opens (terms, postings, columns) in a BufferFile whose BytesIO copies the
+whole part; :class:`MappedStorage` hands out each part as a view of the
+mapped file, read where it lies (the same bytes). Also ``rename_file``:
+the table of contents, written under a temporary name, reaches the disk
+before its name does.
+Why: the copies cost every open time and the index's size in memory
+(figures: bench/README.md, "Session 2" and "Scale").
+Same answers as Whoosh: tests/test_fastread.py::test_rankings_scores_and_matches_are_whooshs
+(an index opened through MappedStorage against Whoosh's FileStorage);
+tests/test_startup.py::test_view_reads_like_a_file (the view against
+BytesIO), ::test_mapped_storage_answers_as_whoosh_storage_does,
+::test_writing_through_mapped_storage; the syncing: tests/test_durability.py.
 
 Use ``MappedStorage(folder)`` wherever ``FileStorage(folder)`` opens an index.
 """
@@ -17,6 +23,8 @@ import mmap
 import os
 
 from searcher.engine.whoosh.accel.imports import index as _whoosh_index  # noqa: F401  (Whoosh imported quietly first)
+
+# isort: split
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 

@@ -1,30 +1,24 @@
-"""Postings of one new segment: gathered per term in memory, written as
-Whoosh 3 posting blocks in one pass per term.
+"""Posting blocks of a new segment, written in Whoosh's W3 format without
+Whoosh's posting pool.
 
-Whoosh's own path sends every posting through a sorting pool as a 5-tuple,
-then through four Python calls per posting at commit (the pool's add, the
-field writer's add, the postings writer's add_posting with its type
-assertions, a field-length lookup). Documents arrive in document-number
-order, so each term's list is already sorted: keeping one list per term
-leaves only the terms to sort, and a term's blocks are built from slices.
-
-The bytes written are the W3 codec's (``whoosh.codec.whoosh3``: a block is
-a pickled info tuple and a pickled, zlib-compressed data tuple; the term
-table is Whoosh's OrderedHashWriter file). One deliberate difference:
-blocks whose pickled data is shorter than ``MIN_COMPRESS`` bytes are stored
-uncompressed (compression level 0 in the block info, which Whoosh's reader
-honours): zlib barely shrinks them, and calling it was a fifth of commit
-time (on Reuters-21578: 256 bytes makes writing 13% faster than 128 and the
-postings file 2.3% larger). With ``MIN_COMPRESS = 0`` the files are
-byte-identical to Whoosh's (tests/test_postings.py).
-
-Segments merged into a new one (``SegmentSource``) are read here too, term
-by term from their term tables and posting files, instead of posting by
-posting through Whoosh's pool: a term found in one segment only, which has
-no deletions, has its blocks copied with each block's first document number
-patched in its pickle (the same bytes re-blocking would give); other terms
-are read, renumbered and re-blocked. tests/test_merge.py compares merges
-with Whoosh's own.
+Replaces: ``whoosh.writing.PostingPool`` and ``W3FieldWriter.add_postings``
+for FastSegmentWriter (writers.py). Postings are kept per term in memory
+(documents arrive in document-number order, so only the terms are sorted)
+and each term's blocks are built from slices in one pass; segments merged
+in (``SegmentSource``) are read term by term from their term tables and
+posting files, a term of one segment without deletions block-copied with
+each block's first document number patched in its pickle.
+One deliberate difference: blocks whose pickled data is shorter than
+``MIN_COMPRESS`` bytes are stored uncompressed (level 0 in the block info,
+which Whoosh's reader honours); with ``MIN_COMPRESS = 0`` the files are
+Whoosh's byte for byte.
+Why: the pool and four Python calls per posting were half of writing
+time, and zlib on small blocks a fifth of commit (figures: bench/README.md,
+"Indexing": posting pool + codec, zlib on small blocks).
+Same answers as Whoosh: tests/test_postings.py::test_files_are_byte_identical_to_whooshs_with_compression_everywhere,
+::test_uncompressed_small_blocks_read_back_the_same_postings;
+tests/test_merge.py::test_merged_files_are_byte_identical_to_whooshs,
+::test_optimize_gives_whooshs_postings_and_documents.
 """
 from __future__ import annotations
 
@@ -38,7 +32,7 @@ from io import BytesIO
 from itertools import accumulate, groupby
 from operator import itemgetter, sub
 from pickle import dumps, load, loads
-from typing import Callable, Iterator, Optional, Sequence
+from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
 from searcher.engine.whoosh.accel.imports import length_to_byte
 
@@ -48,13 +42,23 @@ MIN_COMPRESS = 256
 # the term's entry): decides when the buffer moves to Whoosh's spilling pool.
 POSTING_BYTES = 100
 
+# (document number, weight, value bytes): one posting of a term in the buffer.
+Posting = tuple[int, float, Optional[bytes]]
+# Quantised field length of a document (0 or None: none).
+LengthOf = Callable[[int], Optional[int]]
+# A term of one merged segment: (its source, its term info bytes, a function
+# appending its postings to a _Columns).
+_SourceTerm = tuple["SegmentSource", bytes, Callable[["_Columns"], None]]
+# A term's postings as write_postings meets them.
+_TermPostings = Union[list[Posting], "_Columns", _SourceTerm]
+
 
 class PostingBuffer:
     """field name -> term bytes -> [(docnum, weight, value bytes), ...] in
     docnum order, plus each document's quantised field length."""
 
-    def __init__(self):
-        self.fields: dict[str, dict[bytes, list]] = {}
+    def __init__(self) -> None:
+        self.fields: dict[str, dict[bytes, list[Posting]]] = {}
         self.lengths: dict[str, dict[int, int]] = {}
         self.count = 0
 
@@ -75,7 +79,7 @@ class PostingBuffer:
 
 def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, compression: int,
                    min_compress: Optional[int] = None, sources: Sequence["SegmentSource"] = (),
-                   field_lengths: Optional[Callable[[str], Callable]] = None) -> None:
+                   field_lengths: Optional[Callable[[str], LengthOf]] = None) -> None:
     """Write every field's terms and posting blocks through a W3FieldWriter
     (its term table and postings file), as its add_postings would.
 
@@ -98,7 +102,10 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
         fixedsize = fieldobj.format.fixed_value_size()
         joined = fixedsize is not None and fixedsize > 0
         keep_values = fixedsize is None or fixedsize < 0 or joined
+        length_of: LengthOf
+        stream: Iterator[tuple[bytes, _TermPostings]]
         if sources:
+            assert field_lengths is not None, "sources need field_lengths"
             length_of = field_lengths(fieldname)
             stream = _merged_terms(terms, [source.terms(fieldname, fixedsize) for source in sources])
         else:
@@ -110,9 +117,10 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
         pending: list[bytes] = []
         entries: list[tuple[bytes, bytes]] = []
         for btext, postings in stream:
-            if type(postings) is list:
-                block = termbytes = None
-            elif type(postings) is _Columns:
+            if isinstance(postings, list):
+                block, termbytes = _term_postings(postings, length_of, blocklimit, compression, min_compress,
+                                                  keep_values, joined)
+            elif isinstance(postings, _Columns):
                 if not postings.ids:
                     continue  # every document of the term was deleted
                 block, termbytes = _term_blocks(postings.ids, postings.weights, postings.values, length_of,
@@ -134,9 +142,6 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
                 prefix = _USHORT.pack(fieldwriter._fieldid)
                 offset = postfile.tell()
                 started = True
-            if block is None:
-                block, termbytes = _term_postings(postings, length_of, blocklimit, compression, min_compress,
-                                                  keep_values, joined)
             pending.append(block)
             size = len(block)
             # W3TermInfo.to_bytes for postings kept in the postings file.
@@ -154,8 +159,8 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
             fieldwriter.finish_field()
 
 
-def _term_postings(postings: list, length_of: Callable, blocklimit: int, compression: int, min_compress: int,
-                   keep_values: bool, joined: bool) -> tuple[bytes, bytes]:
+def _term_postings(postings: Sequence[Posting], length_of: LengthOf, blocklimit: int, compression: int,
+                   min_compress: int, keep_values: bool, joined: bool) -> tuple[bytes, bytes]:
     """One term's posting blocks (as W3PostingsWriter writes them) and its
     W3TermInfo bytes without the extent; ``postings`` are (docnum, weight,
     value bytes) in docnum order, ``length_of(docnum)`` a quantised length
@@ -166,9 +171,8 @@ def _term_postings(postings: list, length_of: Callable, blocklimit: int, compres
         docnum, weight, value = postings[0]
         length = length_of(docnum) or None
         stored = _f32(weight)
-        values = ((value,) if value else ()) if keep_values else None
-        if joined:
-            values = b"".join(values)
+        kept: tuple[bytes, ...] = (value,) if value else ()
+        values = (b"".join(kept) if joined else kept) if keep_values else None  # joined implies keep_values
         data = dumps(((docnum,), None if stored == 1.0 else stored, values), 2)
         comp = compression if len(data) >= min_compress else 0
         if comp:
@@ -182,8 +186,9 @@ def _term_postings(postings: list, length_of: Callable, blocklimit: int, compres
     return _term_blocks(ids, weights, values, length_of, blocklimit, compression, min_compress, keep_values, joined)
 
 
-def _term_blocks(all_ids, all_weights, all_values, length_of: Callable, blocklimit: int, compression: int,
-                 min_compress: int, keep_values: bool, joined: bool) -> tuple[bytes, bytes]:
+def _term_blocks(all_ids: Sequence[int], all_weights: Sequence[float], all_values: Sequence[Optional[bytes]],
+                 length_of: LengthOf, blocklimit: int, compression: int, min_compress: int, keep_values: bool,
+                 joined: bool) -> tuple[bytes, bytes]:
     """_term_postings for postings given as three sequences: document
     numbers, weights and value bytes."""
     count = len(all_ids)
@@ -192,7 +197,7 @@ def _term_blocks(all_ids, all_weights, all_values, length_of: Callable, blocklim
                               min_compress, keep_values, joined)
     out = [HEADER_MAGIC]
     total_weight = 0.0
-    maxweight = 0
+    maxweight: float = 0
     minlength: Optional[int] = None
     maxlength = 0
     for first in range(0, count, blocklimit):
@@ -211,13 +216,15 @@ def _term_blocks(all_ids, all_weights, all_values, length_of: Callable, blocklim
         fweights = array("f", weights).tolist()
         total_weight += sum(fweights)
         first_weight = fweights[0]
+        mini_weights: Union[tuple[float, ...], float, None]
         if fweights.count(first_weight) != len(fweights):
             mini_weights = tuple(fweights)
         else:
             mini_weights = None if first_weight == 1.0 else first_weight
+        mini_values: Union[bytes, tuple[bytes, ...], None]
         if keep_values:
-            values = tuple(v for v in values if v)
-            mini_values = b"".join(values) if joined else values
+            kept = tuple(v for v in values if v)
+            mini_values = b"".join(kept) if joined else kept
         else:
             mini_values = None
         deltas = [ids[0]]
@@ -242,24 +249,28 @@ def _term_blocks(all_ids, all_weights, all_values, length_of: Callable, blocklim
     return b"".join(out), termbytes
 
 
-def _merged_terms(terms: dict, sources: list) -> Iterator[tuple[bytes, object]]:
+def _merged_terms(terms: dict[bytes, list[Posting]], sources: list[Iterator[tuple[bytes, int, _SourceTerm]]]
+                  ) -> Iterator[tuple[bytes, Union[_Columns, _SourceTerm]]]:
     """(term bytes, postings) in term order over the buffer's terms and the
     sources' (each an iterator of (term bytes, source index, (source, term
     info bytes, read function)) in term order). The postings are the
     buffer's then each source's, as _Columns; or, for a term of one source
     only, that (source, term info bytes, read function)."""
-    streams = [((btext, -1, None) for btext in sorted(terms))]
+    # The buffer's terms come as (term, -1, None), the sources' with their index and entry.
+    streams: list[Iterator[tuple[bytes, int, Optional[_SourceTerm]]]] = [
+        ((btext, -1, None) for btext in sorted(terms))]
     streams.extend(sources)
-    for btext, group in groupby(heapq.merge(*streams), key=itemgetter(0)):
-        group = list(group)
-        if len(group) == 1 and group[0][1] >= 0:
+    for btext, grouped in groupby(heapq.merge(*streams), key=itemgetter(0)):
+        group = list(grouped)
+        only = group[0][2]
+        if len(group) == 1 and only is not None:
             # One segment's term: (source, term info bytes, read), which
             # the caller may copy block by block.
-            yield btext, group[0][2]
+            yield btext, only
             continue
         columns = _Columns()
-        for _, index, entry in group:
-            if index < 0:
+        for _, _, entry in group:
+            if entry is None:  # the buffer's
                 ids, weights, values = zip(*terms[btext])
                 columns.ids.extend(ids)
                 columns.weights.extend(weights)
@@ -274,10 +285,10 @@ class _Columns:
 
     __slots__ = ("ids", "weights", "values")
 
-    def __init__(self):
-        self.ids: list = []
-        self.weights: list = []
-        self.values: list = []
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.weights: list[float] = []
+        self.values: list[Optional[bytes]] = []
 
 
 class SegmentSource:
@@ -304,7 +315,7 @@ class SegmentSource:
     def fieldnames(self):
         return list(self._fieldmap)
 
-    def terms(self, fieldname: str, fixedsize: Optional[int]) -> Iterator[tuple[bytes, int, Callable]]:
+    def terms(self, fieldname: str, fixedsize: Optional[int]) -> Iterator[tuple[bytes, int, _SourceTerm]]:
         """(term bytes, this source's index, a function appending the term's
         postings to a list) for each term of the field, in term order."""
         fieldid = self._fieldmap.get(fieldname)
@@ -335,12 +346,11 @@ class SegmentSource:
         raw = self._postfile.get(offset, _INT.unpack_from(terminfo, size + 8)[0])
         out = [HEADER_MAGIC]
         for length, (count, lastid, bmaxweight, comp, bminbyte, bmaxbyte), data in _raw_blocks(raw):
-            data = _shift_first_id(data, base)
-            if data is None or (count != self._blocklimit and length >= 0):
+            shifted = _shift_first_id(data, base)
+            if shifted is None or (count != self._blocklimit and length >= 0):
                 return None
-            comp = compression if len(data) >= min_compress else 0
-            if comp:
-                data = zlib.compress(data, comp)
+            comp = compression if len(shifted) >= min_compress else 0
+            data = zlib.compress(shifted, comp) if comp else shifted
             if type(bmaxweight) is float:
                 bmaxweight = _f32(bmaxweight)  # as read back: a 32-bit float
             info = dumps((count, lastid + base, bmaxweight, comp, bminbyte, bmaxbyte), 2)
@@ -352,6 +362,7 @@ class SegmentSource:
 
     def _read(self, terminfo: bytes, fixedsize: Optional[int], out: "_Columns") -> None:
         size = _TERMINFO.size
+        blocks: Iterable[tuple[Sequence[int], Sequence[float], Sequence[Optional[bytes]]]]
         if terminfo[0]:
             # Inlined postings (W3TermInfo.set_inlined): (ids, weights, values).
             ids, weights, values = loads(terminfo[size:])

@@ -1,16 +1,16 @@
-"""Reading posting lists: Whoosh's W3 reader with a skip that jumps.
+"""Reading posting lists: Whoosh's W3 reader with a skip that bisects.
 
-Every conjunction, phrase and NEAR moves its posting lists forward with
-``skip_to(docnum)``. Whoosh 2.7.4's W3LeafMatcher skips whole blocks by
-their last document, then steps through the block one posting at a time
-(``id()``, ``next()``: two Python calls a posting). Its ids are a sorted
-tuple, so ``bisect`` finds the same place in one C call: on a 100k-article
-archive an AND of a common and a rarer word spent a third of its time in
-that loop.
-
-The files are Whoosh's, unchanged; only readers opened by ``store.py``
-(``SnapshotIndex``) use this codec, on copies of the segment records, so
-nothing of it is ever written into a table of contents.
+Replaces: ``whoosh.codec.whoosh3.W3LeafMatcher.skip_to`` (BisectLeafMatcher,
+through BisectCodec's ``postings_reader``), in readers opened by
+accel/snapshot.py only, on copies of the segment records: the files are
+Whoosh's, and nothing of this codec is ever written into a table of contents.
+Why: every conjunction, phrase and NEAR moves its posting lists with
+``skip_to``; Whoosh steps through a block one posting at a time (two
+Python calls a posting), while the block's ids are a sorted tuple that
+``bisect`` searches in one C call (figures: bench/README.md, "Skipping
+inside a posting block").
+Same answers as Whoosh: tests/test_fastread.py::test_rankings_scores_and_matches_are_whooshs,
+::test_skip_to_lands_where_whooshs_does, ::test_a_table_of_contents_written_later_names_whooshs_codec.
 """
 from __future__ import annotations
 

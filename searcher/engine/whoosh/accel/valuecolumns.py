@@ -1,19 +1,22 @@
-"""Exact-value columns (tags, sources, authors, publisher) per segment, kept
-beside the index so a new process does not rebuild them.
+"""Per-segment exact-value columns (tags, sources, authors, publisher) and
+reads of Whoosh's posting blocks and numeric columns in one piece.
 
-Facet counts read, for each matching document, the values it holds (the
-way Lucene's doc values work). Building that column means reading every
-posting of the field and grouping it by document: ~1.5 µs a posting in
-Python, about 4 s for the tags of a million generated articles, paid by
-every new ``searcher search --facet`` process. A segment never changes
-once written (deletions only hide documents), so its column is built once
-and saved in ``<index>/columns/<segment id>.<field>.col``; later processes
-load it in milliseconds. A file that is missing, unreadable or does not
-fit its segment is rebuilt (and saved when the folder is writable); files
-of segments merged away are removed at the end of an indexing run.
-
-Also here: a term's document numbers read a posting block at a time, for
-the query layer's document sets too.
+Replaces: a term's documents read through W3LeafMatcher one posting at a
+time (``term_ids``: a posting block at a time, only the blocks that can
+hold a wanted document); a facet field's values per document rebuilt from
+its postings by every process (``segment_values``: built once per segment
+and saved in ``<index>/columns/<segment id>.<field>.col``; a file that is
+missing, unreadable or does not fit its segment is rebuilt, never believed;
+files of merged-away segments are pruned after an indexing run); and
+``NumericColumn.Reader``'s value per document (``numeric_column``: the
+stored numbers in one read).
+Why: building a column costs ~1.5 µs a posting in Python, paid by every new
+``searcher search --facet`` process; a segment never changes once written
+(figures: bench/README.md, "Cold columns in a new process").
+Same answers as Whoosh: tests/test_docsets.py::test_the_same_documents_as_whooshs_walk,
+::test_a_real_search_counts_and_facets_the_same (tags and years against
+the stored fields of Whoosh's own walk); tests/test_valuecolumns.py::
+test_columns_are_saved_then_loaded_with_the_same_counts, ::test_a_bad_file_is_rebuilt_not_believed.
 """
 from __future__ import annotations
 
@@ -28,9 +31,9 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate, chain
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
-from searcher.engine.whoosh.accel.imports import matching, whoosh3
+from searcher.engine.whoosh.accel.imports import columns, matching, whoosh3
 
 FOLDER = "columns"
 _MAGIC = b"searcher-values-1\n"
@@ -48,10 +51,10 @@ def term_ids(reader, fieldname: str, text, within: Optional[set[int]] = None) ->
     if isinstance(matcher, matching.FilterMatcher):
         matcher = matcher.child  # deletions: the caller's business
     if not isinstance(matcher, whoosh3.W3LeafMatcher) or matcher._byteids:
-        ids = set(matcher.all_ids())
+        ids: set[int] = set(matcher.all_ids())
         return ids if within is None else ids & within
     if within is None:
-        ids: set[int] = set()
+        ids = set()
         while matcher.is_active():
             matcher._read_data()
             # Document ids are stored as deltas (W3LeafMatcher._read_ids).
@@ -69,6 +72,22 @@ def term_ids(reader, fieldname: str, text, within: Optional[set[int]] = None) ->
             first = bisect_right(wanted, last, first)
         matcher._next_block()
     return found
+
+
+def numeric_column(column: Any) -> Optional[array]:
+    """A Whoosh 2.7.4 NumericColumn's stored values in one read (big-endian,
+    fixed width; documents past the stored ones have the default and are
+    left out), or None for any other column reader (whose values are then
+    read one ``column[docnum]`` at a time)."""
+    if type(column) is not columns.NumericColumn.Reader or column._typecode not in ("Q", "q"):
+        return None
+    values = array(column._typecode)
+    if values.itemsize != column._fixedlen:
+        return None
+    values.frombytes(column._dbfile.get(column._basepos, column._count * column._fixedlen))
+    if sys.byteorder == "little":
+        values.byteswap()
+    return values
 
 
 @dataclass

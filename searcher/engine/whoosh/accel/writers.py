@@ -1,4 +1,21 @@
-"""Faster Whoosh segment writers (see fastfields.py for why and how).
+"""Whoosh segment writers that write the same segments faster.
+
+Replaces: ``whoosh.writing.SegmentWriter``'s posting path
+(``FastSegmentWriter``: postings kept per term and written by postings.py,
+field lengths kept in memory instead of read back per posting, merged
+segments' postings read from their files instead of posting by posting
+through the pool) and ``whoosh.multiproc.MpWriter`` (``FastMpWriter``: fast
+sub-writers, by setting ``mp.SegmentWriter`` inside each sub-writer
+process; every wait bounded, all sub-writers' segments or none). Both sync
+a commit's new segments before the table of contents that names them.
+Why: Whoosh's pool and per-posting calls were most of indexing time
+(figures: bench/README.md, "Indexing"); its multi-process commit could
+commit without a dead sub-writer's segment, or wait for ever.
+Same answers as Whoosh: tests/test_postings.py::test_files_are_byte_identical_to_whooshs_with_compression_everywhere;
+tests/test_merge.py::test_optimize_gives_whooshs_postings_and_documents,
+::test_merged_files_are_byte_identical_to_whooshs, ::test_multi_process_commits_merge_the_fast_way;
+tests/test_fastindex.py::test_index_built_either_way_answers_identically.
+Failures and syncing: tests/test_commit_integrity.py, tests/test_durability.py.
 
 Imported only when writing, so that searching does not load Whoosh's
 writing and multiprocessing modules.
@@ -9,22 +26,22 @@ import os
 import pickle
 import queue
 import signal
-from typing import Optional
+from typing import Any, Optional
 
-from searcher.errors import IndexWriteError
-from searcher.proc import die_with_parent
-
-from searcher.engine.whoosh.accel.imports import byte_to_length, length_to_byte
+# Whoosh imported quietly first.
+from searcher.engine.whoosh.accel.imports import byte_to_length, length_to_byte, whoosh3, writing
 from searcher.engine.whoosh.accel.imports import multiproc as mp
-from searcher.engine.whoosh.accel.imports import writing
-from searcher.engine.whoosh.accel.imports import whoosh3
 
+# isort: split
 from whoosh import columns  # loaded by whoosh.index already
 from whoosh.reading import SegmentReader
 from whoosh.util import random_name
+
 from searcher.engine.whoosh.accel.analysis import simple_postings
 from searcher.engine.whoosh.accel.mapped import sync_new_segments
 from searcher.engine.whoosh.accel.postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
+from searcher.errors import IndexWriteError
+from searcher.proc import die_with_parent
 
 # How long a multi-process commit waits on a queue or a sub-writer before
 # checking that every sub-writer is still alive.
@@ -154,6 +171,8 @@ class FastSegmentWriter(_DurableCommit, writing.SegmentWriter):
     everything once the buffer has outgrown ``limitmb`` (it is then moved
     into Whoosh's pool, which spills to disk).
     """
+
+    perdocwriter: _RecordingPerDocWriter  # Whoosh's, wrapped in __init__
 
     def __init__(self, ix, limitmb: int = 128, **kwargs):
         super().__init__(ix, limitmb=limitmb, **kwargs)
@@ -440,7 +459,7 @@ class FastMpWriter(_DurableCommit, mp.MpWriter):
 
     def _results(self) -> list:
         """Each sub-writer's (run, fieldnames, segment), once all have ended well."""
-        results = []
+        results: list[tuple[Any, Any, Any]] = []
         while len(results) < len(self.tasks):
             try:
                 results.append(self.resultqueue.get(timeout=POLL_SECONDS))
