@@ -46,8 +46,10 @@ def _retry(read: Callable[[], T], folder: str) -> T:
             if attempt == TOC_RETRIES - 1:
                 raise
             time.sleep(0.005 * (attempt + 1))
-        except (EOFError, ValueError, IndexError, KeyError, AttributeError, ImportError, MemoryError,
-                OverflowError, TypeError, pickle.UnpicklingError, struct.error) as exc:
+        # whoosh.index.IndexError ("created on different architecture") is
+        # Whoosh's own class, not the builtin: garbage where its header's ints are.
+        except (EOFError, ValueError, IndexError, whoosh_index.IndexError, KeyError, AttributeError, ImportError,
+                MemoryError, OverflowError, TypeError, pickle.UnpicklingError, struct.error) as exc:
             raise IndexDamaged(f"the index at {folder} is damaged (its table of contents cannot be read: "
                                f"{str(exc) or type(exc).__name__}); 'searcher check' says what is wrong, "
                                "'searcher rebuild' rebuilds it from its files") from exc
