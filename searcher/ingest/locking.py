@@ -44,8 +44,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Optional, TypeVar
 
+from searcher.durable import write_error
 from searcher.errors import IndexLocked
-from searcher.ingest.manifest import write_error
 
 LOCK_NAME = "searcher.lock"
 WHOOSH_LOCK_NAME = "MAIN_WRITELOCK"  # Whoosh's FileStorage.lock("WRITELOCK") for index MAIN

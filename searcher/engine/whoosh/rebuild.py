@@ -24,7 +24,8 @@ from searcher.results import IndexProgress, IndexReport
 from searcher.engine.whoosh import checksums
 from searcher.ingest import locking
 from searcher.engine.whoosh.check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh, index_entry
-from searcher.ingest.manifest import MANIFEST_NAME, FileEntry, Manifest, file_key, fsync_dir, fsync_enabled, fsync_path
+from searcher.durable import fsync_dir, fsync_enabled, fsync_path
+from searcher.ingest.manifest import MANIFEST_NAME, FileEntry, Manifest, file_key
 
 MANIFEST_ERRORS = (ValueError, TypeError, AttributeError, KeyError)  # JSON, UTF-8, shape
 _WORK = re.compile(r"^\.(?P<name>.+)\.(?:rebuild|old)-(?P<pid>[0-9]+)$")

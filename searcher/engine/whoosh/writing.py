@@ -6,8 +6,8 @@ from pathlib import Path
 from typing import Iterable, Optional
 
 from searcher.article import Article
+from searcher.durable import write_error
 from searcher.errors import IndexDamaged, IndexLocked
-from searcher.ingest.manifest import write_error
 
 from . import checksums
 from .accel import imports as whoosh_import

@@ -28,7 +28,7 @@ from searcher.engine.whoosh.accel.imports import index as _whoosh_index  # noqa:
 from whoosh.filedb.filestore import FileStorage
 from whoosh.filedb.structfile import BufferFile, StructFile
 
-from searcher.ingest.manifest import fsync_dir, fsync_enabled, fsync_path
+from searcher.durable import fsync_dir, fsync_enabled, fsync_path
 
 
 class _View:
