@@ -43,7 +43,7 @@ def test_syntax_example(demo, query, expected):
     assert result.total == expected == len(result.hits)
 
 
-def test_python_api_example_runs(tmp_path, monkeypatch):
+def test_python_api_example_runs(tmp_path, monkeypatch, capsys):
     code = re.search(r"```python\n(.*?)```", README, re.S).group(1)
     shutil.copytree(REPO / "corpus", tmp_path / "corpus")
     monkeypatch.chdir(tmp_path)
@@ -51,3 +51,11 @@ def test_python_api_example_runs(tmp_path, monkeypatch):
     exec(compile(code, "README.md", "exec"), namespace)
     assert namespace["report"].new == len(Archive.open("index")) > 0
     assert namespace["result"].total > 0 and namespace["article"].id == namespace["result"].hits[0].id
+    # The request example, on the index the first example made.
+    request_example = re.findall(r"```python\n(.*?)```", README, re.S)[1]
+    capsys.readouterr()
+    exec(compile(request_example, "README.md", "exec"), namespace)
+    printed = capsys.readouterr().out
+    with Archive.open("index") as archive:
+        expected = archive.search("pipeline", sort="-date", facets=["tags"]).total
+    assert printed == f"{expected}\n" and expected > 0
