@@ -19,6 +19,8 @@ from searcher.ingest.manifest import Manifest, file_key
 from .test_crash import committed_ids, env, write_corpus
 from .test_reliability import children_of, end
 
+pytestmark = pytest.mark.slow  # long: real multi-process commits with killed sub-writers
+
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="needs /proc")
 # One batch over writing.PARALLEL_WRITE_MIN: the multi-process commit on 2
 # jobs (each sub-writer works ~0.5 s of CPU on its half).

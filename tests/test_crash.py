@@ -17,6 +17,7 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from searcher import Archive
@@ -76,6 +77,7 @@ def assert_consistent(ix: Path, corpus_ids: set[str]) -> int:
     return len(ids)
 
 
+@pytest.mark.slow
 def test_kill_9_at_random_moments_loses_and_doubles_nothing(tmp_path):
     corpus_ids = write_corpus(tmp_path / "corpus")
     ix = tmp_path / "ix"

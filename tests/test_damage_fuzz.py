@@ -17,6 +17,8 @@ from searcher.cli import cli
 
 from .test_damage_commands import READS, assert_clean, sound  # noqa: F401  (sound is a fixture)
 
+pytestmark = pytest.mark.slow  # long: bit-flip fuzzing of an index
+
 SEEDS = int(os.environ.get("SEARCHER_FLIP_SEEDS", "0"))
 
 

@@ -26,6 +26,8 @@ from searcher.query.request import SearchRequest, normalise_filters
 from .test_merge import _segmented
 from .test_postings import _articles, _build
 
+pytestmark = pytest.mark.slow  # Whoosh-acceleration differential: docsets against Whoosh's own walk
+
 QUERIES = [
     "gas", "pipeline", "w17", "nosuchword", "title:summit", "body:oil",
     "gas AND oil", "gas oil talks", "gas OR w12 OR w4999", "gas NOT oil", "NOT gas", "-gas -oil",

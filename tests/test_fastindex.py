@@ -1,5 +1,6 @@
 """The fast indexing path gives exactly what Whoosh's documented path gives."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -9,6 +10,8 @@ from searcher.engine.whoosh.accel.imports import fields
 from searcher.engine.whoosh.schema import build_schema, name_analyzer, text_analyzer
 
 from .conftest import REPO
+
+pytestmark = pytest.mark.slow  # Whoosh-acceleration differential: the fast indexing path against Whoosh's
 
 SAMPLES = [
     "Putin & Xi strengthen ties amid Western antagonism",

@@ -16,6 +16,8 @@ from searcher.query.parser import parse
 from .test_merge import _segmented
 from .test_postings import _articles, _build
 
+pytestmark = pytest.mark.slow  # Whoosh-acceleration differential: bisecting readers against Whoosh's
+
 
 def _body_term(searcher, word: str) -> bytes:
     return next(iter(searcher.schema["body"].analyzer(word))).text.encode("utf-8")

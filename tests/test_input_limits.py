@@ -316,6 +316,7 @@ def test_json_fields_with_long_runs_of_spaces(tmp_path):
 
 # --- 2. parse-time limit -----------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_a_file_that_parses_too_long_is_skipped_and_the_run_goes_on(tmp_path, monkeypatch, jobs):
     import multiprocessing

@@ -17,6 +17,8 @@ from searcher.engine.whoosh.schema import build_schema
 
 from .test_postings import _articles, _postings
 
+pytestmark = pytest.mark.slow  # Whoosh-acceleration differential: our merges against Whoosh's SegmentWriter
+
 
 def _segmented(path: Path, batches: int = 5, per_batch: int = 120, compound: bool = False) -> Path:
     """An index of ``batches`` segments (FastSegmentWriter, no merging), with

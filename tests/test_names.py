@@ -144,6 +144,7 @@ for text in ("Ann" + " " * n + "Lee", "By Ann Lee" + ", " * n + "Reuters", "and 
 """
 
 
+@pytest.mark.slow
 def test_every_rule_is_linear():
     # A regex runs in C holding the GIL: only a child process can be timed out.
     try:

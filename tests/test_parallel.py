@@ -100,6 +100,7 @@ def _end(pids: list[int]) -> None:
                 pass
 
 
+@pytest.mark.slow
 @linux_only
 @pytest.mark.parametrize("method", ["fork", "forkserver", "spawn"])
 def test_workers_die_with_a_killed_parent(tmp_path, method):
@@ -110,6 +111,7 @@ def test_workers_die_with_a_killed_parent(tmp_path, method):
         _end(workers)
 
 
+@pytest.mark.slow
 @linux_only
 def test_without_the_guard_workers_outlive_the_parent(tmp_path):
     """The control: the same run without die_with_parent leaves its workers
@@ -121,6 +123,7 @@ def test_without_the_guard_workers_outlive_the_parent(tmp_path):
         _end(workers)
 
 
+@pytest.mark.slow
 @linux_only
 def test_a_killed_indexing_run_leaves_no_parse_workers(tmp_path):
     """searcher index --jobs 2, killed with SIGKILL while it parses: its parse
@@ -243,6 +246,7 @@ WATCHED = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @linux_only
 @pytest.mark.parametrize("how", ["pidfd", "poll"])
 def test_die_with_parent_watches_a_parent_that_is_not_the_direct_one(tmp_path, how):
@@ -276,6 +280,7 @@ SUBWRITER_PARENT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 @linux_only
 def test_a_killed_indexing_run_leaves_no_sub_writers(tmp_path):
     """Whoosh's multi-process writer forks sub-writers that inherit the write

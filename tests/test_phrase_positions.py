@@ -98,6 +98,7 @@ def random_archive(tmp_path_factory):
         yield archive, {key: analyse(body) for key, body in docs.items()}
 
 
+@pytest.mark.slow
 def test_phrases_agree_with_the_evaluator(random_archive):
     archive, docs = random_archive
     rng = random.Random(7)
@@ -111,6 +112,7 @@ def test_phrases_agree_with_the_evaluator(random_archive):
     assert checked > 20  # the random phrases do match something
 
 
+@pytest.mark.slow
 def test_near_with_phrase_sides_agrees_with_the_evaluator(random_archive):
     archive, docs = random_archive
     rng = random.Random(8)

@@ -15,6 +15,8 @@ from searcher.engine.whoosh.accel.writers import FastSegmentWriter
 from searcher.engine.whoosh.documents import to_document
 from searcher.engine.whoosh.schema import build_schema
 
+pytestmark = pytest.mark.slow  # Whoosh-acceleration differential: our posting writer against Whoosh's
+
 WORDS = ["pipeline", "gas", "putin", "xi", "summit", "energy", "ruble", "oil", "talks", "sanctions",
          "border", "trade", "china", "russia", "mongolia", "kazakhstan", "tariff", "grain"]
 

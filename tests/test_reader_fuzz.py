@@ -37,6 +37,7 @@ import zipfile
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
@@ -149,6 +150,7 @@ def test_every_extension_is_fuzzed_and_every_seed_reads():
         assert_records(seed)
 
 
+@pytest.mark.slow
 @budget(150)
 @given(data=st.binary(max_size=4096), extension=st.sampled_from(EXTENSIONS))
 def test_random_bytes_under_every_extension(tmp_path_factory, data, extension):
@@ -157,6 +159,7 @@ def test_random_bytes_under_every_extension(tmp_path_factory, data, extension):
     assert_records(path)
 
 
+@pytest.mark.slow
 @budget(300)
 @given(case=seed_and_mutation())
 def test_mutated_valid_files(tmp_path_factory, case):
@@ -186,6 +189,7 @@ def _wrap(kind: str, inner_name: str, data: bytes) -> bytes:
     return buf.getvalue()
 
 
+@pytest.mark.slow
 @budget(150)
 @given(case=seed_and_mutation(), kind=st.sampled_from(CONTAINER_EXTENSIONS), damage=st.data())
 def test_mutated_files_in_damaged_containers(tmp_path_factory, case, kind, damage):

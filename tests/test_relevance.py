@@ -69,6 +69,7 @@ def test_the_bench_reads_queries_as_plain_words():
     assert _bench().Config("default").syntax is False
 
 
+@pytest.mark.slow
 def test_time_collection_keeps_its_measured_effectiveness(shared_dir, tmp_path):
     folder = shared_dir / "eval" / "time"
     if not folder.is_dir():

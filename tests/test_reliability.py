@@ -96,6 +96,7 @@ SEARCH_LOOP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_searches_answer_from_the_last_commit_while_an_indexer_writes(tmp_path):
     base = write_corpus(tmp_path / "base", files=4, prefix="b")
     more = write_corpus(tmp_path / "more", files=16, prefix="m")
@@ -140,6 +141,7 @@ COMMIT_LOOP = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_opening_the_index_while_commits_replace_its_files(tmp_path):
     """Opening lists the folder, then reads the newest table of contents; a
     commit in between deletes it. Plain Whoosh failed ~1% of such opens
@@ -163,6 +165,7 @@ def test_opening_the_index_while_commits_replace_its_files(tmp_path):
 # -- two indexers -------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_second_indexer_fails_at_once_with_exit_3(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", files=16)
     ix = tmp_path / "ix"
@@ -179,6 +182,7 @@ def test_a_second_indexer_fails_at_once_with_exit_3(tmp_path):
     assert_exactly(ix, corpus)
 
 
+@pytest.mark.slow
 def test_a_second_indexer_with_wait_waits_then_succeeds(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", files=12)
     extra = write_corpus(tmp_path / "extra", files=2, prefix="x")
@@ -197,6 +201,7 @@ def test_a_second_indexer_with_wait_waits_then_succeeds(tmp_path):
     assert_exactly(ix, corpus | extra)
 
 
+@pytest.mark.slow
 def test_two_indexers_started_together_on_a_new_index(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", files=6)
     ix = tmp_path / "ix"
@@ -227,6 +232,7 @@ def test_in_process_writers_exclude_each_other(tmp_path):
 # -- locks left by killed processes -------------------------------------------
 
 
+@pytest.mark.slow
 def test_the_lock_of_a_killed_indexer_goes_with_it(tmp_path):
     """flock locks belong to open files: kill -9 closes them. The parse
     workers (--jobs 2) never hold the lock (and on Linux die with the run:
@@ -294,6 +300,7 @@ def test_whoosh_lock_kept_by_a_dead_writers_child_is_recovered(tmp_path):
     assert_exactly(ix, corpus)
 
 
+@pytest.mark.slow
 def test_a_live_foreign_writer_makes_the_indexer_exit_3(tmp_path):
     corpus = write_corpus(tmp_path / "corpus", files=2)
     ix = tmp_path / "ix"

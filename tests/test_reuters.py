@@ -132,6 +132,7 @@ def _corpus(shared_dir: Path) -> list[Path]:
     return files
 
 
+@pytest.mark.slow
 def test_whole_corpus(shared_dir):
     files = _corpus(shared_dir)
     records = [r for path in files for r in read_file(path)]
@@ -144,6 +145,7 @@ def test_whole_corpus(shared_dir):
     assert sum(1 for r in records if not r.body) >= 1798  # the BRIEFs
 
 
+@pytest.mark.slow
 def test_first_record_matches_the_file(shared_dir):
     path = _corpus(shared_dir)[0]
     raw = path.read_bytes().decode("latin-1")
@@ -174,6 +176,7 @@ def test_first_record_matches_the_file(shared_dir):
     assert article.authors == []
 
 
+@pytest.mark.slow
 def test_index_the_corpus(shared_dir, tmp_path):
     """End to end through the CLI on the corpus folder. The folder also holds
     README.txt and category lists, which the plain-text reader would index

@@ -85,6 +85,7 @@ def test_agrees_with_the_reference_on_the_demo_corpus_and_fixtures():
     _agrees(vocabulary)
 
 
+@pytest.mark.slow
 def test_agrees_with_the_reference_on_reuters(shared_dir):
     vocabulary = _vocabulary(sorted((shared_dir / "corpora" / "reuters21578").glob("*.sgm")))
     assert len(vocabulary) > 50_000

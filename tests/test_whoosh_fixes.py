@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 
+import pytest
 from whoosh.matching import binary, mcore
 
 from searcher.engine.whoosh.accel import imports  # noqa: F401  (applies the fixes)
@@ -65,6 +66,7 @@ with Archive.create(sys.argv[1]) as archive:
 """
 
 
+@pytest.mark.slow
 def test_every_demo_word_at_limit_one_answers(tmp_path):
     # `searcher search mongolia -n 1` hung on the demo corpus.
     done = subprocess.run([sys.executable, "-c", _EVERY_WORD, str(tmp_path / "index"), str(REPO / "corpus")],

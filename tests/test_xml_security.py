@@ -197,6 +197,7 @@ def _resident_bytes() -> int:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/statm").exists(), reason="needs /proc to read resident memory")
 def test_big_feed_streams_in_bounded_memory(tmp_path):
     # Measured as resident memory, sampled while the generator is consumed one
