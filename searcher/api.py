@@ -184,7 +184,9 @@ class Archive:
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles closest in content to one article, itself excluded."""
         from .query.hits import to_hit
+        from .query.request import check_count
 
+        check_count("limit", limit, least=1)
         found = self._backend.similar(article_id, limit)
         return [to_hit(article, score, rank) for rank, (article, score) in enumerate(found, 1)]
 

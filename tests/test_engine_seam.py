@@ -113,3 +113,24 @@ def test_snippets_can_be_left_out(two):
 
 def test_the_default_ranking_is_the_documented_one():
     assert (DEFAULT_RANKING.k1, DEFAULT_RANKING.b, DEFAULT_RANKING.title_boost) == (1.2, 0.75, 2.0)
+
+
+@pytest.mark.parametrize("options", [{"offset": -2}, {"limit": -1}, {"facet_limit": -1}, {"limit": 2.5},
+                                     {"filters": {"year": 2021}}, {"filters": {"tag": []}},
+                                     {"filters": {"tag": ["Energy", 3]}}])
+def test_counts_and_filter_values_are_checked(two, options):
+    with Archive.open(two) as archive, pytest.raises(InvalidArgument):
+        archive.search("pipeline", **options)
+
+
+def test_similar_takes_a_limit_of_at_least_one(two):
+    with Archive.open(two) as archive:
+        with pytest.raises(InvalidArgument, match="limit must be a whole number of at least 1"):
+            archive.similar("t", limit=0)
+        assert len(archive.similar("t", limit=1)) <= 1
+
+
+def test_a_zero_limit_still_counts(two):
+    with Archive.open(two) as archive:
+        result = archive.search("pipeline", limit=0, facets=["year"])
+    assert (result.total, result.hits) == (2, [])

@@ -13,7 +13,7 @@ from .hits import page_hits
 from .parser import date_span, parse, parse_plain
 from .periods import ranked
 from .ranking import Ranking
-from .request import Filters, SearchRequest
+from .request import Filters, SearchRequest, check_match
 from .suggest import query_words
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ class Planner:
                  until: Optional[str]) -> Timeline:
         from .periods import timeline_rows
 
-        node = parse(text, default_operator="or" if match == "any" else "and")
+        node = parse(text, default_operator="or" if check_match(match) == "any" else "and")
         if match == "any":  # the same articles as search(match="any")
             node, _ignored = self.without_stop_words(node)
         check_period(by)

@@ -18,14 +18,35 @@ Filters = dict[str, tuple[str, ...]]
 
 def normalise_filters(filters: Optional[Mapping[str, FilterValues]]) -> Optional[Filters]:
     """``{"tag": "Politics"}`` as ``{"tag": ("Politics",)}``; None when empty;
-    InvalidArgument for a key that is not a filter."""
+    InvalidArgument for a key that is not a filter or a value that is not text."""
     if not filters:
         return None
     out: Filters = {}
     for key, values in filters.items():
         filter_facet(key)
-        out[key] = (values,) if isinstance(values, str) else tuple(values)
+        out[key] = (values,) if isinstance(values, str) else tuple(values) if _iterable(values) else ()
+        if not out[key] or not all(isinstance(value, str) for value in out[key]):
+            raise InvalidArgument(f"filter {key!r} takes a string or a list of strings, not {values!r}")
     return out
+
+
+def _iterable(values: object) -> bool:
+    return isinstance(values, (list, tuple, set, frozenset)) or (
+        hasattr(values, "__iter__") and not isinstance(values, (bytes, dict)))
+
+
+def check_match(match: str) -> str:
+    if match not in MATCHES:
+        raise InvalidArgument(f"match must be one of {', '.join(MATCHES)}")
+    return match
+
+
+def check_count(name: str, value: Optional[int], *, least: int = 0, optional: bool = False) -> None:
+    """InvalidArgument unless ``value`` is an int of at least ``least`` (or None when ``optional``)."""
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int) or value < least:
+        raise InvalidArgument(f"{name} must be a whole number of at least {least}, not {value!r}")
 
 
 @dataclass(frozen=True)
@@ -53,8 +74,10 @@ class SearchRequest:
             raise TypeError(f"search() takes the query as a str, not {type(self.query).__name__}")
         if self.sort not in SORTS:
             raise InvalidArgument(f"sort must be one of {', '.join(SORTS)}")
-        if self.match not in MATCHES:
-            raise InvalidArgument(f"match must be one of {', '.join(MATCHES)}")
+        check_match(self.match)
+        check_count("limit", self.limit)
+        check_count("offset", self.offset)
+        check_count("facet_limit", self.facet_limit, optional=True)
         object.__setattr__(self, "facets", tuple(self.facets))
         for facet in self.facets:
             check_facet(facet)

@@ -71,8 +71,7 @@ def test_an_unreadable_or_empty_date_span_is_a_syntax_error(archive, options):
     lambda a: a.facet("colour", "pipeline", filters={"tag": "Law"}),
     lambda a: a.facet("tags", filters={"colour": "red"}),
     lambda a: a.timeline("pipeline", by="decade"),
-    pytest.param(lambda a: a.timeline("pipeline", match="some"), marks=pytest.mark.xfail(
-        strict=True, reason="Planner.timeline reads any match other than 'any' as 'all' (unchecked)")),
+    lambda a: a.timeline("pipeline", match="some"),
     lambda a: a.timeline("pipeline", filters={"colour": "red"}),
 ], ids=["sort", "sort-", "match", "facet", "facet-key", "filter", "facet()", "facet()-query", "facet()-filter",
         "timeline-by", "timeline-match", "timeline-filter"])
