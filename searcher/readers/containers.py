@@ -20,11 +20,11 @@ import io
 import lzma
 import tarfile
 import zipfile
-from typing import BinaryIO, Callable, Iterator, Optional
+from typing import IO, Any, BinaryIO, Callable, Iterator, Optional
 
 from .source import MAX_MEMBER_BYTES, Source
 
-COMPRESSED = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
+COMPRESSED: dict[str, Callable[..., IO[Any]]] = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
 ZIP_SUFFIXES = (".zip",)
 # Real text compresses 3-15x; XML and logs up to ~50x. Far beyond that is a bomb.
@@ -77,6 +77,7 @@ class _Budget:
         return self.limit is not None and self.spent + more > self.limit
 
     def refusal(self) -> DecompressionBomb:
+        assert self.limit is not None  # only asked for once exceeded(), which needs a limit
         return DecompressionBomb(
             f"inflates to more than {self.limit // 2**20} MB in all ({MAX_RATIO}x its size); "
             "the rest is not read (decompression bomb?)")
@@ -109,7 +110,7 @@ class _Counting:
 class _Bounded(io.RawIOBase):
     """Reads a decompressing stream, refusing to inflate beyond the limits."""
 
-    def __init__(self, stream: BinaryIO, consumed: Callable[[], int], close: Callable[[], None],
+    def __init__(self, stream: IO[bytes], consumed: Callable[[], int], close: Callable[[], None],
                  budget: _Budget):
         self._stream, self._consumed, self._close, self._budget, self._out = stream, consumed, close, budget, 0
 

@@ -28,7 +28,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 from urllib.parse import urljoin
 
 from lxml import etree
@@ -186,7 +186,8 @@ def _rss_item(item: etree._Element, ns: str, meta: dict, origin: str) -> Optiona
     guid = _raw(guid_el).strip()
     about = (item.get(_ABOUT) or "").strip()
     url = _raw(_one(found, tag["link"])).strip()
-    if not url and guid.startswith(("http://", "https://")) and guid_el.get("isPermaLink", "true") != "false":
+    if (not url and guid.startswith(("http://", "https://")) and guid_el is not None
+            and guid_el.get("isPermaLink", "true") != "false"):
         url = guid
     languages = _texts(found, tag["dc:language"])
     given = (_raw(_one(found, tag["pubDate"])), _raw(_one(found, tag["date"])))
@@ -318,6 +319,8 @@ def read(source: Source) -> Iterator[Record]:
     if kind is None:
         raise ValueError("not an RSS or Atom feed")
     name, ns = kind
+    meta_of: Callable[[etree._Element, str], dict]
+    convert: Callable[[etree._Element, str, dict, str], Optional[Article]]
     if name == "atom":
         tag, meta_of, convert, noun = _q(ATOM, "entry"), _atom_meta, _atom_entry, "entry"
     else:

@@ -47,7 +47,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..article import Article
 from . import Record, Skipped, register
@@ -149,7 +149,9 @@ def sniff(head: bytes) -> bool:
             break
     else:
         text = head.decode("latin-1")
-    rest = text[_LEADING.match(text).end():]
+    leading = _LEADING.match(text)
+    assert leading is not None  # every part of _LEADING is optional: it matches at the start of any text
+    rest = text[leading.end():]
     return bool(_PAGE_START.match(rest) or _PAGE_ANYWHERE.search(rest))
 
 
@@ -187,7 +189,7 @@ def main_text(text: str) -> str:
 
     for name in ("trafilatura", "htmldate", "courlan"):
         _quiet(name)
-    options = dict(url=None, include_comments=False, include_tables=True, include_images=False,
+    options: dict[str, Any] = dict(url=None, include_comments=False, include_tables=True, include_images=False,
                    include_links=False, with_metadata=False, deduplicate=False)
     body = (trafilatura.extract(text, fast=True, **options) or "").strip()
     if len(body) < _SHORT_TEXT:

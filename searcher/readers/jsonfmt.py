@@ -168,9 +168,15 @@ def _array_items(text: str) -> Iterator[tuple[int, Any]]:
     element becomes its RecursionError, the others are read."""
     decoder = json.JSONDecoder()
     ws = re.compile(r"\s*")
-    at = ws.match(text).end() + 1  # past "["
+
+    def past_space(at: int) -> int:
+        space = ws.match(text, at)
+        assert space is not None  # \s* matches, if only the empty string, at any position
+        return space.end()
+
+    at = past_space(0) + 1  # past "["
     for position in itertools.count(1):
-        at = ws.match(text, at).end()
+        at = past_space(at)
         if text.startswith("]", at):
             return
         try:
@@ -180,7 +186,7 @@ def _array_items(text: str) -> Iterator[tuple[int, Any]]:
         except json.JSONDecodeError as exc:
             raise ValueError(f"invalid JSON: {exc}") from None
         yield position, value
-        at = ws.match(text, at).end()
+        at = past_space(at)
         if text.startswith(",", at):
             at += 1
         elif not text.startswith("]", at):

@@ -86,7 +86,9 @@ def parse(text: str, path: Source | Path) -> Article | None:
 
     source_at = _last_index(rest, lambda line: bool(_SOURCE_LINE.match(line)))
     if source_at is not None:
-        sources = split_sources(_SOURCE_LINE.match(rest[source_at]).group(1))
+        source_line = _SOURCE_LINE.match(rest[source_at])
+        assert source_line is not None  # source_at is where it matched
+        sources = split_sources(source_line.group(1))
         body_blocks = _blocks(rest[:source_at])
         tags, authors = _read_trailer(_blocks(rest[source_at + 1:]))
     else:
@@ -95,8 +97,7 @@ def parse(text: str, path: Source | Path) -> Article | None:
         body_blocks, tags, authors = _split_trailer_from_end(body_blocks)
 
     # A byline right under the title is not body either.
-    if body_blocks and len(body_blocks[0]) == 1 and _byline(body_blocks[0][0]):
-        top_authors = _byline(body_blocks[0][0])
+    if body_blocks and len(body_blocks[0]) == 1 and (top_authors := _byline(body_blocks[0][0])):
         body_blocks = body_blocks[1:]
         authors = authors or top_authors
 
@@ -217,8 +218,8 @@ def _read_trailer(blocks: list[Block]) -> tuple[list[str], list[str]]:
         if line is None:
             continue
         after = blocks[i + 1] if i + 1 < len(blocks) else None
-        if _byline(line):
-            authors = _byline(line)
+        if by := _byline(line):
+            authors = by
         elif _is_name_line(line) and after is not None and _is_bio_of(after, line):
             authors = split_names(line)
         elif not tags and _is_short_title_line(line):
@@ -241,10 +242,10 @@ def _split_trailer_from_end(blocks: list[Block]) -> tuple[list[Block], list[str]
     last, before = line_at(end - 1), line_at(end - 2)
     if before and _is_name_line(before) and _is_bio_of(blocks[end - 1], before):
         authors, end = split_names(before), end - 2            # name line + bio
-    elif before and _byline(before) and _is_bio_of(blocks[end - 1], _byline(before)[0]):
-        authors, end = _byline(before), end - 2                 # byline + bio
-    elif last and _byline(last):
-        authors, end = _byline(last), end - 1                   # byline, no bio
+    elif before and (by := _byline(before)) and _is_bio_of(blocks[end - 1], by[0]):
+        authors, end = by, end - 2                              # byline + bio
+    elif last and (by := _byline(last)):
+        authors, end = by, end - 1                              # byline, no bio
     elif last and before and _is_name_line(last) and _is_short_title_line(before):
         authors, end = split_names(last), end - 1              # tags line + name line
 
@@ -293,7 +294,7 @@ def _take_date_lines(lines: list[str]) -> tuple[list[str], datetime | None]:
         else:
             (updated if label[0] else published).append(label[1])
     # A "Published"/"Posted"/"Date" line beats an "Updated" one.
-    return kept, (published or updated or [None])[0]
+    return kept, published[0] if published else updated[0] if updated else None
 
 
 def _label_date(line: str) -> tuple[bool, datetime] | None:

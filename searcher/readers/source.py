@@ -52,7 +52,8 @@ class Source:
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(f"larger than {limit // (1024 * 1024)} MB (the limit for a file read whole); not read")
+                    raise TooLarge(f"larger than {limit // (1024 * 1024)} MB "
+                                   "(the limit for a file read whole); not read")
         return b"".join(chunks)
 
     def head(self, size: int = HEAD_BYTES) -> bytes:

@@ -321,7 +321,7 @@ def _entity_text(name: str) -> str:
 
 def _pieces(root) -> list[str]:
     out: list[str] = []
-    stack: list[object] = [root]
+    stack: list[str | etree._Element] = [root]
     while stack:  # iterative: deep markup must not hit Python's recursion limit
         node = stack.pop()
         if isinstance(node, str):
