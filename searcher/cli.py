@@ -16,17 +16,21 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from . import __version__
+from .errors import IndexDamaged, IndexLocked, IndexWriteError, SearcherError
+
+if TYPE_CHECKING:
+    from .query.request import Match, Sort
 
 INDEX_HELP = "Index folder (default: $SEARCHER_INDEX, else ./index)."
 
 
 INTERRUPTED = "Interrupted: what was committed before stays; run the same command again to go on"
-DAMAGED, WRITE_FAILED = 4, 5  # as errors.IndexDamaged / IndexWriteError
+DAMAGED, WRITE_FAILED = IndexDamaged.exit_code, IndexWriteError.exit_code  # also for escaping OSErrors and read errors
 # A write that failed for want of room or rights (exit 5), not damage.
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
@@ -35,8 +39,6 @@ class _Group(click.Group):
     """Turns library errors into one-line messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from .errors import SearcherError
-
         try:
             return super().invoke(ctx)
         except SearcherError as exc:
@@ -206,24 +208,30 @@ def _progress(quiet: bool):
     return _ProgressLine() if sys.stderr.isatty() else _ProgressLog()
 
 
+def write_options(fn: Callable) -> Callable:
+    """--index, --commit-every, --jobs, --quiet, --wait: what every command writing an index takes."""
+    fn = click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
+                      help="When another process is writing the index, wait up to this long for it "
+                           f"(default: fail at once, exit status {IndexLocked.exit_code}).")(fn)
+    fn = click.option("--quiet", "-q", is_flag=True,
+                      help="No progress (a self-rewriting line on a terminal, else a line a minute).")(fn)
+    fn = click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+                      help="Processes parsing files (default: every core).")(fn)
+    fn = click.option("--commit-every", type=click.IntRange(min=1), default=None,
+                      help="Commit after this many articles (default 25000; sooner for long articles: "
+                           "12M characters per writing process).")(fn)
+    return index_option(fn)
+
+
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@index_option
-@click.option("--commit-every", type=click.IntRange(min=1), default=None,
-              help="Commit after this many articles (default 25000; sooner for long articles: 12M characters per writing process).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes parsing files (default: every core).")
+@write_options
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="In folders, leave out files or folders matching this (repeatable): '*.txt', 'drafts/*'.")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress (a self-rewriting line on a terminal, else a line a minute).")
-@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
-              help="When another process is writing the index, wait up to this long for it "
-                   "(default: fail at once, exit status 3).")
 @click.option("--verbose", "-v", is_flag=True, help="Name every file passed over (not an article format), with why.")
 @output_options(("table", "json"))
 def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-              exclude: tuple[str, ...], quiet: bool, wait: float, verbose: bool, fmt: str, tablefmt: str) -> None:
+              quiet: bool, wait: float, exclude: tuple[str, ...], verbose: bool, fmt: str, tablefmt: str) -> None:
     """Read articles from files and folders (recursively) into the index.
 
     Exit status 1 when some input was skipped (each is listed with its reason)."""
@@ -310,8 +318,8 @@ FORMATS = ("table", "json", "jsonl", "csv", "markdown")
                                              "sources,tags,publisher,url,score,snippet).")
 @click.option("--color/--no-color", default=None, help="Bold the matched words (default: on a terminal).")
 @output_options(FORMATS)
-def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, offset: int, sort: str,
-               match: str, plain: bool, facets: tuple[str, ...], facet_limit: int,
+def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, offset: int, sort: Sort,
+               match: Match, plain: bool, facets: tuple[str, ...], facet_limit: int,
                filters: tuple[str, ...], since: str | None, until: str | None, fields: str | None,
                color: bool | None, fmt: str, tablefmt: str) -> None:
     """Search the archive. QUERY uses the syntax in the README."""
@@ -359,7 +367,7 @@ def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str
 @click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True)
 @query_options
 @output_options(("table", "json", "csv", "markdown"))
-def timeline_cmd(query: str, index_dir: str | None, by: str, match: str, filters: tuple[str, ...],
+def timeline_cmd(query: str, index_dir: str | None, by: str, match: Match, filters: tuple[str, ...],
                  since: str | None, until: str | None, fmt: str, tablefmt: str) -> None:
     """Matching articles per period, every period in the span (zeros included).
 
@@ -486,18 +494,10 @@ def check_cmd(index_dir: str | None, quick: bool, clean: bool, fmt: str) -> None
 
 @cli.command("rebuild")
 @click.argument("paths", nargs=-1, type=click.Path())
-@index_option
-@click.option("--commit-every", type=click.IntRange(min=1), default=None,
-              help="Commit after this many articles (default 25000; sooner for long articles: 12M characters per writing process).")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Processes parsing files (default: every core).")
-@click.option("--wait", type=click.FloatRange(min=0), default=0, metavar="SECONDS",
-              help="When another process is writing the index, wait up to this long for it.")
-@click.option("--quiet", "-q", is_flag=True,
-              help="No progress (a self-rewriting line on a terminal, else a line a minute).")
+@write_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 def rebuild_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-                wait: float, quiet: bool, fmt: str) -> None:
+                quiet: bool, wait: float, fmt: str) -> None:
     """Rebuild the index from the files its manifest records and the files
     and folders PATHS (the only sources when the manifest is unreadable or
     missing; name a moved source folder's new place here), in a new folder

@@ -1,11 +1,15 @@
-"""Library exceptions. The CLI turns each into a one-line message and exit code."""
+"""Library exceptions. Each carries the exit status the CLI ends with
+(``exit_code``; README, "Command reference"); the CLI prints its message as
+one line."""
 from __future__ import annotations
+
+from typing import ClassVar
 
 
 class SearcherError(Exception):
     """Base class: a problem with the user's input or data, not a bug."""
 
-    exit_code = 2
+    exit_code: ClassVar[int] = 2  # usage: bad input, no index, no such article
 
 
 class IndexNotFound(SearcherError):
@@ -29,7 +33,7 @@ class ArticleNotFound(SearcherError):
 class IndexLocked(SearcherError):
     """Another process is writing to the index."""
 
-    exit_code = 3
+    exit_code = 3  # wait for it (--wait) or try again
 
 
 class IndexDamaged(SearcherError):

@@ -18,11 +18,13 @@ on an index too damaged to open):
   commits removes them (half-written tables of contents excepted: Whoosh
   never does), as does ``searcher check --clean``.
 
-Errors make ``ok`` false (exit status 1 on the command line); warnings do not.
+Each problem has a ``ProblemKind``, which fixes its severity: errors make
+``ok`` false (exit status 1 on the command line); warnings do not.
 Nothing here is Whoosh-specific in what it returns.
 """
 from __future__ import annotations
 
+import enum
 import os
 import re
 import shutil
@@ -31,13 +33,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from searcher.errors import IndexNotFound
-from searcher.errors import IndexLocked
 from searcher.engine.whoosh import checksums
-from searcher.ingest import locking
 from searcher.engine.whoosh.accel import valuecolumns
-from searcher.ingest.manifest import MANIFEST_NAME, Manifest
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
+from searcher.errors import IndexLocked, IndexNotFound
+from searcher.ingest import locking
+from searcher.ingest.manifest import MANIFEST_NAME, Manifest
 
 INDEX_NAME = "MAIN"  # as store.INDEX_NAME
 _TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
@@ -45,6 +46,7 @@ _TOC_TEMP = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc\.[0-9.]+$")  # TOC.write'
 _SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
 _WHOOSH_TEMP = f"{INDEX_NAME}.tmp"  # the writer's temporary folder
 _MANIFEST_TEMP = Path(MANIFEST_NAME).with_suffix(".tmp").name
+_TEMPORARY = (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
 _OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER,
               checksums.CHECKSUMS_NAME}
 _EXAMPLES = 5
@@ -52,17 +54,55 @@ _EXAMPLES = 5
 
 def index_entry(name: str) -> bool:
     """Whether a name in an index folder is the index's own (or a write's leftover)."""
-    return bool(name in _OWN_FILES or name in (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
+    return bool(name in _OWN_FILES or name in _TEMPORARY
                 or _TOC.match(name) or _TOC_TEMP.match(name) or _SEGMENT_FILE.match(name))
+
+
+class ProblemKind(enum.Enum):
+    """What check found; callers decide by this, never by the message."""
+
+    STALE_WRITE_LOCK = "stale_write_lock"  # Whoosh's lock, held by what a killed run left
+    MANIFEST_UNREADABLE = "manifest_unreadable"
+    NO_TABLE_OF_CONTENTS = "no_table_of_contents"
+    TABLE_OF_CONTENTS_UNREADABLE = "table_of_contents_unreadable"
+    NEWER_TABLE_OF_CONTENTS_LOST = "newer_table_of_contents_lost"
+    OUTDATED_ANALYSIS = "outdated_analysis"
+    SEGMENT_FILE_MISSING = "segment_file_missing"  # a compound segment's .seg
+    SEGMENT_UNREADABLE = "segment_unreadable"
+    DOCUMENTS_WITHOUT_ID = "documents_without_id"
+    CHECKSUMS_UNREADABLE = "checksums_unreadable"
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    DUPLICATE_ID = "duplicate_id"
+    MANIFEST_ARTICLE_MISSING = "manifest_article_missing"
+    FOREIGN_FILE = "foreign_file"
+    INTERRUPTED_WRITE_LEFTOVER = "interrupted_write_leftover"
+    STALE_REBUILD_FOLDER = "stale_rebuild_folder"
+
+    @property
+    def severity(self) -> str:
+        """``warning`` when the index is intact and usable as it is, else ``error``."""
+        return "warning" if self in _WARNINGS else "error"
+
+
+_WARNINGS = frozenset({ProblemKind.STALE_WRITE_LOCK, ProblemKind.CHECKSUMS_UNREADABLE,
+                       ProblemKind.INTERRUPTED_WRITE_LEFTOVER, ProblemKind.STALE_REBUILD_FOLDER})
+# Damage that hides articles: the manifest's missing ones are then said to be
+# in no readable segment, not simply absent.
+_UNREADABLE = frozenset({ProblemKind.SEGMENT_FILE_MISSING, ProblemKind.SEGMENT_UNREADABLE,
+                         ProblemKind.NEWER_TABLE_OF_CONTENTS_LOST})
 
 
 @dataclass
 class Problem:
-    severity: str  # "error" or "warning"
+    kind: ProblemKind
     message: str
 
+    @property
+    def severity(self) -> str:  # "error" or "warning"
+        return self.kind.severity
+
     def to_dict(self) -> dict[str, str]:
-        return {"severity": self.severity, "message": self.message}
+        return {"severity": self.severity, "message": self.message, "kind": self.kind.value}
 
 
 @dataclass
@@ -98,14 +138,19 @@ class CheckReport:
         return [p.message for p in self.problems if p.severity == "warning"]
 
     @property
+    def kinds(self) -> set[ProblemKind]:
+        return {p.kind for p in self.problems}
+
+    @property
     def ok(self) -> bool:
         return not self.errors
 
-    def _error(self, message: str) -> None:
-        self.problems.append(Problem("error", message))
+    def _add(self, kind: ProblemKind, message: str) -> None:
+        self.problems.append(Problem(kind, message))
 
-    def _warn(self, message: str) -> None:
-        self.problems.append(Problem("warning", message))
+    def _drop(self, kind: ProblemKind) -> None:
+        """Forget the problems of one kind (``clean`` removed their cause)."""
+        self.problems = [p for p in self.problems if p.kind is not kind]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -135,6 +180,7 @@ def _examples(items: list[str]) -> str:
 
 def _whoosh():
     from searcher.engine.whoosh.accel.imports import index as whoosh_index  # noqa: F401  (imports Whoosh quietly first)
+    # isort: split
     from whoosh.filedb.filestore import FileStorage
     from whoosh.index import TOC
     from whoosh.reading import SegmentReader
@@ -156,8 +202,9 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _read_segment(storage, schema, segment, generation: int, SegmentReader, deep: bool) -> list[str]:
+def _read_segment(storage, schema, segment, generation: int, deep: bool) -> list[str]:
     """The ids of a segment's live documents, reading everything it holds on the way."""
+    _, _, SegmentReader = _whoosh()
     reader = SegmentReader(storage, schema, segment, generation=generation)
     try:
         ids = []
@@ -213,9 +260,10 @@ def _stale_rebuilds(index_dir: Path, report: CheckReport) -> None:
     report.stale_rebuilds = [str(p) for p in stale_work_folders(index_dir)]
     if report.stale_rebuilds:
         size = sum(_size(Path(p)) for p in report.stale_rebuilds)
-        report._warn(f"{len(report.stale_rebuilds)} folders ({size / 1e6:.1f} MB) left by a rebuild that was "
-                     f"stopped: {_examples(report.stale_rebuilds)}; the index is unaffected; the next "
-                     "'searcher rebuild', or 'searcher check --clean', removes them")
+        report._add(ProblemKind.STALE_REBUILD_FOLDER,
+                    f"{len(report.stale_rebuilds)} folders ({size / 1e6:.1f} MB) left by a rebuild that was "
+                    f"stopped: {_examples(report.stale_rebuilds)}; the index is unaffected; the next "
+                    "'searcher rebuild', or 'searcher check --clean', removes them")
 
 
 def _record_missing_sums(index_dir: Path, report: CheckReport) -> None:
@@ -241,141 +289,209 @@ def _names(index_dir: Path) -> list[str]:
         return []
 
 
-def _check_once(index_dir: Path, deep: bool) -> CheckReport:
-    FileStorage, TOC, SegmentReader = _whoosh()
-    report = CheckReport(path=str(index_dir))
-    report.writer = locking.writer_pid(index_dir)
-    whoosh_lock = locking.whoosh_lock_state(index_dir)
-    writing = report.writer is not None or whoosh_lock.state == "held"
-    if whoosh_lock.state == "stale":
-        report._warn(f"the write lock of a killed indexing run (pid {whoosh_lock.owner}) is still held by "
-                     + (f"processes it left ({', '.join(map(str, whoosh_lock.holders))}); they do nothing, "
-                        "end them with kill" if whoosh_lock.holders else "processes it left")
-                     + "; the next indexing run recovers the lock")
+# -- one pass over the index's files ---------------------------------------------
 
+
+@dataclass
+class _Read:
+    """What reading the segments found: live ids, and the files they use."""
+
+    ids: list[str] = field(default_factory=list)
+    referenced: set[str] = field(default_factory=set)  # files of the index's segments and table
+    sound: set[str] = field(default_factory=set)  # of those, files read without an error: safe to checksum
+
+
+def _check_once(index_dir: Path, deep: bool) -> CheckReport:
+    report = CheckReport(path=str(index_dir))
+    writing = _check_writers(index_dir, report)
     # The manifest first: it is saved after the commit holding its articles,
     # so the index read after it holds at least what it lists.
-    manifest: Optional[Manifest] = None
-    manifest_path = index_dir / MANIFEST_NAME
-    if manifest_path.exists():
-        try:
-            manifest = Manifest.load(index_dir)
-        except (ValueError, TypeError, AttributeError, OSError) as exc:
-            report._error(f"the manifest {MANIFEST_NAME} cannot be read: {_describe(exc)}")
-
+    manifest = _read_manifest(index_dir, report)
     names = _names(index_dir)
-    generation = _latest_generation(names)
-    report.generation = generation
-    if generation < 0:
-        if manifest is None and not manifest_path.exists():
-            raise IndexNotFound(f"no index at {index_dir}")
-        report._error("the index has no table of contents (_MAIN_N.toc): it cannot be opened; "
-                      "'searcher rebuild' rebuilds it from the files the manifest records")
+    opened = _read_toc(index_dir, names, manifest, report)
+    if opened is None:
         return report
+    storage, toc = opened
+    _check_toc(index_dir, toc, report)
+    read = _read_segments(storage, toc, names, report, deep)
+    _verify_sums(index_dir, report, read.referenced, read.sound, deep)
+    present = _check_ids(read.ids, report)
+    _check_manifest(manifest, present, report)
+    _check_folder(index_dir, names, read.referenced, toc.segments, writing, report)
+    return report
 
+
+def _check_writers(index_dir: Path, report: CheckReport) -> bool:
+    """Note an indexing run writing now (True when one is), and a write lock a killed one left."""
+    report.writer = locking.writer_pid(index_dir)
+    whoosh_lock = locking.whoosh_lock_state(index_dir)
+    if whoosh_lock.state == "stale":
+        report._add(ProblemKind.STALE_WRITE_LOCK,
+                    f"the write lock of a killed indexing run (pid {whoosh_lock.owner}) is still held by "
+                    + (f"processes it left ({', '.join(map(str, whoosh_lock.holders))}); they do nothing, "
+                       "end them with kill" if whoosh_lock.holders else "processes it left")
+                    + "; the next indexing run recovers the lock")
+    return report.writer is not None or whoosh_lock.state == "held"
+
+
+def _read_manifest(index_dir: Path, report: CheckReport) -> Optional[Manifest]:
+    if not (index_dir / MANIFEST_NAME).exists():
+        return None
+    try:
+        return Manifest.load(index_dir)
+    except (ValueError, TypeError, AttributeError, OSError) as exc:
+        report._add(ProblemKind.MANIFEST_UNREADABLE, f"the manifest {MANIFEST_NAME} cannot be read: {_describe(exc)}")
+        return None
+
+
+def _read_toc(index_dir: Path, names: list[str], manifest: Optional[Manifest], report: CheckReport):
+    """(storage, table of contents) of the latest commit; None when there is none to read."""
+    FileStorage, TOC, _ = _whoosh()
+    generation = report.generation = _latest_generation(names)
+    if generation < 0:
+        if manifest is None and not (index_dir / MANIFEST_NAME).exists():
+            raise IndexNotFound(f"no index at {index_dir}")
+        report._add(ProblemKind.NO_TABLE_OF_CONTENTS,
+                    "the index has no table of contents (_MAIN_N.toc): it cannot be opened; "
+                    "'searcher rebuild' rebuilds it from the files the manifest records")
+        return None
     storage = FileStorage(str(index_dir), readonly=True)
     try:
-        toc = TOC.read(storage, INDEX_NAME, gen=generation)
+        return storage, TOC.read(storage, INDEX_NAME, gen=generation)
     except Exception as exc:  # noqa: BLE001 - any damage is a finding, not a crash
-        report._error(f"the table of contents _{INDEX_NAME}_{generation}.toc cannot be read: {_describe(exc)}; "
-                      "'searcher rebuild' rebuilds the index from the files the manifest records")
-        return report
+        report._add(ProblemKind.TABLE_OF_CONTENTS_UNREADABLE,
+                    f"the table of contents _{INDEX_NAME}_{generation}.toc cannot be read: {_describe(exc)}; "
+                    "'searcher rebuild' rebuilds the index from the files the manifest records")
+        return None
 
+
+def _check_toc(index_dir: Path, toc, report: CheckReport) -> None:
+    """The table read is the newest committed one, and written with this searcher's analysis."""
     report.segments = len(toc.segments)
-    lost = checksums.lost_newer_toc(index_dir, generation)
+    lost = checksums.lost_newer_toc(index_dir, report.generation)
     if lost:
         report.newer_toc_lost = lost
-        report._error(f"the newest table of contents {lost} is missing: the index opens an older one, without "
-                      "the articles committed since; 'searcher rebuild' rebuilds it from its files")
+        report._add(ProblemKind.NEWER_TABLE_OF_CONTENTS_LOST,
+                    f"the newest table of contents {lost} is missing: the index opens an older one, without "
+                    "the articles committed since; 'searcher rebuild' rebuilds it from its files")
     version = analysis_version(toc.schema)
     if version != ANALYSIS_VERSION:
-        report._error(f"the index was written with an older text analysis (version {version}; this searcher "
-                      f"uses {ANALYSIS_VERSION}): searches refuse it; 'searcher rebuild' converts it")
-    ids: list[str] = []
-    referenced = {f"_{INDEX_NAME}_{generation}.toc"}
-    sound = set(referenced)  # files read without an error: safe to checksum
+        report._add(ProblemKind.OUTDATED_ANALYSIS,
+                    f"the index was written with an older text analysis (version {version}; this searcher "
+                    f"uses {ANALYSIS_VERSION}): searches refuse it; 'searcher rebuild' converts it")
+
+
+def _read_segments(storage, toc, names: list[str], report: CheckReport, deep: bool) -> _Read:
+    read = _Read(referenced={f"_{INDEX_NAME}_{report.generation}.toc"})
+    read.sound = set(read.referenced)
     for segment in toc.segments:
-        segid = segment.segment_id()
-        referenced.update(n for n in names if n.startswith(segid + "."))
-        label = f"segment {segid} ({segment.doc_count()} articles)"
-        if segment.is_compound() and f"{segid}.seg" not in names:
-            report._error(f"{label}: file {segid}.seg is missing")
-            continue
-        try:
-            segment_ids = _read_segment(storage, toc.schema, segment, generation, SegmentReader, deep)
-        except Exception as exc:  # noqa: BLE001
-            report._error(f"{label} cannot be read: {_describe(exc)}")
-            continue
-        sound.update(n for n in names if n.startswith(segid + "."))
-        missing_id = sum(1 for i in segment_ids if not i)
-        if missing_id:
-            report._error(f"{label}: {missing_id} documents have no id")
-        ids.extend(i for i in segment_ids if i)
+        files = {n for n in names if n.startswith(segment.segment_id() + ".")}
+        read.referenced |= files
+        segment_ids = _check_segment(storage, toc, segment, names, report, deep)
+        if segment_ids is not None:
+            read.sound |= files
+            read.ids.extend(segment_ids)
+    return read
 
-    _verify_sums(index_dir, report, referenced, sound, deep)
-    report.articles = len(ids)
-    counts = Counter(ids)
-    doubled = sorted(i for i, n in counts.items() if n > 1)
-    if doubled:
-        report._error(f"{len(doubled)} article ids occur more than once: "
-                      + _examples([f"{i!r} ({counts[i]} copies)" for i in doubled]))
 
-    present = set(counts)
-    if manifest is not None:
-        recorded: dict[str, str] = {}
-        for key, entry in manifest.files.items():
-            for article_id in entry.ids:
-                recorded.setdefault(article_id, key)
-        report.files_recorded = len(manifest.files)
-        report.ids_recorded = len(recorded)
-        absent = sorted(i for i in recorded if i not in present)
-        if absent and not any("cannot be read" in m or "is missing" in m for m in report.errors):
-            report._error(f"the manifest lists {len(absent)} articles the index does not hold: "
-                          + _examples([f"{i!r} (from {recorded[i]})" for i in absent])
-                          + "; 'searcher rebuild' restores them")
-        elif absent:
-            report._error(f"{len(absent)} articles the manifest lists are in no readable segment; "
-                          "'searcher rebuild' restores them")
-        report.unrecorded = len(present - set(recorded))
-    else:
-        report.unrecorded = len(present)
-
-    foreign = []
-    for name in names:
-        if name in referenced or name in _OWN_FILES or name.startswith("."):
-            continue  # hidden files are the user's (.gitignore), never the index's
-        segment_file = _SEGMENT_FILE.match(name)
-        temporary = name in (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
-        if (_TOC.match(name) or _TOC_TEMP.match(name) or temporary
-                or (segment_file and not name.startswith(tuple(s.segment_id() + "." for s in toc.segments)))):
-            report.leftovers.append(name)
-        else:
-            foreign.append(name)
-    if foreign:
-        report._error(f"{len(foreign)} files in the index folder are not part of the index: {_examples(foreign)}")
-    if report.leftovers:
-        if writing:
-            report.leftovers = []  # the files a run is writing now
-        else:
-            size = sum(_size(index_dir / n) for n in report.leftovers)
-            report._warn(f"{len(report.leftovers)} files ({size / 1e6:.1f} MB) left over from an interrupted "
-                         f"write: {_examples(report.leftovers)}; the next indexing run that commits, "
-                         "or 'searcher check --clean', removes them")
-    return report
+def _check_segment(storage, toc, segment, names: list[str], report: CheckReport, deep: bool) -> Optional[list[str]]:
+    """The ids of one segment's live documents; None when it cannot be read."""
+    segid = segment.segment_id()
+    label = f"segment {segid} ({segment.doc_count()} articles)"
+    if segment.is_compound() and f"{segid}.seg" not in names:
+        report._add(ProblemKind.SEGMENT_FILE_MISSING, f"{label}: file {segid}.seg is missing")
+        return None
+    try:
+        segment_ids = _read_segment(storage, toc.schema, segment, report.generation, deep)
+    except Exception as exc:  # noqa: BLE001
+        report._add(ProblemKind.SEGMENT_UNREADABLE, f"{label} cannot be read: {_describe(exc)}")
+        return None
+    missing_id = sum(1 for i in segment_ids if not i)
+    if missing_id:
+        report._add(ProblemKind.DOCUMENTS_WITHOUT_ID, f"{label}: {missing_id} documents have no id")
+    return [i for i in segment_ids if i]
 
 
 def _verify_sums(index_dir: Path, report: CheckReport, referenced: set[str], sound: set[str], deep: bool) -> None:
     """Every file of the index against its recorded checksum (``--quick``: its size)."""
     if checksums.load(index_dir) is None:
-        report._warn(f"the checksums {checksums.CHECKSUMS_NAME} cannot be read; they are recorded afresh")
+        report._add(ProblemKind.CHECKSUMS_UNREADABLE,
+                    f"the checksums {checksums.CHECKSUMS_NAME} cannot be read; they are recorded afresh")
     names = sorted(n for n in referenced if checksums.is_summed(n))
     mismatched, unrecorded = checksums.verify(index_dir, names, deep=deep)
     report.verified = len(names) - len(mismatched) - len(unrecorded)
     report.unchecksummed = [n for n in unrecorded if n in sound]
     if mismatched:
-        report._error(f"{len(mismatched)} files differ from the checksum recorded when they were written: "
-                      f"{_examples(mismatched)}; the disk or a copy changed them: 'searcher rebuild' "
-                      "rebuilds the index from its files")
+        report._add(ProblemKind.CHECKSUM_MISMATCH,
+                    f"{len(mismatched)} files differ from the checksum recorded when they were written: "
+                    f"{_examples(mismatched)}; the disk or a copy changed them: 'searcher rebuild' "
+                    "rebuilds the index from its files")
+
+
+def _check_ids(ids: list[str], report: CheckReport) -> set[str]:
+    """No article id twice; the distinct ids."""
+    report.articles = len(ids)
+    counts = Counter(ids)
+    doubled = sorted(i for i, n in counts.items() if n > 1)
+    if doubled:
+        report._add(ProblemKind.DUPLICATE_ID, f"{len(doubled)} article ids occur more than once: "
+                    + _examples([f"{i!r} ({counts[i]} copies)" for i in doubled]))
+    return set(counts)
+
+
+def _check_manifest(manifest: Optional[Manifest], present: set[str], report: CheckReport) -> None:
+    """Every article the manifest lists is in the index (the index may hold more)."""
+    if manifest is None:
+        report.unrecorded = len(present)
+        return
+    recorded: dict[str, str] = {}  # article id -> the first file listing it
+    for key, entry in manifest.files.items():
+        for article_id in entry.ids:
+            recorded.setdefault(article_id, key)
+    report.files_recorded = len(manifest.files)
+    report.ids_recorded = len(recorded)
+    report.unrecorded = len(present - set(recorded))
+    absent = sorted(i for i in recorded if i not in present)
+    if absent and not report.kinds & _UNREADABLE:
+        report._add(ProblemKind.MANIFEST_ARTICLE_MISSING,
+                    f"the manifest lists {len(absent)} articles the index does not hold: "
+                    + _examples([f"{i!r} (from {recorded[i]})" for i in absent])
+                    + "; 'searcher rebuild' restores them")
+    elif absent:
+        report._add(ProblemKind.MANIFEST_ARTICLE_MISSING,
+                    f"{len(absent)} articles the manifest lists are in no readable segment; "
+                    "'searcher rebuild' restores them")
+
+
+def _check_folder(index_dir: Path, names: list[str], referenced: set[str], segments, writing: bool,
+                  report: CheckReport) -> None:
+    """Files that are not the index's: foreign (an error), or an interrupted write's (a warning)."""
+    live = tuple(s.segment_id() + "." for s in segments)
+    foreign = []
+    for name in names:
+        if name in referenced or name in _OWN_FILES or name.startswith("."):
+            continue  # hidden files are the user's (.gitignore), never the index's
+        if _leftover(name, live):
+            report.leftovers.append(name)
+        else:
+            foreign.append(name)
+    if foreign:
+        report._add(ProblemKind.FOREIGN_FILE,
+                    f"{len(foreign)} files in the index folder are not part of the index: {_examples(foreign)}")
+    if writing:
+        report.leftovers = []  # the files a run is writing now
+    elif report.leftovers:
+        size = sum(_size(index_dir / n) for n in report.leftovers)
+        report._add(ProblemKind.INTERRUPTED_WRITE_LEFTOVER,
+                    f"{len(report.leftovers)} files ({size / 1e6:.1f} MB) left over from an interrupted "
+                    f"write: {_examples(report.leftovers)}; the next indexing run that commits, "
+                    "or 'searcher check --clean', removes them")
+
+
+def _leftover(name: str, live_prefixes: tuple[str, ...]) -> bool:
+    """A table of contents, temporary or segment file no live segment uses."""
+    segment_file = _SEGMENT_FILE.match(name) and not name.startswith(live_prefixes)
+    return bool(_TOC.match(name) or _TOC_TEMP.match(name) or name in _TEMPORARY or segment_file)
 
 
 def _clean(index_dir: Path, report: CheckReport) -> None:
@@ -388,17 +504,21 @@ def _clean(index_dir: Path, report: CheckReport) -> None:
             from searcher.engine.whoosh.rebuild import remove_stale_work_folders
 
             report.cleaned += remove_stale_work_folders(index_dir)
-            report.problems = [p for p in report.problems if "left by a rebuild that was stopped" not in p.message]
+            report._drop(ProblemKind.STALE_REBUILD_FOLDER)
         locking.recover_whoosh_lock(index_dir)
         if locking.whoosh_lock_state(index_dir).state != "free":
             return  # a writer that is not ours: leave its files alone
-        for name in report.leftovers:
-            path = index_dir / name
-            try:
-                shutil.rmtree(path) if path.is_dir() else path.unlink()
-            except FileNotFoundError:
-                pass
-            report.cleaned.append(name)
-        report.problems = [p for p in report.problems if "left over from an interrupted write" not in p.message]
+        _remove_leftovers(index_dir, report)
     finally:
         locking.release(fd)
+
+
+def _remove_leftovers(index_dir: Path, report: CheckReport) -> None:
+    for name in report.leftovers:
+        path = index_dir / name
+        try:
+            shutil.rmtree(path) if path.is_dir() else path.unlink()
+        except FileNotFoundError:
+            pass
+        report.cleaned.append(name)
+    report._drop(ProblemKind.INTERRUPTED_WRITE_LEFTOVER)

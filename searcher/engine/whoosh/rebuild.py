@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from searcher.article import Article, Skipped
-from searcher.errors import IndexDamaged, IndexNotFound, SearcherError
-from searcher.results import IndexProgress, IndexReport
-from searcher.engine.whoosh import checksums
-from searcher.ingest import locking
-from searcher.engine.whoosh.check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh, index_entry
 from searcher.durable import fsync_dir, fsync_enabled, fsync_path
+from searcher.engine.whoosh import checksums
+from searcher.engine.whoosh.check import INDEX_NAME, _describe, _latest_generation, _names, _whoosh, index_entry
+from searcher.errors import IndexDamaged, IndexNotFound, SearcherError
+from searcher.ingest import locking
 from searcher.ingest.manifest import MANIFEST_NAME, FileEntry, Manifest, file_key
+from searcher.results import IndexProgress, IndexReport
 
 MANIFEST_ERRORS = (ValueError, TypeError, AttributeError, KeyError)  # JSON, UTF-8, shape
 _WORK = re.compile(r"^\.(?P<name>.+)\.(?:rebuild|old)-(?P<pid>[0-9]+)$")
@@ -224,56 +224,81 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
     paths = [Path(p) for p in paths]
     _refuse_without_sources(index_dir, paths)
     fd = locking.acquire(index_dir, wait)
-    new_fd = None
-    carried: list[tuple[Path, Path]] = []
-    new = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
+    swap = _Swap(index_dir)
     try:
-        report = RebuildReport()
-        cleared = remove_stale_work_folders(index_dir)
-        if cleared:
-            report.notes.append(f"removed {len(cleared)} folders killed rebuilds left: {', '.join(cleared)}")
-        manifest = _load_manifest(index_dir, paths, report.notes)
-        shutil.rmtree(new, ignore_errors=True)
-        _build(index_dir, new, manifest, paths, report, commit_every, jobs, progress)
-        _follow_generation(new, _latest_generation(_names(index_dir)))
-        checksums.record_checksums(new)  # the rebuilt files, as each commit's are
-        new_fd = locking.acquire(new)  # held across the swap: waiters re-check and wait on it
-        carried = _carry_over(index_dir, new)
-        old = _swap_in(new, index_dir)
-        if fsync_enabled():
-            fsync_dir(index_dir.parent)  # the swap itself survives a power cut
+        report = _rebuild_into(swap.new, index_dir, paths, commit_every, jobs, progress)
+        swap.swap_in()
     except BaseException:
-        if new_fd is not None:
-            locking.release(new_fd)
-        if _carry_back(carried):
-            shutil.rmtree(new, ignore_errors=True)
+        swap.undo()
         locking.release(fd)
         raise
     locking.release(fd)  # the old folder's lock: whoever waited on it finds it replaced
-    shutil.rmtree(old, ignore_errors=True)
-    locking.release(new_fd)
+    swap.finish()
     return report
+
+
+def _rebuild_into(new: Path, index_dir: Path, paths: list[Path], commit_every: int, jobs: Optional[int],
+                  progress) -> RebuildReport:
+    """Build the whole new index in ``new``, ready to be swapped in."""
+    report = RebuildReport()
+    cleared = remove_stale_work_folders(index_dir)
+    if cleared:
+        report.notes.append(f"removed {len(cleared)} folders killed rebuilds left: {', '.join(cleared)}")
+    manifest = _load_manifest(index_dir, paths, report.notes)
+    shutil.rmtree(new, ignore_errors=True)
+    _build(index_dir, new, manifest, paths, report, commit_every, jobs, progress)
+    _follow_generation(new, _latest_generation(_names(index_dir)))
+    checksums.record_checksums(new)  # the rebuilt files, as each commit's are
+    return report
+
+
+class _Swap:
+    """The new folder taking the index's place: its lock, held across the
+    swap (waiters re-check and wait on it), and the user's files carried
+    into it."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = index_dir
+        self.new = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
+        self.old: Optional[Path] = None
+        self.fd: Optional[int] = None
+        self.carried: list[tuple[Path, Path]] = []
+
+    def swap_in(self) -> None:
+        self.fd = locking.acquire(self.new)
+        self.carried = _carry_over(self.index_dir, self.new)
+        self.old = _swap_in(self.new, self.index_dir)
+        if fsync_enabled():
+            fsync_dir(self.index_dir.parent)  # the swap itself survives a power cut
+
+    def undo(self) -> None:
+        """After a failure: the new folder goes, unless a carried file could not be moved back."""
+        if self.fd is not None:
+            locking.release(self.fd)
+        if _carry_back(self.carried):
+            shutil.rmtree(self.new, ignore_errors=True)
+
+    def finish(self) -> None:
+        """After the swap: the old index goes."""
+        if self.old is not None:
+            shutil.rmtree(self.old, ignore_errors=True)
+        if self.fd is not None:
+            locking.release(self.fd)
 
 
 def _build(index_dir: Path, new: Path, manifest: Manifest, paths: list[Path], report: RebuildReport,
            commit_every: int, jobs: Optional[int], progress) -> None:
     from searcher.engine.whoosh.store import create_index
-    from searcher.ingest.indexer import Indexer
 
     recorded = sorted(set(manifest.files) | set(manifest.skipped))
-    walked = _files_under(paths, index_dir) if paths else set()
     present = [s for s in recorded if Path(s).exists()]
     vanished = [s for s in recorded if not Path(s).exists()]
+    # Files under the paths given are read from there, once.
+    walked = _files_under(paths, index_dir) if paths else set()
+    to_read = [Path(s) for s in present if s not in walked] + paths
     ix = create_index(new)
     try:
-        # Files under the paths given are read from there, once.
-        to_read = [Path(s) for s in present if s not in walked] + paths
-        files = Indexer(_writer(ix, new, jobs), new, commit_every, jobs=jobs).add_paths(to_read, progress=progress)
-        for name in ("new", "updated", "unchanged", "removed", "files_read", "files_unchanged", "ignored"):
-            setattr(report, name, getattr(files, name))
-        report.skipped = list(files.skipped)
-        with ix.searcher() as searcher:
-            from_files = {stored["id"] for stored in searcher.all_stored_fields()}
+        from_files = _read_sources(ix, new, to_read, report, commit_every, jobs, progress)
         # Not the old copies of articles an existing file provided: that
         # file, re-read, decides.
         decided = {i for s in present if s in manifest.files for i in manifest.files[s].ids}
@@ -286,6 +311,19 @@ def _build(index_dir: Path, new: Path, manifest: Manifest, paths: list[Path], re
         report.total = ix.doc_count()
     finally:
         ix.close()
+
+
+def _read_sources(ix, new: Path, to_read: list[Path], report: RebuildReport, commit_every: int,
+                  jobs: Optional[int], progress) -> set[str]:
+    """Index the source files and folders into ``new``; the ids they gave."""
+    from searcher.ingest.indexer import Indexer
+
+    files = Indexer(_writer(ix, new, jobs), new, commit_every, jobs=jobs).add_paths(to_read, progress=progress)
+    for name in ("new", "updated", "unchanged", "removed", "files_read", "files_unchanged", "ignored"):
+        setattr(report, name, getattr(files, name))
+    report.skipped = list(files.skipped)
+    with ix.searcher() as searcher:
+        return {stored["id"] for stored in searcher.all_stored_fields()}
 
 
 def _writer(ix, new: Path, jobs: Optional[int]):
