@@ -21,7 +21,6 @@ from searcher.engine.whoosh.documents import to_article
 from searcher.engine.whoosh.schema import build_schema
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
 from searcher.errors import IndexDamaged, IndexNotFound, IndexOutdated, InvalidArgument
-from searcher.ingest.manifest import MANIFEST_NAME, Manifest
 from searcher.results import Stats
 
 INDEX_NAME = "MAIN"
@@ -51,6 +50,8 @@ def _refuse_lost_toc(path: Path) -> None:
     manifest) but no table of contents: an index created there would delete
     those segments at its first commit (Whoosh removes files its table of
     contents does not name), and the manifest would call their files read."""
+    from searcher.ingest.manifest import MANIFEST_NAME  # not on a search's path
+
     try:
         names = os.listdir(path)
     except OSError:
@@ -218,6 +219,8 @@ def stats(ix: "whoosh_index.Index", path: Path, top: int = 10) -> Stats:
             size_bytes=sum(f.stat().st_size for f in path.rglob("*") if f.is_file()),
             path=str(path),
         )
+    from searcher.ingest.manifest import Manifest
+
     manifest = Manifest.load(path)
     result.skipped_files = [Skipped(origin, reason) for origin, reason in manifest.skipped.items()]
     return result
