@@ -10,7 +10,7 @@ from .article import Article, Skipped
 from .errors import ArchiveClosed, ArticleNotFound
 from .query.ranking import DEFAULT_RANKING, Ranking
 from .query.request import FilterValues, Match, SearchRequest, Sort, normalise_filters
-from .results import Hit, IndexProgress, IndexReport, SearchResult, Stats, Timeline
+from .results import CheckReport, Hit, IndexProgress, IndexReport, RebuildReport, SearchResult, Stats, Timeline
 
 DEFAULT_INDEX = "index"
 INDEX_ENV = "SEARCHER_INDEX"
@@ -19,8 +19,6 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 if TYPE_CHECKING:
     from .engine.base import Backend, BackendModule
-    from .engine.whoosh.check import CheckReport
-    from .engine.whoosh.rebuild import RebuildReport
     from .query.plan import Planner
 
 Filters = Optional[Mapping[str, FilterValues]]

@@ -43,10 +43,6 @@ class IndexDamaged(SearcherError):
     exit_code = 4  # the index cannot be used as it is: check / rebuild
 
 
-class ReaderError(SearcherError):
-    """A file or record could not be read; the indexer reports it and goes on."""
-
-
 class InvalidArgument(SearcherError, ValueError):
     """An option's value is not one the library knows (a facet, sort, filter...)."""
 

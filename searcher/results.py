@@ -1,6 +1,7 @@
 """What the library returns: plain dataclasses, never engine objects."""
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Optional
@@ -177,3 +178,126 @@ class Stats:
             "size_bytes": self.size_bytes,
             "skipped_files": [{"origin": s.origin, "reason": s.reason} for s in self.skipped_files],
         }
+
+
+# -- check and rebuild ---------------------------------------------------------
+
+class ProblemKind(enum.Enum):
+    """What check found; callers decide by this, never by the message."""
+
+    STALE_WRITE_LOCK = "stale_write_lock"  # Whoosh's lock, held by what a killed run left
+    MANIFEST_UNREADABLE = "manifest_unreadable"
+    NO_TABLE_OF_CONTENTS = "no_table_of_contents"
+    TABLE_OF_CONTENTS_UNREADABLE = "table_of_contents_unreadable"
+    NEWER_TABLE_OF_CONTENTS_LOST = "newer_table_of_contents_lost"
+    OUTDATED_ANALYSIS = "outdated_analysis"
+    SEGMENT_FILE_MISSING = "segment_file_missing"  # a compound segment's .seg
+    SEGMENT_UNREADABLE = "segment_unreadable"
+    DOCUMENTS_WITHOUT_ID = "documents_without_id"
+    CHECKSUMS_UNREADABLE = "checksums_unreadable"
+    CHECKSUM_MISMATCH = "checksum_mismatch"
+    DUPLICATE_ID = "duplicate_id"
+    MANIFEST_ARTICLE_MISSING = "manifest_article_missing"
+    FOREIGN_FILE = "foreign_file"
+    INTERRUPTED_WRITE_LEFTOVER = "interrupted_write_leftover"
+    STALE_REBUILD_FOLDER = "stale_rebuild_folder"
+
+    @property
+    def severity(self) -> str:
+        """``warning`` when the index is intact and usable as it is, else ``error``."""
+        return "warning" if self in _WARNINGS else "error"
+
+
+_WARNINGS = frozenset({ProblemKind.STALE_WRITE_LOCK, ProblemKind.CHECKSUMS_UNREADABLE,
+                       ProblemKind.INTERRUPTED_WRITE_LEFTOVER, ProblemKind.STALE_REBUILD_FOLDER})
+@dataclass
+class Problem:
+    kind: ProblemKind
+    message: str
+
+    @property
+    def severity(self) -> str:  # "error" or "warning"
+        return self.kind.severity
+
+    def to_dict(self) -> dict[str, str]:
+        return {"severity": self.severity, "message": self.message, "kind": self.kind.value}
+
+
+@dataclass
+class CheckReport:
+    """What ``Archive.check()`` found."""
+
+    path: str
+    articles: int = 0  # live articles in the index
+    segments: int = 0
+    generation: int = -1  # the table of contents' generation (one per commit)
+    files_recorded: int = 0  # files the manifest records as read
+    ids_recorded: int = 0  # distinct article ids the manifest lists
+    # Articles no recorded file lists: added as Article objects, or by a run
+    # stopped between a commit and its manifest save (its next run re-reads
+    # the file and counts them unchanged).
+    unrecorded: int = 0
+    writer: Optional[int] = None  # pid of an indexing run writing now (0: pid unknown)
+    leftovers: list[str] = field(default_factory=list)  # files an interrupted write left
+    problems: list[Problem] = field(default_factory=list)
+    cleaned: list[str] = field(default_factory=list)  # leftovers removed by clean=True
+    verified: int = 0  # files whose size (deep: and CRC32) matched their recorded checksum
+    unchecksummed: list[str] = field(default_factory=list)  # sound files with no checksum yet
+    newer_toc_lost: str = ""  # a committed table of contents newer than the one read, gone
+    checksummed_now: list[str] = field(default_factory=list)  # of those, recorded by this check
+    stale_rebuilds: list[str] = field(default_factory=list)  # folders killed rebuilds left
+
+    @property
+    def errors(self) -> list[str]:
+        return [p.message for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [p.message for p in self.problems if p.severity == "warning"]
+
+    @property
+    def kinds(self) -> set[ProblemKind]:
+        return {p.kind for p in self.problems}
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def _add(self, kind: ProblemKind, message: str) -> None:
+        self.problems.append(Problem(kind, message))
+
+    def _drop(self, kind: ProblemKind) -> None:
+        """Forget the problems of one kind (``clean`` removed their cause)."""
+        self.problems = [p for p in self.problems if p.kind is not kind]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "ok": self.ok,
+            "articles": self.articles,
+            "segments": self.segments,
+            "generation": self.generation,
+            "files_recorded": self.files_recorded,
+            "ids_recorded": self.ids_recorded,
+            "unrecorded": self.unrecorded,
+            "writer": self.writer,
+            "leftovers": self.leftovers,
+            "cleaned": self.cleaned,
+            "verified": self.verified,
+            "unchecksummed": self.unchecksummed,
+            "checksummed_now": self.checksummed_now,
+            "stale_rebuilds": self.stale_rebuilds,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+
+@dataclass
+class RebuildReport(IndexReport):
+    """An IndexReport of the files re-read, plus the articles kept from the
+    old index because no existing source file provides them."""
+
+    kept: int = 0
+    notes: list[str] = field(default_factory=list)  # what the user should know, not a failure
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**super().to_dict(), "kept": self.kept, "notes": list(self.notes)}

@@ -11,17 +11,13 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Optional, Protocol
+from typing import Any, Callable, Iterable, Optional, Protocol
 
 from ..article import Article
 from ..query import tree
 from ..query.ranking import Ranking
 from ..query.request import Filters, Sort
-from ..results import IndexProgress, Stats
-
-if TYPE_CHECKING:
-    from ..engine.whoosh.check import CheckReport
-    from ..engine.whoosh.rebuild import RebuildReport
+from ..results import CheckReport, IndexProgress, RebuildReport, Stats
 
 # (start, end, analysed term) of one word of a text.
 Span = tuple[int, int, str]

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 from searcher.query.ranking import Ranking
 
 if TYPE_CHECKING:
+    from searcher.results import CheckReport, RebuildReport
+
     from .backend import WhooshBackend
-    from .check import CheckReport
-    from .rebuild import RebuildReport
 
 
 def exists(path: Path) -> bool:

@@ -24,14 +24,13 @@ Nothing here is Whoosh-specific in what it returns.
 """
 from __future__ import annotations
 
-import enum
 import os
 import re
 import shutil
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 from searcher.engine.whoosh import checksums
 from searcher.engine.whoosh.accel import valuecolumns
@@ -39,6 +38,7 @@ from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
 from searcher.errors import IndexLocked, IndexNotFound
 from searcher.ingest import locking
 from searcher.ingest.manifest import MANIFEST_NAME, Manifest
+from searcher.results import CheckReport, ProblemKind
 
 INDEX_NAME = "MAIN"  # as store.INDEX_NAME
 _TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
@@ -58,119 +58,10 @@ def index_entry(name: str) -> bool:
                 or _TOC.match(name) or _TOC_TEMP.match(name) or _SEGMENT_FILE.match(name))
 
 
-class ProblemKind(enum.Enum):
-    """What check found; callers decide by this, never by the message."""
-
-    STALE_WRITE_LOCK = "stale_write_lock"  # Whoosh's lock, held by what a killed run left
-    MANIFEST_UNREADABLE = "manifest_unreadable"
-    NO_TABLE_OF_CONTENTS = "no_table_of_contents"
-    TABLE_OF_CONTENTS_UNREADABLE = "table_of_contents_unreadable"
-    NEWER_TABLE_OF_CONTENTS_LOST = "newer_table_of_contents_lost"
-    OUTDATED_ANALYSIS = "outdated_analysis"
-    SEGMENT_FILE_MISSING = "segment_file_missing"  # a compound segment's .seg
-    SEGMENT_UNREADABLE = "segment_unreadable"
-    DOCUMENTS_WITHOUT_ID = "documents_without_id"
-    CHECKSUMS_UNREADABLE = "checksums_unreadable"
-    CHECKSUM_MISMATCH = "checksum_mismatch"
-    DUPLICATE_ID = "duplicate_id"
-    MANIFEST_ARTICLE_MISSING = "manifest_article_missing"
-    FOREIGN_FILE = "foreign_file"
-    INTERRUPTED_WRITE_LEFTOVER = "interrupted_write_leftover"
-    STALE_REBUILD_FOLDER = "stale_rebuild_folder"
-
-    @property
-    def severity(self) -> str:
-        """``warning`` when the index is intact and usable as it is, else ``error``."""
-        return "warning" if self in _WARNINGS else "error"
-
-
-_WARNINGS = frozenset({ProblemKind.STALE_WRITE_LOCK, ProblemKind.CHECKSUMS_UNREADABLE,
-                       ProblemKind.INTERRUPTED_WRITE_LEFTOVER, ProblemKind.STALE_REBUILD_FOLDER})
 # Damage that hides articles: the manifest's missing ones are then said to be
 # in no readable segment, not simply absent.
 _UNREADABLE = frozenset({ProblemKind.SEGMENT_FILE_MISSING, ProblemKind.SEGMENT_UNREADABLE,
                          ProblemKind.NEWER_TABLE_OF_CONTENTS_LOST})
-
-
-@dataclass
-class Problem:
-    kind: ProblemKind
-    message: str
-
-    @property
-    def severity(self) -> str:  # "error" or "warning"
-        return self.kind.severity
-
-    def to_dict(self) -> dict[str, str]:
-        return {"severity": self.severity, "message": self.message, "kind": self.kind.value}
-
-
-@dataclass
-class CheckReport:
-    """What ``Archive.check()`` found."""
-
-    path: str
-    articles: int = 0  # live articles in the index
-    segments: int = 0
-    generation: int = -1  # the table of contents' generation (one per commit)
-    files_recorded: int = 0  # files the manifest records as read
-    ids_recorded: int = 0  # distinct article ids the manifest lists
-    # Articles no recorded file lists: added as Article objects, or by a run
-    # stopped between a commit and its manifest save (its next run re-reads
-    # the file and counts them unchanged).
-    unrecorded: int = 0
-    writer: Optional[int] = None  # pid of an indexing run writing now (0: pid unknown)
-    leftovers: list[str] = field(default_factory=list)  # files an interrupted write left
-    problems: list[Problem] = field(default_factory=list)
-    cleaned: list[str] = field(default_factory=list)  # leftovers removed by clean=True
-    verified: int = 0  # files whose size (deep: and CRC32) matched their recorded checksum
-    unchecksummed: list[str] = field(default_factory=list)  # sound files with no checksum yet
-    newer_toc_lost: str = ""  # a committed table of contents newer than the one read, gone
-    checksummed_now: list[str] = field(default_factory=list)  # of those, recorded by this check
-    stale_rebuilds: list[str] = field(default_factory=list)  # folders killed rebuilds left
-
-    @property
-    def errors(self) -> list[str]:
-        return [p.message for p in self.problems if p.severity == "error"]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [p.message for p in self.problems if p.severity == "warning"]
-
-    @property
-    def kinds(self) -> set[ProblemKind]:
-        return {p.kind for p in self.problems}
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def _add(self, kind: ProblemKind, message: str) -> None:
-        self.problems.append(Problem(kind, message))
-
-    def _drop(self, kind: ProblemKind) -> None:
-        """Forget the problems of one kind (``clean`` removed their cause)."""
-        self.problems = [p for p in self.problems if p.kind is not kind]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path,
-            "ok": self.ok,
-            "articles": self.articles,
-            "segments": self.segments,
-            "generation": self.generation,
-            "files_recorded": self.files_recorded,
-            "ids_recorded": self.ids_recorded,
-            "unrecorded": self.unrecorded,
-            "writer": self.writer,
-            "leftovers": self.leftovers,
-            "cleaned": self.cleaned,
-            "verified": self.verified,
-            "unchecksummed": self.unchecksummed,
-            "checksummed_now": self.checksummed_now,
-            "stale_rebuilds": self.stale_rebuilds,
-            "problems": [p.to_dict() for p in self.problems],
-        }
 
 
 def _examples(items: list[str]) -> str:

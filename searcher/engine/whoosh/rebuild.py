@@ -14,7 +14,6 @@ import errno
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Optional
 
@@ -25,22 +24,10 @@ from searcher.engine.whoosh.check import INDEX_NAME, _describe, _latest_generati
 from searcher.errors import IndexDamaged, IndexNotFound, SearcherError
 from searcher.ingest import locking
 from searcher.ingest.manifest import MANIFEST_NAME, FileEntry, Manifest, file_key
-from searcher.results import IndexProgress, IndexReport
+from searcher.results import IndexProgress, RebuildReport
 
 MANIFEST_ERRORS = (ValueError, TypeError, AttributeError, KeyError)  # JSON, UTF-8, shape
 _WORK = re.compile(r"^\.(?P<name>.+)\.(?:rebuild|old)-(?P<pid>[0-9]+)$")
-
-
-@dataclass
-class RebuildReport(IndexReport):
-    """An IndexReport of the files re-read, plus the articles kept from the
-    old index because no existing source file provides them."""
-
-    kept: int = 0
-    notes: list[str] = field(default_factory=list)  # what the user should know, not a failure
-
-    def to_dict(self) -> dict[str, Any]:
-        return {**super().to_dict(), "kept": self.kept, "notes": list(self.notes)}
 
 
 # -- folders a killed rebuild left ---------------------------------------------
