@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -63,3 +64,31 @@ def test_nothing_to_read_makes_no_index(tmp_path):
     result = _run("index", str(tmp_path / "nowhere"), "--index", str(tmp_path / "ix"))
     assert result.exit_code == 2 and "no such file or folder" in result.output
     assert not (tmp_path / "ix").exists()
+
+
+def test_a_rebuild_failing_while_it_carries_the_users_files_puts_them_back(tmp_path, monkeypatch):
+    from searcher.engine.whoosh import rebuild
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "a.jsonl").write_text(json.dumps({"id": "a", "title": "T", "body": "pipeline"}) + "\n")
+    index = tmp_path / "index"
+    assert _run("index", str(data), "--index", str(index), "--quiet").exit_code == 0
+    (index / "a-notes.txt").write_text("mine")
+    (index / "b-notes.txt").write_text("also mine")
+    moves = []
+    real_rename = rebuild.os.rename
+
+    def rename(source, target):
+        if Path(source).name == "b-notes.txt" and Path(target).parent != index:
+            raise PermissionError(13, "Permission denied", str(source))
+        moves.append(Path(source).name)
+        real_rename(source, target)
+
+    monkeypatch.setattr(rebuild.os, "rename", rename)
+    result = _run("rebuild", "--index", str(index), "--quiet")
+    assert result.exit_code == 5 and "Permission denied" in result.output
+    assert "a-notes.txt" in moves  # the first file had been carried when the second failed
+    assert (index / "a-notes.txt").read_text() == "mine" and (index / "b-notes.txt").read_text() == "also mine"
+    with Archive.open(index) as archive:
+        assert len(archive) == 1

@@ -156,18 +156,17 @@ def _swap_in(new: Path, target: Path) -> Path:
     return old
 
 
-def _carry_over(old: Path, new: Path) -> list[tuple[Path, Path]]:
+def _carry_over(old: Path, new: Path, carried: list[tuple[Path, Path]]) -> None:
     """Move what the old folder holds besides the index (a .gitignore, files
-    of the user's) into the new one, which replaces it whole; (new place,
-    old place) of each, to move back if the swap fails."""
-    carried = []
+    of the user's) into the new one, which replaces it whole; ``carried``
+    gets (new place, old place) of each as it moves, to move back if the
+    swap fails (also when a later move fails)."""
     for entry in sorted(old.iterdir()):
         target = new / entry.name
         if index_entry(entry.name) or target.exists():
             continue
         os.rename(entry, target)
         carried.append((target, entry))
-    return carried
 
 
 def _carry_back(carried: list[tuple[Path, Path]]) -> bool:
@@ -253,7 +252,7 @@ class _Swap:
 
     def swap_in(self) -> None:
         self.fd = locking.acquire(self.new)
-        self.carried = _carry_over(self.index_dir, self.new)
+        _carry_over(self.index_dir, self.new, self.carried)
         self.old = _swap_in(self.new, self.index_dir)
         if fsync_enabled():
             fsync_dir(self.index_dir.parent)  # the swap itself survives a power cut
