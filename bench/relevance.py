@@ -138,7 +138,7 @@ def randomization_p(a: dict[str, float], b: dict[str, float], trials: int = 2000
     return (extreme.sum() + 1) / (trials + 1)
 
 
-# -- analyzer variants (built here; searcher/index/schema.py is untouched) --
+# -- analyzer variants (built here; searcher/engine/whoosh/schema.py is untouched) --
 
 WORD_RE = r"\w+(\.?\w+)*"  # Whoosh's RegexTokenizer default: ours now
 HYPHEN_WORD_RE = r"\w+(?:[.\-]\w+)*"  # keeps four-power, non-communist whole

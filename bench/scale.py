@@ -52,7 +52,7 @@ STORAGES = ("product", "whoosh", "nommap", "mapped")
 
 
 def use_storage(kind: str) -> None:
-    """How this process opens index folders: as searcher/index/store.py does
+    """How this process opens index folders: as searcher/engine/whoosh/store.py does
     ("product"), Whoosh's FileStorage as it is ("whoosh": compound segments
     mapped, each part copied by BytesIO), with mapping off ("nommap": parts
     read through the file), or the in-tree MappedStorage ("mapped": parts read
@@ -278,7 +278,7 @@ def main() -> None:
                         "else picked from INDEX and written there (run two indexes on the same queries)")
     parser.add_argument("--open-only", metavar="WORD", help=argparse.SUPPRESS)
     parser.add_argument("--storage", choices=STORAGES, default="product",
-                        help="how to open the index: product (as searcher/index/store.py does), whoosh "
+                        help="how to open the index: product (as searcher/engine/whoosh/store.py does), whoosh "
                              "(Whoosh's FileStorage), nommap (FileStorage without mmap), mapped (MappedStorage)")
     args = parser.parse_args()
     use_storage(args.storage)

@@ -1,5 +1,5 @@
 """Readers opened by store.py skip through posting lists by bisecting
-(fastread.py): every ranking, score and match must be Whoosh's own."""
+(accel/read.py): every ranking, score and match must be Whoosh's own."""
 from __future__ import annotations
 
 import pytest

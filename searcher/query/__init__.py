@@ -1,2 +1,4 @@
-"""Our query language: parse text into a small engine-neutral tree (tree.py,
-parser.py); engines compile that tree (whoosh_compile.py) and run it."""
+"""Our query language and search policy, engine-neutral: text is parsed into a
+small tree (parser.py, tree.py); a SearchRequest (request.py) is planned once
+for every backend (plan.py: fallback, stop words, suggestions); backends
+compile the tree and run it (searcher/engine/)."""
