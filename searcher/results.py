@@ -263,10 +263,10 @@ class CheckReport:
     def ok(self) -> bool:
         return not self.errors
 
-    def _add(self, kind: ProblemKind, message: str) -> None:
+    def add_problem(self, kind: ProblemKind, message: str) -> None:
         self.problems.append(Problem(kind, message))
 
-    def _drop(self, kind: ProblemKind) -> None:
+    def drop_problems(self, kind: ProblemKind) -> None:
         """Forget the problems of one kind (``clean`` removed their cause)."""
         self.problems = [p for p in self.problems if p.kind is not kind]
 

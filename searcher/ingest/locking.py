@@ -74,7 +74,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_close_held_in_child)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -254,7 +254,7 @@ def whoosh_lock_state(index_dir: Path) -> WhooshLockState:
     finally:
         os.close(fd)
     owner = _flock_owner(path)
-    if not owner or _pid_alive(owner):
+    if not owner or pid_alive(owner):
         # A live writer, or one we cannot identify: never take its lock.
         return WhooshLockState("held", owner)
     return WhooshLockState("stale", owner, [p for p in _processes_with_open(path) if p != os.getpid()])

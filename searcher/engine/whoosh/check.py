@@ -151,7 +151,7 @@ def _stale_rebuilds(index_dir: Path, report: CheckReport) -> None:
     report.stale_rebuilds = [str(p) for p in stale_work_folders(index_dir)]
     if report.stale_rebuilds:
         size = sum(_size(Path(p)) for p in report.stale_rebuilds)
-        report._add(ProblemKind.STALE_REBUILD_FOLDER,
+        report.add_problem(ProblemKind.STALE_REBUILD_FOLDER,
                     f"{len(report.stale_rebuilds)} folders ({size / 1e6:.1f} MB) left by a rebuild that was "
                     f"stopped: {_examples(report.stale_rebuilds)}; the index is unaffected; the next "
                     "'searcher rebuild', or 'searcher check --clean', removes them")
@@ -217,7 +217,7 @@ def _check_writers(index_dir: Path, report: CheckReport) -> bool:
     report.writer = locking.writer_pid(index_dir)
     whoosh_lock = locking.whoosh_lock_state(index_dir)
     if whoosh_lock.state == "stale":
-        report._add(ProblemKind.STALE_WRITE_LOCK,
+        report.add_problem(ProblemKind.STALE_WRITE_LOCK,
                     f"the write lock of a killed indexing run (pid {whoosh_lock.owner}) is still held by "
                     + (f"processes it left ({', '.join(map(str, whoosh_lock.holders))}); they do nothing, "
                        "end them with kill" if whoosh_lock.holders else "processes it left")
@@ -231,7 +231,8 @@ def _read_manifest(index_dir: Path, report: CheckReport) -> Optional[Manifest]:
     try:
         return Manifest.load(index_dir)
     except (ValueError, TypeError, AttributeError, OSError) as exc:
-        report._add(ProblemKind.MANIFEST_UNREADABLE, f"the manifest {MANIFEST_NAME} cannot be read: {_describe(exc)}")
+        report.add_problem(ProblemKind.MANIFEST_UNREADABLE,
+                           f"the manifest {MANIFEST_NAME} cannot be read: {_describe(exc)}")
         return None
 
 
@@ -242,7 +243,7 @@ def _read_toc(index_dir: Path, names: list[str], manifest: Optional[Manifest], r
     if generation < 0:
         if manifest is None and not (index_dir / MANIFEST_NAME).exists():
             raise IndexNotFound(f"no index at {index_dir}")
-        report._add(ProblemKind.NO_TABLE_OF_CONTENTS,
+        report.add_problem(ProblemKind.NO_TABLE_OF_CONTENTS,
                     "the index has no table of contents (_MAIN_N.toc): it cannot be opened; "
                     "'searcher rebuild' rebuilds it from the files the manifest records")
         return None
@@ -250,7 +251,7 @@ def _read_toc(index_dir: Path, names: list[str], manifest: Optional[Manifest], r
     try:
         return storage, TOC.read(storage, INDEX_NAME, gen=generation)
     except Exception as exc:  # noqa: BLE001 - any damage is a finding, not a crash
-        report._add(ProblemKind.TABLE_OF_CONTENTS_UNREADABLE,
+        report.add_problem(ProblemKind.TABLE_OF_CONTENTS_UNREADABLE,
                     f"the table of contents _{INDEX_NAME}_{generation}.toc cannot be read: {_describe(exc)}; "
                     "'searcher rebuild' rebuilds the index from the files the manifest records")
         return None
@@ -262,12 +263,12 @@ def _check_toc(index_dir: Path, toc, report: CheckReport) -> None:
     lost = checksums.lost_newer_toc(index_dir, report.generation)
     if lost:
         report.newer_toc_lost = lost
-        report._add(ProblemKind.NEWER_TABLE_OF_CONTENTS_LOST,
+        report.add_problem(ProblemKind.NEWER_TABLE_OF_CONTENTS_LOST,
                     f"the newest table of contents {lost} is missing: the index opens an older one, without "
                     "the articles committed since; 'searcher rebuild' rebuilds it from its files")
     version = analysis_version(toc.schema)
     if version != ANALYSIS_VERSION:
-        report._add(ProblemKind.OUTDATED_ANALYSIS,
+        report.add_problem(ProblemKind.OUTDATED_ANALYSIS,
                     f"the index was written with an older text analysis (version {version}; this searcher "
                     f"uses {ANALYSIS_VERSION}): searches refuse it; 'searcher rebuild' converts it")
 
@@ -290,30 +291,30 @@ def _check_segment(storage, toc, segment, names: list[str], report: CheckReport,
     segid = segment.segment_id()
     label = f"segment {segid} ({segment.doc_count()} articles)"
     if segment.is_compound() and f"{segid}.seg" not in names:
-        report._add(ProblemKind.SEGMENT_FILE_MISSING, f"{label}: file {segid}.seg is missing")
+        report.add_problem(ProblemKind.SEGMENT_FILE_MISSING, f"{label}: file {segid}.seg is missing")
         return None
     try:
         segment_ids = _read_segment(storage, toc.schema, segment, report.generation, deep)
     except Exception as exc:  # noqa: BLE001
-        report._add(ProblemKind.SEGMENT_UNREADABLE, f"{label} cannot be read: {_describe(exc)}")
+        report.add_problem(ProblemKind.SEGMENT_UNREADABLE, f"{label} cannot be read: {_describe(exc)}")
         return None
     missing_id = sum(1 for i in segment_ids if not i)
     if missing_id:
-        report._add(ProblemKind.DOCUMENTS_WITHOUT_ID, f"{label}: {missing_id} documents have no id")
+        report.add_problem(ProblemKind.DOCUMENTS_WITHOUT_ID, f"{label}: {missing_id} documents have no id")
     return [i for i in segment_ids if i]
 
 
 def _verify_sums(index_dir: Path, report: CheckReport, referenced: set[str], sound: set[str], deep: bool) -> None:
     """Every file of the index against its recorded checksum (``--quick``: its size)."""
     if checksums.load(index_dir) is None:
-        report._add(ProblemKind.CHECKSUMS_UNREADABLE,
+        report.add_problem(ProblemKind.CHECKSUMS_UNREADABLE,
                     f"the checksums {checksums.CHECKSUMS_NAME} cannot be read; they are recorded afresh")
     names = sorted(n for n in referenced if checksums.is_summed(n))
     mismatched, unrecorded = checksums.verify(index_dir, names, deep=deep)
     report.verified = len(names) - len(mismatched) - len(unrecorded)
     report.unchecksummed = [n for n in unrecorded if n in sound]
     if mismatched:
-        report._add(ProblemKind.CHECKSUM_MISMATCH,
+        report.add_problem(ProblemKind.CHECKSUM_MISMATCH,
                     f"{len(mismatched)} files differ from the checksum recorded when they were written: "
                     f"{_examples(mismatched)}; the disk or a copy changed them: 'searcher rebuild' "
                     "rebuilds the index from its files")
@@ -325,7 +326,7 @@ def _check_ids(ids: list[str], report: CheckReport) -> set[str]:
     counts = Counter(ids)
     doubled = sorted(i for i, n in counts.items() if n > 1)
     if doubled:
-        report._add(ProblemKind.DUPLICATE_ID, f"{len(doubled)} article ids occur more than once: "
+        report.add_problem(ProblemKind.DUPLICATE_ID, f"{len(doubled)} article ids occur more than once: "
                     + _examples([f"{i!r} ({counts[i]} copies)" for i in doubled]))
     return set(counts)
 
@@ -344,12 +345,12 @@ def _check_manifest(manifest: Optional[Manifest], present: set[str], report: Che
     report.unrecorded = len(present - set(recorded))
     absent = sorted(i for i in recorded if i not in present)
     if absent and not report.kinds & _UNREADABLE:
-        report._add(ProblemKind.MANIFEST_ARTICLE_MISSING,
+        report.add_problem(ProblemKind.MANIFEST_ARTICLE_MISSING,
                     f"the manifest lists {len(absent)} articles the index does not hold: "
                     + _examples([f"{i!r} (from {recorded[i]})" for i in absent])
                     + "; 'searcher rebuild' restores them")
     elif absent:
-        report._add(ProblemKind.MANIFEST_ARTICLE_MISSING,
+        report.add_problem(ProblemKind.MANIFEST_ARTICLE_MISSING,
                     f"{len(absent)} articles the manifest lists are in no readable segment; "
                     "'searcher rebuild' restores them")
 
@@ -367,13 +368,13 @@ def _check_folder(index_dir: Path, names: list[str], referenced: set[str], segme
         else:
             foreign.append(name)
     if foreign:
-        report._add(ProblemKind.FOREIGN_FILE,
+        report.add_problem(ProblemKind.FOREIGN_FILE,
                     f"{len(foreign)} files in the index folder are not part of the index: {_examples(foreign)}")
     if writing:
         report.leftovers = []  # the files a run is writing now
     elif report.leftovers:
         size = sum(_size(index_dir / n) for n in report.leftovers)
-        report._add(ProblemKind.INTERRUPTED_WRITE_LEFTOVER,
+        report.add_problem(ProblemKind.INTERRUPTED_WRITE_LEFTOVER,
                     f"{len(report.leftovers)} files ({size / 1e6:.1f} MB) left over from an interrupted "
                     f"write: {_examples(report.leftovers)}; the next indexing run that commits, "
                     "or 'searcher check --clean', removes them")
@@ -395,7 +396,7 @@ def _clean(index_dir: Path, report: CheckReport) -> None:
             from searcher.engine.whoosh.rebuild import remove_stale_work_folders
 
             report.cleaned += remove_stale_work_folders(index_dir)
-            report._drop(ProblemKind.STALE_REBUILD_FOLDER)
+            report.drop_problems(ProblemKind.STALE_REBUILD_FOLDER)
         locking.recover_whoosh_lock(index_dir)
         if locking.whoosh_lock_state(index_dir).state != "free":
             return  # a writer that is not ours: leave its files alone
@@ -412,4 +413,4 @@ def _remove_leftovers(index_dir: Path, report: CheckReport) -> None:
         except FileNotFoundError:
             pass
         report.cleaned.append(name)
-    report._drop(ProblemKind.INTERRUPTED_WRITE_LEFTOVER)
+    report.drop_problems(ProblemKind.INTERRUPTED_WRITE_LEFTOVER)

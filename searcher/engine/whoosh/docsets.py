@@ -17,6 +17,7 @@ import sys
 from typing import Optional
 
 from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.terms import expanded_words, numeric_range_query
 from searcher.engine.whoosh.accel.valuecolumns import term_ids
 from searcher.engine.whoosh.queries import DateRangeQuery, FilterQuery
 
@@ -82,10 +83,10 @@ def _docs(searcher, reader, q, within: Optional[set[int]] = None) -> set[int]:
         ids = q.segment_ids(searcher)
         return set(ids) if within is None else within.intersection(ids)
     if isinstance(q, wq.NumericRange):  # dates: an Or of numeric-tier terms and term ranges
-        return _docs(searcher, reader, q._compile_query(reader), within)
+        return _docs(searcher, reader, numeric_range_query(q, reader), within)
     if isinstance(q, wq.MultiTerm) and q.field():  # prefix, wildcard, fuzzy, term range
         found = set()
-        for btext in q._btexts(reader):
+        for btext in expanded_words(q, reader):
             if btext:
                 found |= term_ids(reader, q.field(), btext, within)
         return found

@@ -16,6 +16,7 @@ from itertools import islice
 
 from searcher.engine.whoosh.accel.imports import matching
 from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.terms import expanded_words
 from searcher.engine.whoosh.accel.valuecolumns import term_ids
 from searcher.errors import QueryTooBroad
 
@@ -28,7 +29,7 @@ class _Bounded(wq.MultiTerm):
 
     def matcher(self, searcher, context=None):
         reader = searcher.reader()
-        few = len(list(islice(self._btexts(reader), SCORED_WORDS + 1))) <= SCORED_WORDS
+        few = len(list(islice(expanded_words(self, reader), SCORED_WORDS + 1))) <= SCORED_WORDS
         if few or not reader.is_atomic():
             return super().matcher(searcher, context)
         ids = self.segment_docs(reader)
@@ -39,7 +40,7 @@ class _Bounded(wq.MultiTerm):
     def segment_docs(self, reader) -> set[int]:
         """The live documents of one segment holding any of the words."""
         found: set[int] = set()
-        for btext in self._btexts(reader):
+        for btext in expanded_words(self, reader):
             found |= term_ids(reader, self.field(), btext)
         if found and reader.has_deletions():
             found -= set(reader.segment().deleted_docs())
@@ -63,7 +64,7 @@ def check_expansions(query: "wq.Query", reader) -> None:
     ``MAX_WORDS`` indexed words."""
     for leaf in query.leaves():
         if isinstance(leaf, _Bounded):
-            if len(list(islice(leaf._btexts(reader), MAX_WORDS + 1))) > MAX_WORDS:
+            if len(list(islice(expanded_words(leaf, reader), MAX_WORDS + 1))) > MAX_WORDS:
                 raise QueryTooBroad(f"{_typed(leaf)!r} stands for more than {MAX_WORDS:,} different words; "
                                     "make it longer or more specific (e.g. 'pipel*' rather than 'p*')")
 

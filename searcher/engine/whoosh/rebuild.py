@@ -53,7 +53,7 @@ def stale_work_folders(index_dir: Path) -> list[Path]:
     the one holding the index's lock (one writer at a time)."""
     writer = locking.writer_pid(index_dir)
     return [path for path, pid in work_folders(index_dir)
-            if not (locking._pid_alive(pid) and writer in (pid, 0))]
+            if not (locking.pid_alive(pid) and writer in (pid, 0))]
 
 
 def remove_stale_work_folders(index_dir: Path) -> list[str]:

@@ -12,6 +12,7 @@ from searcher.errors import IndexDamaged, IndexLocked
 from . import checksums
 from .accel import imports as whoosh_import
 from .accel import valuecolumns
+from .accel.terms import committed_segments
 from .accel.writers import FastMpWriter, FastSegmentWriter, SubWriterFailed, release_lock
 from .documents import to_document
 from .schema import NAME_FIELDS
@@ -163,7 +164,7 @@ class WhooshWriter:
     def finish(self) -> int:
         # From the table of contents: a searcher opens every segment (with
         # Whoosh's own FileStorage, a copy of each in RAM: 2.4 GB at 100k).
-        segments = self.ix._segments()
+        segments = committed_segments(self.ix)
         valuecolumns.prune(self.index_dir, [segment.segment_id() for segment in segments])
         # Facet columns of the new segments now, while their files are in the
         # page cache: ~1% of the run, seconds off a large archive's first facet.
