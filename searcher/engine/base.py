@@ -89,8 +89,13 @@ class ArticleWriter(Protocol):
 class Backend(Protocol):
     """An open index."""
 
-    path: Path
-    analysis: Analysis
+    @property
+    def path(self) -> Path:
+        """The index folder."""
+
+    @property
+    def analysis(self) -> Analysis:
+        """The index's text analysis (for snippets and the query layer)."""
 
     def doc_count(self) -> int: ...
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from searcher.article import Article
 from searcher.query import tree
@@ -108,3 +108,19 @@ class WhooshBackend:
             self._searching.close()
             self._searching = None
         self.ix.close()
+
+
+if TYPE_CHECKING:  # mypy holds the backend to the engine interface
+    from ..base import ArticleWriter, Backend, BackendModule
+    from . import writing
+
+    def _backend_conforms(backend: WhooshBackend) -> Backend:
+        return backend
+
+    def _writer_conforms(writer: "writing.WhooshWriter") -> ArticleWriter:
+        return writer
+
+    def _module_conforms() -> BackendModule:
+        import searcher.engine.whoosh as module
+
+        return module
