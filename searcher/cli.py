@@ -35,10 +35,33 @@ DAMAGED, WRITE_FAILED = IndexDamaged.exit_code, IndexWriteError.exit_code  # als
 _WRITE_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EFBIG}
 
 
+# CPython prints this itself (bytearray_dealloc -> PyErr_Print -> sys.excepthook)
+# when decoding damaged index bytes frees a buffer mid-read; the error that
+# follows is reported in our one line, so the extra line is dropped.
+_CPYTHON_BUFFER_NOTICE = "deallocated bytearray object has exported buffers"
+
+
+def _quiet_buffer_notice(previous: Any) -> Any:
+    def hook(kind: type[BaseException], value: BaseException, tb: Any) -> None:
+        if kind is SystemError and str(value) == _CPYTHON_BUFFER_NOTICE:
+            return
+        previous(kind, value, tb)
+
+    return hook
+
+
 class _Group(click.Group):
     """Turns library errors into one-line messages and exit codes."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        previous = sys.excepthook
+        sys.excepthook = _quiet_buffer_notice(previous)
+        try:
+            return self._invoke(ctx)
+        finally:
+            sys.excepthook = previous
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except SearcherError as exc:

@@ -1,9 +1,10 @@
 """Seeded bit flips across an index's segment files, every read command on
 each: never a traceback, always one line. A long run, off by default:
-SEARCHER_FLIP_SEEDS=150. Known, rare (about 1 seed in 100): CPython itself
-prints "SystemError: deallocated bytearray object has exported buffers"
-(bytearray_dealloc calls PyErr_Print, past any hook) before our one line,
-when a damaged length makes an allocation fail midway; not yet traced."""
+SEARCHER_FLIP_SEEDS=150. CPython's own "SystemError: deallocated bytearray
+object has exported buffers", printed through sys.excepthook when a damaged
+length makes an allocation fail midway, is dropped by the CLI
+(tests/test_cpython_notice.py); which C call leaves the buffer exported is
+not yet traced."""
 from __future__ import annotations
 
 import os
