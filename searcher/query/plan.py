@@ -4,8 +4,9 @@ nothing has every word, suggest spellings, explain an empty answer.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
+from ..engine.base import Backend, Plan
 from ..results import SearchResult, Timeline
 from . import stopwords, tree
 from .fields import check_facet, check_period
@@ -16,14 +17,11 @@ from .ranking import Ranking
 from .request import Filters, SearchRequest, check_match
 from .suggest import query_words
 
-if TYPE_CHECKING:
-    from ..engine.base import Backend
-
 
 class Planner:
     """Search policy over one backend."""
 
-    def __init__(self, backend: "Backend", ranking: Ranking):
+    def __init__(self, backend: Backend, ranking: Ranking):
         self.backend = backend
         self.ranking = ranking
 
@@ -55,8 +53,6 @@ class Planner:
 
     def _run(self, node: tree.Node, span: Optional[tree.DateRange], request: SearchRequest,
              match: str) -> SearchResult:
-        from ..engine.base import Plan
-
         plan = Plan(within(node, span), request.filters, request.sort, request.offset, request.limit,
                     request.facets, request.facet_limit)
         found = self.backend.execute(plan)
