@@ -58,13 +58,13 @@ class _Engine:
         self.planner = Planner(backend, DEFAULT_RANKING)
 
     def searcher(self):
-        return self.backend.searching.searcher()
+        return self.backend.searching.snapshot().searcher
 
     def compile(self, node):
         return self.backend.searching.compile(node)
 
     def _filter(self, filters):
-        return self.backend.searching.filter(normalise_filters(filters))
+        return self.backend.searching.snapshot().filter(normalise_filters(filters))
 
     def search(self, text, **options):
         return self.planner.search(SearchRequest(text, **options))

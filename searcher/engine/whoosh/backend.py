@@ -66,7 +66,7 @@ class WhooshBackend:
 
     @reads_index
     def execute(self, plan: Plan) -> Execution:
-        return execute(self.searching, plan)
+        return execute(self.searching.snapshot(), plan)
 
     def searchable(self, node: tree.Node) -> bool:
         return self.searching.compile(node) is not wq.NullQuery
@@ -74,19 +74,19 @@ class WhooshBackend:
     @reads_index
     def suggest(self, words: list[tuple[str, str]]) -> dict[str, list[str]]:
         searching = self.searching
-        return suggestions(searching.searcher(), searching.schema, words)
+        return suggestions(searching.snapshot().searcher, searching.schema, words)
 
     @reads_index
     def facet(self, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
-        return facet_counts(self.searching, node, filters, name)
+        return facet_counts(self.searching.snapshot(), node, filters, name)
 
     @reads_index
     def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts:
-        return self.searching.days(node, filters, by)
+        return self.searching.snapshot().days(node, filters, by)
 
     @reads_index
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
-        return similar(self.searching, article_id, limit)
+        return similar(self.searching.snapshot(), article_id, limit)
 
     def get(self, article_id: str) -> Optional[Article]:
         from .store import get_article

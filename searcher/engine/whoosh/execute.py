@@ -2,7 +2,7 @@
 
 One ``Searching`` per open archive keeps a searcher and the facet columns
 for the current index version, and refreshes both when a writer has
-committed.
+committed; each operation reads one ``Snapshot`` of them.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ from .queries import DateRangeQuery, FilterQuery
 
 
 class Searching:
-    """The searcher and facet columns of one index version, refreshed after a commit."""
+    """The searcher and facet columns of the current index version, refreshed after a commit."""
 
     def __init__(self, ix, ranking: Ranking):
         folder = getattr(getattr(ix, "storage", None), "folder", None)
@@ -46,19 +46,26 @@ class Searching:
     def close(self) -> None:
         self._searcher.close()
 
-    def searcher(self):
+    def snapshot(self) -> "Snapshot":
+        """The index as of now, for one operation: checked for a newer commit
+        once (a folder listing), and every part of the answer from that one reader."""
         if not self._searcher.up_to_date():
             self._searcher = self._searcher.refresh()
             self._facets = FacetCache(self._searcher.reader(), self._folder)
-        return self._searcher
-
-    @property
-    def facets(self) -> FacetCache:
-        self.searcher()
-        return self._facets
+        return Snapshot(self, self._searcher, self._facets)
 
     def compile(self, node: tree.Node) -> "wq.Query":
         return Compiler(self.schema, title_boost=self.ranking.title_boost).compile(node)
+
+
+class Snapshot:
+    """One reader and its facet columns: what one search, count or timeline reads."""
+
+    def __init__(self, searching: Searching, searcher, facets: FacetCache):
+        self.searcher = searcher
+        self.facets = facets
+        self.schema = searching.schema
+        self.compile = searching.compile
 
     def query(self, node: tree.Node, filters: Optional[Filters]) -> "wq.Query":
         """``node`` compiled, restricted to ``filters`` without letting them change the scores."""
@@ -80,7 +87,7 @@ class Searching:
         return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
     def docnums(self, query: "wq.Query") -> list[int]:
-        return matching_docnums(self.searcher(), query)
+        return matching_docnums(self.searcher, query)
 
     def counts(self, facets: tuple[str, ...], docnums: list[int], limit: Optional[int]) -> dict:
         return {name: ranked(self.facets.count(name, docnums), limit) for name in facets}
@@ -100,12 +107,11 @@ class Searching:
         return set(self.docnums(query)).intersection(docnums)
 
 
-def execute(searching: Searching, plan: Plan) -> Execution:
-    searcher = searching.searcher()
-    compiled = searching.compile(plan.node)
-    # This search's own reader: another searching.searcher() may refresh it.
+def execute(snapshot: Snapshot, plan: Plan) -> Execution:
+    searcher = snapshot.searcher
+    compiled = snapshot.compile(plan.node)
     check_expansions(compiled, searcher.reader())
-    query = filtered(compiled, searching.filter(plan.filters))
+    query = filtered(compiled, snapshot.filter(plan.filters))
     docnums: Optional[list[int]] = None
     # match="any" ranks by BM25F score like any other query: putting the
     # articles that match more of the words first cost 0.16 MAP on the
@@ -117,13 +123,13 @@ def execute(searching: Searching, plan: Plan) -> Execution:
         # which walks every match a second time.
         page = [(hit.fields(), hit.score) for hit in results[plan.offset:plan.offset + plan.limit]]
     else:
-        docnums = searching.docnums(query)
-        page = _unscored_page(searching, plan, docnums, compiled.boost)
+        docnums = snapshot.docnums(query)
+        page = _unscored_page(snapshot, plan, docnums, compiled.boost)
     facets = {}
     if plan.facets:
         if docnums is None:
-            docnums = searching.docnums(query)
-        facets = searching.counts(plan.facets, docnums, plan.facet_limit)
+            docnums = snapshot.docnums(query)
+        facets = snapshot.counts(plan.facets, docnums, plan.facet_limit)
     # Not len(results): with a limit, Whoosh 2.7.4's top-N collector
     # miscounts some conjunctions (a word AND a date range on Reuters: 1,119
     # of 15,465), and it would walk the matches one by one in Python;
@@ -135,9 +141,9 @@ def execute(searching: Searching, plan: Plan) -> Execution:
                      facets=facets, terms=terms)
 
 
-def _unscored_page(searching: Searching, plan: Plan, docnums: list[int], boost: float) -> list:
+def _unscored_page(snapshot: Snapshot, plan: Plan, docnums: list[int], boost: float) -> list:
     """The page of a date-sorted search, or of a date range alone (by relevance)."""
-    searcher = searching.searcher()
+    searcher = snapshot.searcher
     if plan.sort == "relevance":
         # A date range alone: every match scores the range's boost and Whoosh
         # breaks ties by document number, so the page is a slice (Whoosh's
@@ -147,20 +153,20 @@ def _unscored_page(searching: Searching, plan: Plan, docnums: list[int], boost: 
         # Date order from a cached key per document: one walk of the matches
         # (which the total needs anyway) and a sort in C, where Whoosh's
         # sortedby keys every match through Python.
-        order = searching.facets.date_order(newest_first=plan.sort == "-date")
+        order = snapshot.facets.date_order(newest_first=plan.sort == "-date")
         chosen = heapq.nsmallest(plan.offset + plan.limit, docnums, key=order.__getitem__)[plan.offset:]
         score = None
     return [(searcher.stored_fields(docnum), score) for docnum in chosen]
 
 
-def facet_counts(searching: Searching, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
-    return searching.facets.count(name, searching.docnums(searching.query(node, filters)))
+def facet_counts(snapshot: Snapshot, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
+    return snapshot.facets.count(name, snapshot.docnums(snapshot.query(node, filters)))
 
 
-def similar(searching: Searching, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
+def similar(snapshot: Snapshot, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
     from searcher.errors import ArticleNotFound
 
-    searcher = searching.searcher()
+    searcher = snapshot.searcher
     docnum = searcher.document_number(id=article_id)
     if docnum is None:
         raise ArticleNotFound(f"no article with id {article_id!r}")
