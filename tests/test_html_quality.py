@@ -5,13 +5,9 @@ floors sit 0.02 under the figures measured with it (bench/README.md). On six
 newspaper4k pages one page is 0.167 of a metadata score, so any page lost
 there fails the test.
 """
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "html_extraction.py"
+from .conftest import load_bench
 
 # Measured 2026-11-27 with `python bench/html_extraction.py` (trafilatura 2.3.1):
 # newspaper3k P 0.949 R 0.971 F1 0.952; newspaper4k P 0.976 R 0.984 F1 0.980,
@@ -25,17 +21,9 @@ FLOORS = {
 }
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("html_extraction_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def scores(shared_dir):
-    bench = _bench()
+    bench = load_bench("html_extraction")
     if not bench.corpus_root(shared_dir).is_dir():
         pytest.skip("../shared/corpora/news-html is not present")
     return bench.evaluate(shared_dir, bench.ours)

@@ -43,12 +43,18 @@ def test_the_quick_starts_index_folder_with_its_gitignore(tmp_path, monkeypatch)
     assert (tmp_path / "index" / ".gitignore").read_text() == (REPO / "index" / ".gitignore").read_text()
 
 
-def test_rebuild_keeps_the_users_files_in_the_index_folder(tmp_path):
+def _one_article_index(tmp_path):
+    """An index of one file with one article, made by `searcher index`."""
     data = tmp_path / "data"
     data.mkdir()
     (data / "a.jsonl").write_text(json.dumps({"id": "a", "title": "T", "body": "pipeline"}) + "\n")
     index = tmp_path / "index"
     assert _run("index", str(data), "--index", str(index), "--quiet").exit_code == 0
+    return index
+
+
+def test_rebuild_keeps_the_users_files_in_the_index_folder(tmp_path):
+    index = _one_article_index(tmp_path)
     (index / "notes.txt").write_text("mine")
     (index / "drafts").mkdir()
     (index / "drafts" / "x.md").write_text("draft")
@@ -69,11 +75,7 @@ def test_nothing_to_read_makes_no_index(tmp_path):
 def test_a_rebuild_failing_while_it_carries_the_users_files_puts_them_back(tmp_path, monkeypatch):
     from searcher.engine.whoosh import rebuild
 
-    data = tmp_path / "data"
-    data.mkdir()
-    (data / "a.jsonl").write_text(json.dumps({"id": "a", "title": "T", "body": "pipeline"}) + "\n")
-    index = tmp_path / "index"
-    assert _run("index", str(data), "--index", str(index), "--quiet").exit_code == 0
+    index = _one_article_index(tmp_path)
     (index / "a-notes.txt").write_text("mine")
     (index / "b-notes.txt").write_text("also mine")
     moves = []

@@ -3,7 +3,6 @@ each rule, the same byline through every reader, and the real pages in ../shared
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import subprocess
 import sys
@@ -16,6 +15,8 @@ from searcher.readers import read_source
 from searcher.readers.names import byline, split_names, unique
 from searcher.readers.outlets import ENV_VAR
 from searcher.readers.source import Source
+
+from .conftest import load_bench
 
 
 @pytest.fixture(autouse=True)
@@ -215,7 +216,6 @@ def test_the_same_byline_gives_the_same_names_in_every_format(tmp_path, text, na
 
 # --- the real pages in ../shared ---------------------------------------------------
 
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "html_extraction.py"
 # Pages whose authors were right before the splitter was shared (measured
 # with bench/html_extraction.py's same_authors): none may be lost. The rest
 # are wrong for reasons outside splitting: video_article_01's expected
@@ -232,18 +232,10 @@ RIGHT = {
 }
 
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("html_extraction_bench_names", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def page_authors(shared_dir):
     """{corpus: {page: (ours, expected)}} for the pages that state their authors."""
-    bench = _bench()
+    bench = load_bench("html_extraction")
     root = bench.corpus_root(shared_dir)
     if not root.is_dir():
         pytest.skip("../shared/corpora/news-html is not present")

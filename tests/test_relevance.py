@@ -4,9 +4,7 @@ keeps the effectiveness measured by bench/relevance.py, and the metrics are righ
 The metric functions and the search run live in bench/relevance.py (loaded
 here by path), so the test and the bench cannot drift apart.
 """
-import importlib.util
 import math
-import sys
 
 import pytest
 
@@ -14,7 +12,7 @@ from searcher import Archive
 from searcher.query import tree
 from searcher.query.parser import parse_plain
 
-from .conftest import REPO
+from .conftest import load_bench
 
 # bench/relevance.py, 2026-11-27, on the code as it is now: BM25F k1=1.2
 # b=0.75, Porter, Whoosh's 34 stop words in the index, match="any" ranked by
@@ -32,18 +30,8 @@ TOLERANCE = 0.01
 BM25_BASELINE = {"MAP": 0.5516, "nDCG@10": 0.6271}
 
 
-def _bench():
-    name = "searcher_bench_relevance"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, REPO / "bench" / "relevance.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up while it loads
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
 def test_metrics_on_a_worked_example():
-    bench = _bench()
+    bench = load_bench("relevance")
     ranking = ["d1", "d2", "d3", "d4"]
     rels = {"d1": 1, "d3": 1, "d5": 1, "d9": 0}  # three relevant, d5 never retrieved
     assert bench.average_precision(ranking, rels) == pytest.approx((1 / 1 + 2 / 3) / 3)
@@ -66,7 +54,7 @@ def test_the_bench_reads_queries_as_plain_words():
     assert isinstance(node, tree.Or)
     assert all(isinstance(child, tree.Term) and child.field is None for child in node.children)
     assert [child.text for child in node.children] == text.replace('"', "").split()
-    assert _bench().Config("default").syntax is False
+    assert load_bench("relevance").Config("default").syntax is False
 
 
 @pytest.mark.slow
@@ -74,7 +62,7 @@ def test_time_collection_keeps_its_measured_effectiveness(shared_dir, tmp_path):
     folder = shared_dir / "eval" / "time"
     if not folder.is_dir():
         pytest.skip("../shared/eval/time is not present")
-    bench = _bench()
+    bench = load_bench("relevance")
     queries, qrels = bench.read_queries(folder / bench.QUERIES), bench.read_qrels(folder / bench.QRELS)
     assert len(queries) == 42 and set(qrels) == {qid for qid, _ in queries}
     index = tmp_path / "index"
