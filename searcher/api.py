@@ -104,7 +104,7 @@ class Archive:
         """
         from .ingest.indexer import DEFAULT_COMMIT_EVERY, Indexer
         from .ingest.locking import writer_lock
-        from .readers.parallel import default_jobs
+        from .readers.parallel import jobs_or_default
 
         items = _items(items)
         articles = [item for item in items if isinstance(item, Article)]
@@ -112,7 +112,7 @@ class Archive:
         if articles and paths:
             raise TypeError("add() takes paths or Articles, not both at once")
         with writer_lock(self.path, wait=wait):
-            jobs = default_jobs() if jobs is None else max(1, jobs)
+            jobs = jobs_or_default(jobs)
             indexer = Indexer(self._backend.writer(jobs), self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs)
             if articles:
                 return indexer.add_articles(articles)

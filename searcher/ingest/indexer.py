@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional
 
 from ..article import Article, Skipped
 from ..readers import UNSUPPORTED, iter_files
-from ..readers.parallel import ParsedFile, default_jobs, parse_files
+from ..readers.parallel import ParsedFile, jobs_or_default, parse_files
 from ..results import IndexProgress, IndexReport
 from .manifest import FileEntry, Manifest, file_key
 
@@ -55,7 +55,7 @@ class Indexer:
     def __init__(self, writer: "ArticleWriter", index_dir: Path, commit_every: int = DEFAULT_COMMIT_EVERY,
                  jobs: Optional[int] = None):
         self.writer = writer
-        self.jobs = default_jobs() if jobs is None else max(1, jobs)
+        self.jobs = jobs_or_default(jobs)
         self.index_dir = index_dir
         self.manifest = Manifest.load(index_dir)
         self.commit_every = max(1, commit_every)

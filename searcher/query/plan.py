@@ -12,7 +12,7 @@ from . import stopwords, tree
 from .fields import check_facet, check_period
 from .hits import page_hits
 from .parser import date_span, parse, parse_plain
-from .periods import ranked
+from .periods import ranked, timeline_rows
 from .ranking import Ranking
 from .request import Filters, SearchRequest, check_match
 from .suggest import query_words
@@ -84,8 +84,6 @@ class Planner:
 
     def timeline(self, text: str, by: str, filters: Optional[Filters], match: str, since: Optional[str],
                  until: Optional[str]) -> Timeline:
-        from .periods import timeline_rows
-
         node = parse(text, default_operator="or" if check_match(match) == "any" else "and")
         if match == "any":  # the same articles as search(match="any")
             node, _ignored = self.without_stop_words(node)

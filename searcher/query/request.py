@@ -24,15 +24,13 @@ def normalise_filters(filters: Optional[Mapping[str, FilterValues]]) -> Optional
     out: Filters = {}
     for key, values in filters.items():
         filter_facet(key)
-        out[key] = (values,) if isinstance(values, str) else tuple(values) if _iterable(values) else ()
+        try:
+            out[key] = (values,) if isinstance(values, str) else tuple(values)
+        except TypeError:  # a number, None: not a value nor a list of them
+            out[key] = ()
         if not out[key] or not all(isinstance(value, str) for value in out[key]):
             raise InvalidArgument(f"filter {key!r} takes a string or a list of strings, not {values!r}")
     return out
-
-
-def _iterable(values: object) -> bool:
-    return isinstance(values, (list, tuple, set, frozenset)) or (
-        hasattr(values, "__iter__") and not isinstance(values, (bytes, dict)))
 
 
 def check_match(match: str) -> str:

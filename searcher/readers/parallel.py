@@ -111,10 +111,15 @@ def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+def jobs_or_default(jobs: Optional[int]) -> int:
+    """``jobs`` processes (at least one), or one per core when None."""
+    return default_jobs() if jobs is None else max(1, jobs)
+
+
 def parse_files(paths: Iterable[Path], jobs: Optional[int] = None) -> Iterator[ParsedFile]:
     """ParsedFile for each path, in the given order."""
     paths = list(paths)
-    jobs = default_jobs() if jobs is None else max(1, jobs)
+    jobs = jobs_or_default(jobs)
     if jobs == 1 or len(paths) < 2:
         yield from map(parse_file, paths)
         return

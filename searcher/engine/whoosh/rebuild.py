@@ -313,11 +313,11 @@ def _read_sources(ix, new: Path, to_read: list[Path], report: RebuildReport, com
 
 
 def _writer(ix, new: Path, jobs: Optional[int]):
-    from searcher.readers.parallel import default_jobs
+    from searcher.readers.parallel import jobs_or_default
 
     from .writing import WhooshWriter
 
-    return WhooshWriter(ix, new, default_jobs() if jobs is None else max(1, jobs))
+    return WhooshWriter(ix, new, jobs_or_default(jobs))
 
 
 def _keep_old(index_dir: Path, new: Path, ix, decided: set[str], from_files: set[str],
