@@ -44,7 +44,10 @@ class AtLeastQuery(WrappingQuery):
 
 def _occurrences(matcher) -> int:
     if matcher.supports("frequency"):
-        return int(matcher.value_as("frequency"))
+        try:
+            return int(matcher.value_as("frequency"))
+        except NotImplementedError:  # a phrase: its words' intersection says it has frequencies
+            pass
     # Phrases count their matching spans.
     return len(matcher.spans())
 

@@ -34,6 +34,7 @@ from operator import itemgetter, sub
 from pickle import dumps, load, loads
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
+from searcher.engine.whoosh.accel.arrays import ArraysWriter, SegmentArrays
 from searcher.engine.whoosh.accel.imports import length_to_byte
 
 HEADER_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
@@ -93,6 +94,16 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
     if min_compress is None:
         min_compress = MIN_COMPRESS
     postfile = fieldwriter._postfile
+    arrays = ArraysWriter(fieldwriter)
+    try:
+        _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_compress, sources, field_lengths,
+                      postfile, arrays)
+    finally:
+        arrays.close()
+
+
+def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_compress, sources, field_lengths,
+                  postfile, arrays: "ArraysWriter") -> None:
     fieldnames = set(buffer.fields)
     for source in sources:
         fieldnames.update(name for name in source.fieldnames() if name in schema)
@@ -117,14 +128,18 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
         pending: list[bytes] = []
         entries: list[tuple[bytes, bytes]] = []
         for btext, postings in stream:
+            ids: Sequence[int]
+            weights: Sequence[float]
             if isinstance(postings, list):
                 block, termbytes = _term_postings(postings, length_of, blocklimit, compression, min_compress,
                                                   keep_values, joined)
+                ids, weights = [p[0] for p in postings], [p[1] for p in postings]
             elif isinstance(postings, _Columns):
                 if not postings.ids:
                     continue  # every document of the term was deleted
                 block, termbytes = _term_blocks(postings.ids, postings.weights, postings.values, length_of,
                                                 blocklimit, compression, min_compress, keep_values, joined)
+                ids, weights = postings.ids, postings.weights
             else:
                 # Postings of one merged segment only: its blocks, renumbered.
                 source, terminfo, read = postings
@@ -136,6 +151,9 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
                         continue
                     copied = _term_blocks(columns.ids, columns.weights, columns.values, length_of,
                                           blocklimit, compression, min_compress, keep_values, joined)
+                    ids, weights = columns.ids, columns.weights
+                else:
+                    ids, weights = source.term_arrays(terminfo, read)
                 block, termbytes = copied
             if not started:
                 fieldwriter.start_field(fieldname, fieldobj)
@@ -143,6 +161,7 @@ def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, 
                 offset = postfile.tell()
                 started = True
             pending.append(block)
+            arrays.add(offset, ids, weights)
             size = len(block)
             # W3TermInfo.to_bytes for postings kept in the postings file.
             entries.append((prefix + btext, termbytes + _LONG.pack(offset) + _INT.pack(size)))
@@ -299,6 +318,8 @@ class SegmentSource:
 
     def __init__(self, reader, index: int, base: int, docmap: Optional[dict], blocklimit: int = 128):
         self._blocklimit = blocklimit
+        self._reader = reader
+        self._arrays: Optional[SegmentArrays] = None
         terms_reader = reader._terms  # a W3TermsReader
         self._tindex = terms_reader._tindex
         self._fieldmap = terms_reader._fieldmap
@@ -327,6 +348,21 @@ class SegmentSource:
             if key[:2] != prefix:
                 break
             yield key[2:], index, (self, value, partial(self._read, value, fixedsize))
+
+    def term_arrays(self, terminfo: bytes, read: Callable[["_Columns"], None]) -> tuple[Sequence[int], Sequence[float]]:
+        """A copied term's new ids and its weights: from the segment's arrays
+        part when it has the term, else from its blocks."""
+        if self._arrays is None:
+            self._arrays = SegmentArrays(self._reader)
+        found = None
+        if self._arrays.complete and not terminfo[0]:
+            found = self._arrays.at_block(_LONG.unpack_from(terminfo, _TERMINFO.size)[0])
+        if found is None:
+            columns = _Columns()
+            read(columns)  # already renumbered
+            return columns.ids, columns.weights
+        ids, weights = found
+        return ids + self._base, weights
 
     def copy_term(self, terminfo: bytes, compression: int, min_compress: int) -> Optional[tuple[bytes, bytes]]:
         """The term's posting blocks and W3TermInfo bytes (without the extent)

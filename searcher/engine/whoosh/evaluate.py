@@ -1,0 +1,359 @@
+"""Evaluating a compiled query a whole posting list at a time.
+
+Whoosh's matchers walk the candidates one posting at a time in Python
+(skip, decode, score through method calls), and its top-N collector needs
+a second walk for an exact total. Here each segment's answer is computed
+with array operations: a term's documents and weights come from the
+segment's arrays part (accel/arrays.py), BM25F is computed for the whole
+list at once, And/Or/Not become sorted-array intersection, union and
+difference with the scores summed as Whoosh's matchers sum them, and
+positions (phrases, NEAR/PRE, atleastN over phrases) are read only for the
+documents that hold every word (positions.py). The result is every match
+with its score: the page is a partial sort, the total its length, facets
+and date order read the same array; one pass.
+
+Scores are Whoosh's BM25F to the last bits that float summation order
+allows; tests/test_evaluate.py compares documents, order, scores and
+totals with Whoosh's own evaluation for every query shape, on indexes with
+several segments and deletions. A query node this module does not know is
+evaluated by Whoosh's matcher for that node alone (``_walked``).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from .accel.arrays import SegmentArrays, field_lengths
+from .accel.imports import query as wq
+from .accel.terms import expanded_words
+from .expand import SCORED_WORDS, _Bounded
+from .phrase import PositionalPhrase
+from .positions import near_spans, phrase_spans
+from .queries import AtLeastQuery, DateRangeQuery, FilterQuery, NearQuery
+
+_EMPTY_IDS = np.zeros(0, dtype=np.int64)
+
+
+@dataclass
+class Matches:
+    """One segment's matching documents (increasing) and their scores."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    @classmethod
+    def empty(cls) -> "Matches":
+        return cls(_EMPTY_IDS, np.zeros(0))
+
+    @classmethod
+    def constant(cls, ids: np.ndarray, score: float) -> "Matches":
+        return cls(ids, np.full(len(ids), float(score)))
+
+
+class SegmentState:
+    """What evaluation reads of one segment, kept while the segment is
+    unchanged: its arrays, field lengths, live-document mask."""
+
+    def __init__(self, reader) -> None:
+        self.reader = reader
+        self.arrays = SegmentArrays(reader)
+        self._lengths: dict[str, np.ndarray] = {}
+        self.doccount = reader.doc_count_all()
+        deleted = list(reader.segment().deleted_docs()) if reader.has_deletions() else []
+        self.deleted = np.array(sorted(deleted), dtype=np.int64)
+
+    def lengths(self, fieldname: str) -> np.ndarray:
+        found = self._lengths.get(fieldname)
+        if found is None:
+            found = self._lengths[fieldname] = field_lengths(self.reader, fieldname)
+        return found
+
+    def live(self, ids: np.ndarray) -> np.ndarray:
+        """A mask of ``ids`` not deleted."""
+        if not len(self.deleted):
+            return np.ones(len(ids), dtype=bool)
+        return ~_contains(self.deleted, ids)
+
+
+class SegmentEvaluation:
+    """Evaluates queries on one sub-searcher of a (multi-)searcher."""
+
+    def __init__(self, searcher, state: SegmentState, k1: float, b: float):
+        self.searcher = searcher  # the segment's sub-searcher; statistics come from its parent
+        self.parent = searcher.get_parent()
+        self.state = state
+        self.reader = state.reader
+        self.k1, self.b = k1, b
+
+    def run(self, query) -> Matches:
+        found = self.node(query)
+        if len(self.state.deleted) and len(found.ids):
+            keep = self.state.live(found.ids)
+            found = Matches(found.ids[keep], found.scores[keep])
+        return found
+
+    def node(self, q) -> Matches:
+        method = _DISPATCH.get(type(q))
+        if method is None:
+            method = next((m for cls, m in _ORDERED if isinstance(q, cls)), SegmentEvaluation._walked)
+        return method(self, q)
+
+    # -- leaves -------------------------------------------------------------
+    def _term(self, q: "wq.Term") -> Matches:
+        btext = _bytes(self.searcher.schema, q.fieldname, q.text)
+        if btext is None:
+            return Matches.empty()
+        found = self.term_postings(q.fieldname, btext)
+        if found is None:
+            return Matches.empty()
+        ids, weights = found
+        scores = self.term_scores(q.fieldname, btext, ids, weights)
+        return Matches(ids, scores * q.boost if q.boost != 1.0 else scores)
+
+    def term_postings(self, fieldname: str, btext: bytes):
+        return self.state.arrays.postings(fieldname, btext)
+
+    def term_scores(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """Whoosh's BM25F (scoring.bm25) for every posting at once."""
+        field = self.searcher.schema[fieldname]
+        if not field.scorable:
+            return weights.copy()  # Whoosh scores an unscorable field by the weight
+        parent = self.parent
+        idf = parent.idf(fieldname, btext)
+        avgfl = parent.avg_field_length(fieldname) or 1
+        lengths = self.state.lengths(fieldname)[ids]
+        k1, b = self.k1, self.b
+        return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
+
+    def _every(self, q: "wq.Every") -> Matches:
+        if q.fieldname not in (None, "", "*"):
+            return self._walked(q)
+        ids = np.arange(self.state.doccount, dtype=np.int64)
+        return Matches.constant(ids[self.state.live(ids)], q.boost)
+
+    def _null(self, q) -> Matches:
+        return Matches.empty()
+
+    def _date_range(self, q: DateRangeQuery) -> Matches:
+        ids = np.frombuffer(q.segment_ids(self.searcher), dtype=np.uint32).astype(np.int64)
+        return Matches.constant(ids, q.boost)
+
+    def _bounded(self, q: _Bounded) -> Matches:
+        words = [word for word in expanded_words(q, self.reader) if word]
+        if len(words) <= SCORED_WORDS:
+            return self._walked(q)  # Whoosh's scored Or of the few words
+        parts = [self.term_postings(q.field(), word) for word in words]
+        ids = _union_ids([found[0] for found in parts if found is not None])
+        return Matches.constant(ids, q.boost)
+
+    def _walked(self, q) -> Matches:
+        """Whoosh's own matcher for a node this module does not evaluate."""
+        matcher = q.matcher(self.searcher, self.searcher.context(needs_current=False))
+        ids, scores = [], []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            scores.append(matcher.score())
+            matcher.next()
+        return Matches(np.array(ids, dtype=np.int64), np.array(scores, dtype=np.float64))
+
+    # -- compounds ----------------------------------------------------------
+    def _and(self, q: "wq.And") -> Matches:
+        if not q.subqueries:
+            return Matches.empty()
+        parts = [self.node(child) for child in q.subqueries]
+        ids, scores = parts[0].ids, parts[0].scores
+        for part in parts[1:]:
+            ids, scores = _intersect(ids, scores, part)
+        return _boosted(Matches(ids, scores), q.boost)
+
+    def _or(self, q: "wq.Or") -> Matches:
+        parts = [self.node(child) for child in q.subqueries]
+        return _boosted(_union(parts), q.boost)
+
+    def _not(self, q: "wq.Not") -> Matches:
+        everything = np.arange(self.state.doccount, dtype=np.int64)
+        inner = self.node(q.query).ids
+        ids = everything[~_contains(inner, everything)] if len(inner) else everything
+        return Matches.constant(ids, 1.0)  # Whoosh's InverseMatcher scores 1
+
+    def _and_not(self, q: "wq.AndNot") -> Matches:
+        found = self.node(q.a)
+        if not len(found.ids):
+            return found
+        keep = ~_contains(self.node(q.b).ids, found.ids)
+        return _boosted(Matches(found.ids[keep], found.scores[keep]), q.boost)
+
+    def _filter(self, q: FilterQuery) -> Matches:
+        found = self.node(q.child)
+        return Matches(found.ids, np.zeros(len(found.ids)))
+
+    def _constant(self, q: "wq.ConstantScoreQuery") -> Matches:
+        return Matches.constant(self.node(q.child).ids, q.score)
+
+    # -- positions ----------------------------------------------------------
+    def _phrase(self, q: PositionalPhrase) -> Matches:
+        found, _ = phrase_spans(self, q)
+        return found
+
+    def _near(self, q: NearQuery) -> Matches:
+        found, _ = near_spans(self, q)
+        return found
+
+    def _at_least(self, q: AtLeastQuery) -> Matches:
+        found = self.node(q.child)
+        leaves = [q.child] if q.child.is_leaf() else list(q.child.children())
+        totals = np.zeros(len(found.ids))
+        for leaf in leaves:
+            ids, counts = self.occurrences(leaf)
+            at = np.searchsorted(found.ids, ids)
+            inside = at < len(found.ids)
+            inside[inside] &= found.ids[at[inside]] == ids[inside]
+            np.add.at(totals, at[inside], counts[inside])
+        keep = totals >= q.count
+        return Matches(found.ids[keep], found.scores[keep])
+
+    def occurrences(self, leaf) -> tuple[np.ndarray, np.ndarray]:
+        """(ids, how often) of one leaf of atleastN: a term's frequency, a phrase's spans."""
+        if isinstance(leaf, wq.Term):
+            btext = _bytes(self.searcher.schema, leaf.fieldname, leaf.text)
+            found = self.term_postings(leaf.fieldname, btext) if btext is not None else None
+            return (found[0], found[1]) if found is not None else (_EMPTY_IDS, np.zeros(0))
+        if isinstance(leaf, (PositionalPhrase, NearQuery)):
+            found, per_doc = phrase_spans(self, leaf) if isinstance(leaf, PositionalPhrase) else near_spans(self, leaf)
+            return found.ids, np.array([len(spans) for spans in per_doc], dtype=np.float64)
+        found = self.node(leaf)
+        return found.ids, np.ones(len(found.ids))
+
+
+def _bytes(schema, fieldname: str, text) -> Optional[bytes]:
+    if isinstance(text, bytes):
+        return text
+    if fieldname not in schema:
+        return None
+    try:
+        return schema[fieldname].to_bytes(text)
+    except ValueError:
+        return None
+
+
+def _contains(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """A mask of ``ids`` found in ``sorted_ids``."""
+    if not len(sorted_ids):
+        return np.zeros(len(ids), dtype=bool)
+    at = np.searchsorted(sorted_ids, ids)
+    at[at >= len(sorted_ids)] = len(sorted_ids) - 1
+    return sorted_ids[at] == ids
+
+
+def _intersect(ids: np.ndarray, scores: np.ndarray, other: Matches) -> tuple[np.ndarray, np.ndarray]:
+    """The documents in both, scores summed."""
+    if len(ids) > len(other.ids):
+        ids, scores, other = other.ids, other.scores, Matches(ids, scores)
+    if not len(ids):
+        return ids, scores
+    at = np.searchsorted(other.ids, ids)
+    inside = at < len(other.ids)
+    inside[inside] &= other.ids[at[inside]] == ids[inside]
+    return ids[inside], scores[inside] + other.scores[at[inside]]
+
+
+def _union(parts: list[Matches]) -> Matches:
+    parts = [part for part in parts if len(part.ids)]
+    if not parts:
+        return Matches.empty()
+    if len(parts) == 1:
+        return parts[0]
+    ids = np.concatenate([part.ids for part in parts])
+    scores = np.concatenate([part.scores for part in parts])
+    unique, inverse = np.unique(ids, return_inverse=True)
+    return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
+
+
+def _union_ids(parts: list[np.ndarray]) -> np.ndarray:
+    parts = [part for part in parts if len(part)]
+    if not parts:
+        return _EMPTY_IDS
+    return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+
+
+def _boosted(found: Matches, boost: float) -> Matches:
+    return found if boost == 1.0 else Matches(found.ids, found.scores * boost)
+
+
+_DISPATCH = {
+    wq.Term: SegmentEvaluation._term,
+    wq.And: SegmentEvaluation._and,
+    wq.Or: SegmentEvaluation._or,
+    wq.Not: SegmentEvaluation._not,
+    wq.AndNot: SegmentEvaluation._and_not,
+    wq.Every: SegmentEvaluation._every,
+    FilterQuery: SegmentEvaluation._filter,
+    DateRangeQuery: SegmentEvaluation._date_range,
+    PositionalPhrase: SegmentEvaluation._phrase,
+    NearQuery: SegmentEvaluation._near,
+    AtLeastQuery: SegmentEvaluation._at_least,
+    type(wq.NullQuery): SegmentEvaluation._null,
+    wq.ConstantScoreQuery: SegmentEvaluation._constant,
+}
+# Subclasses, tried in order when the exact type is not above.
+_ORDERED = [(_Bounded, SegmentEvaluation._bounded)]
+
+
+class Evaluated:
+    """Every match of a query over all segments, with its score."""
+
+    def __init__(self, parts: list[tuple[int, Matches]]):
+        self.parts = [(offset, found) for offset, found in parts if len(found.ids)]
+
+    @property
+    def total(self) -> int:
+        return sum(len(found.ids) for _, found in self.parts)
+
+    def top(self, count: int) -> list[tuple[int, float]]:
+        """The ``count`` best (docnum, score), best first, ties by docnum as Whoosh's collector breaks them."""
+        if count <= 0 or not self.parts:
+            return []
+        ids, scores = [], []
+        for offset, found in self.parts:
+            chosen = found.scores
+            if len(chosen) > count:
+                # Everything scoring at least the count-th best: ties at the edge stay in.
+                edge = np.partition(chosen, len(chosen) - count)[len(chosen) - count]
+                keep = chosen >= edge
+                ids.append(found.ids[keep] + offset)
+                scores.append(chosen[keep])
+            else:
+                ids.append(found.ids + offset)
+                scores.append(chosen)
+        all_ids, all_scores = np.concatenate(ids), np.concatenate(scores)
+        order = np.lexsort((all_ids, -all_scores))[:count]
+        return list(zip(all_ids[order].tolist(), all_scores[order].tolist()))
+
+    def docnums(self) -> list[int]:
+        """Every match's docnum, increasing."""
+        if not self.parts:
+            return []
+        return np.concatenate([found.ids + offset for offset, found in self.parts]).tolist()
+
+
+class Evaluator:
+    """Evaluates queries on one searcher's segments; each segment's state
+    (arrays, lengths, deletions) is kept while its reader is the same."""
+
+    def __init__(self, k1: float, b: float):
+        self.k1, self.b = k1, b
+        self._states: dict[int, tuple[object, SegmentState]] = {}
+
+    def evaluate(self, searcher, query) -> Evaluated:
+        parts = []
+        kept: dict[int, tuple[object, SegmentState]] = {}
+        for sub, offset in searcher.subsearchers or [(searcher, 0)]:
+            reader = sub.reader()
+            known = self._states.get(id(reader))
+            state = known[1] if known is not None and known[0] is reader else SegmentState(reader)
+            kept[id(reader)] = (reader, state)
+            parts.append((offset, SegmentEvaluation(sub, state, self.k1, self.b).run(query)))
+        self._states = kept
+        return Evaluated(parts)

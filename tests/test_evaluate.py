@@ -1,0 +1,127 @@
+"""The array evaluator (evaluate.py) must answer as Whoosh's own evaluation:
+the same documents, the same BM25F scores (to float summation order), the
+same ranking and exact totals, for every query shape the compiler builds,
+on indexes of several segments with deleted documents; with each
+segment's arrays part and without it (decoded from Whoosh's blocks)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from searcher.engine.whoosh.accel import arrays
+from searcher.engine.whoosh.accel.imports import index as whoosh_index
+from searcher.engine.whoosh.accel.imports import query as wq
+from searcher.engine.whoosh.accel.imports import writing
+from searcher.engine.whoosh.backend import WhooshBackend
+from searcher.engine.whoosh.compile import Compiler
+from searcher.engine.whoosh.evaluate import Evaluator
+from searcher.engine.whoosh.execute import filtered
+from searcher.query.parser import date_span, parse
+from searcher.query.plan import within
+from searcher.query.ranking import DEFAULT_RANKING
+from searcher.query.request import normalise_filters
+
+from .test_docsets import QUERIES, SPANS
+from .test_merge import _segmented
+from .test_postings import _articles, _build
+
+pytestmark = pytest.mark.slow  # differential: our evaluation against Whoosh's
+
+MORE = ['"gas pipeline talks"', '"pipeline talks"~2 AND gas', '"gas pipeline" NEAR/3 oil', "gas NEAR/1 oil",
+        "oil PRE/2 gas", '"gas pipeline" PRE/6 "oil talks"', "atleast2(gas-pipeline)", "atleast2(oil)",
+        "gas^3 OR oil", "(gas OR oil)^2 AND talks", "title:gas OR body:gas", "w1* OR gas", "NOT (gas OR oil)"]
+
+
+@pytest.fixture(scope="module", params=["arrays", "blocks"])
+def engine(request, tmp_path_factory):
+    path = _segmented(tmp_path_factory.mktemp("evaluate") / "ix")
+    if request.param == "blocks":  # no arrays parts: every term decoded from Whoosh's blocks
+        for part in path.glob("*" + arrays.EXTENSION):
+            part.unlink()
+    ix = whoosh_index.open_dir(str(path))
+    backend = WhooshBackend(path, ix, DEFAULT_RANKING)
+    yield backend, request.param
+    backend.close()
+
+
+def _compare(searcher, query, expect_arrays: bool = True) -> int:
+    """Every match, score and the ranking: ours against Whoosh's; the total."""
+    theirs = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
+    walked = sorted(searcher.docs_for_query(query))
+    evaluated = Evaluator(DEFAULT_RANKING.k1, DEFAULT_RANKING.b).evaluate(searcher, query)
+    assert evaluated.total == len(walked) == len(theirs)
+    assert evaluated.docnums() == walked
+    ours = evaluated.top(len(theirs) + 5)
+    assert len(ours) == len(theirs)
+    for (our_doc, our_score), (doc, score) in zip(ours, theirs):
+        assert math.isclose(our_score, score, rel_tol=1e-9, abs_tol=1e-12), (query, our_doc, doc)
+        if our_doc != doc:  # only documents whose scores differ by summation order may swap
+            assert math.isclose(dict(theirs)[our_doc], score, rel_tol=1e-9), (query, our_doc, doc)
+    return len(theirs)
+
+
+@pytest.mark.parametrize("text", QUERIES + MORE)
+@pytest.mark.parametrize("since, until", SPANS)
+def test_the_same_ranking_scores_and_totals_as_whooshs(engine, text, since, until):
+    backend, mode = engine
+    snapshot = backend.searching.snapshot()
+    searcher = snapshot.searcher
+    assert len(searcher.subsearchers) == 5 and searcher.reader().has_deletions()
+    _compare(searcher, snapshot.compile(within(parse(text), date_span(since, until))))
+
+
+@pytest.mark.parametrize("filters", [{"tag": ["energy"]}, {"tag": ["energy", "asia"], "year": "2021"},
+                                     {"author": "Bo Chan"}, {"month": ["2020-02", "2022-11"]}])
+def test_filters_narrow_without_changing_scores(engine, filters):
+    backend, _ = engine
+    snapshot = backend.searching.snapshot()
+    query = filtered(snapshot.compile(parse("gas OR oil")), snapshot.filter(normalise_filters(filters)))
+    assert _compare(snapshot.searcher, query) > 0
+
+
+def test_common_words_span_several_posting_blocks(engine):
+    backend, _ = engine
+    snapshot = backend.searching.snapshot()
+    assert _compare(snapshot.searcher, snapshot.compile(parse("gas"))) > 128
+
+
+def test_unknown_query_types_are_evaluated_by_whoosh(engine):
+    backend, _ = engine
+    searcher = backend.searching.snapshot().searcher
+    assert 0 < _compare(searcher, wq.Every("title")) < searcher.doc_count()
+
+
+def test_one_segment_index(tmp_path):
+    ix = whoosh_index.open_dir(str(_build(tmp_path / "ix", writing.SegmentWriter, _articles(300))))
+    with ix.searcher() as searcher:
+        assert not searcher.subsearchers
+        for text in ("gas", "gas AND oil", "NOT gas", '"gas pipeline"', "gas NEAR/2 oil"):
+            _compare(searcher, Compiler(ix.schema).compile(parse(text)))
+
+
+def test_a_damaged_arrays_part_is_not_believed(tmp_path):
+    path = _segmented(tmp_path / "ix", batches=2)
+    part = next(path.glob("*" + arrays.EXTENSION))
+    raw = bytearray(part.read_bytes())
+    raw[-12:] = b"\xff" * 12  # the footer
+    part.write_bytes(bytes(raw))
+    ix = whoosh_index.open_dir(str(path))
+    with ix.searcher() as searcher:
+        states = [arrays.SegmentArrays(sub.reader()) for sub, _ in searcher.subsearchers]
+        assert sorted(state.complete for state in states) == [False, True]
+        _compare(searcher, Compiler(ix.schema).compile(parse("gas OR oil")))
+
+
+def test_arrays_hold_what_the_blocks_hold(tmp_path):
+    path = _segmented(tmp_path / "ix", batches=2)
+    ix = whoosh_index.open_dir(str(path))
+    with ix.reader() as reader:
+        for sub in reader.leaf_readers():
+            segment = arrays.SegmentArrays(sub[0])
+            assert segment.complete
+            for fieldname, btext in sub[0].all_terms():
+                ids, weights = segment.postings(fieldname, btext)
+                decoded = arrays._decoded(sub[0], fieldname, btext)
+                assert np.array_equal(ids, decoded[0]) and np.array_equal(weights, decoded[1])
