@@ -26,11 +26,11 @@ def build(path):
     return path
 
 
-def postings_range(index):
-    """(segment file, offset, length) of the postings (``.pst``) of the index's
-    one segment: inside the compound ``.seg`` file Whoosh writes at commit,
-    or a file of its own."""
-    loose = sorted(index.glob("*.pst"))
+def postings_range(index, part=".pst"):
+    """(segment file, offset, length) of the postings (``.pst``, or another
+    part) of the index's one segment: inside the compound ``.seg`` file
+    Whoosh writes at commit, or a file of its own."""
+    loose = sorted(index.glob("*" + part))
     if loose:
         return loose[0], 0, loose[0].stat().st_size
     from whoosh.filedb.compound import CompoundStorage
@@ -39,22 +39,25 @@ def postings_range(index):
     (segment,) = index.glob("*.seg")
     storage = CompoundStorage(StructFile(open(segment, "rb")), use_mmap=False)
     try:
-        (name,) = [name for name in storage._dir if name.endswith(".pst")]
+        (name,) = [name for name in storage._dir if name.endswith(part)]
         offset, length = storage.range(name)
     finally:
         storage.close()
     return segment, offset, length
 
 
-@pytest.fixture(params=["garbage", "zeros"])
+@pytest.fixture(params=["garbage", "zeros", "arrays"])
 def damaged(tmp_path, request):
     """An index with its postings overwritten: 64 random bytes in the middle
-    (a posting block fails to decompress: zlib.error), or the middle half
-    zeroed (Whoosh's codec raises a bare Exception, "Block tag error")."""
+    of the posting blocks (a block fails to decompress: zlib.error), or
+    their middle half zeroed (Whoosh's codec raises a bare Exception, "Block
+    tag error"), both found by phrases (which read positions from the
+    blocks); or the middle half of the arrays part (accel/arrays.py) zeroed,
+    found by any word (ids that do not increase: ValueError)."""
     index = build(tmp_path / "index")
     with Archive.open(index) as archive:  # sound before the damage
         assert archive.search("pipeline", match="any", limit=1000).total == 200
-    path, offset, length = postings_range(index)
+    path, offset, length = postings_range(index, ".arr" if request.param == "arrays" else ".pst")
     data = bytearray(path.read_bytes())
     if request.param == "garbage":
         start, junk = offset + length // 2, random.Random(1).randbytes(64)
@@ -62,30 +65,32 @@ def damaged(tmp_path, request):
         start, junk = offset + length // 4, bytes(length // 2)
     data[start:start + len(junk)] = junk
     path.write_bytes(bytes(data))
-    return index, {"garbage": zlib.error, "zeros": Exception}[request.param]
+    query = QUERY if request.param == "arrays" else PHRASES
+    return index, {"garbage": zlib.error, "zeros": Exception, "arrays": ValueError}[request.param], query
 
 
 QUERY = " ".join(WORDS)  # every posting list is read
+PHRASES = " ".join(f'"{a} {b}"' for a, b in zip(WORDS, WORDS[1:] + WORDS[:1]))  # positions of every word
 
 
 def test_searching_a_damaged_index_raises_index_damaged(damaged):
-    damaged, cause = damaged
+    damaged, cause, query = damaged
     with Archive.open(damaged) as archive:
         with pytest.raises(IndexDamaged) as caught:
-            archive.search(QUERY, match="any", limit=1000, facets=["tags"])
+            archive.search(query, match="any", limit=1000, facets=["tags"])
         message = str(caught.value)
         assert message.startswith(f"the index at {damaged} is damaged") and "\n" not in message
         assert "'searcher check'" in message and "'searcher rebuild'" in message
         assert type(caught.value.__cause__) is cause  # the low-level error is kept for debugging
         with pytest.raises(IndexDamaged):
-            archive.timeline(QUERY, match="any")
+            archive.timeline(query, match="any")
         with pytest.raises(IndexDamaged):
-            archive.facet("tags", QUERY.replace(" ", " OR "))
+            archive.facet("tags", query.replace('" "', '" OR "') if '"' in query else query.replace(" ", " OR "))
 
 
 def test_the_cli_shows_one_line_and_exits_4(damaged):
-    damaged, _ = damaged
-    result = CliRunner().invoke(cli, ["search", QUERY, "--match", "any", "--limit", "1000",
+    damaged, _, query = damaged
+    result = CliRunner().invoke(cli, ["search", query, "--match", "any", "--limit", "1000",
                                       "--facet", "tags", "--index", str(damaged)])
     assert result.exit_code == 4, result.output
     assert isinstance(result.exception, SystemExit)

@@ -25,7 +25,8 @@ READ_ERRORS = (zlib.error, struct.error, EOFError, pickle.UnpicklingError, OSErr
 _DECODING_MODULES = ("whoosh.codec.", "whoosh.filedb.", "whoosh.util.", "whoosh.index",
                      # our reading of the same files
                      "searcher.engine.whoosh.accel.mapped", "searcher.engine.whoosh.accel.read",
-                     "searcher.engine.whoosh.accel.valuecolumns", "searcher.engine.whoosh.accel.postings")
+                     "searcher.engine.whoosh.accel.valuecolumns", "searcher.engine.whoosh.accel.postings",
+                     "searcher.engine.whoosh.accel.arrays")
 # Bytes of the index that are not UTF-8 (a term, a stored string): damage
 # when Whoosh decodes them, wherever the codec's own frame is.
 _TEXT_ERRORS = (UnicodeDecodeError,)

@@ -24,7 +24,7 @@ from .accel.imports import query as wq
 from .accel.imports import scoring
 from .columns import VALUE_FACETS, FacetCache
 from .compile import Compiler
-from .docsets import count_matches, matching_docnums
+from .evaluate import Evaluated, Evaluator
 from .documents import to_article
 from .expand import check_expansions
 from .queries import DateRangeQuery, FilterQuery
@@ -42,6 +42,7 @@ class Searching:
         # one copy also keeps the analyzers' word caches warm.
         self.schema = self._searcher.schema
         self.ranking = ranking
+        self.evaluator = Evaluator(ranking.k1, ranking.b)
 
     def close(self) -> None:
         self._searcher.close()
@@ -66,6 +67,11 @@ class Snapshot:
         self.facets = facets
         self.schema = searching.schema
         self.compile = searching.compile
+        self._evaluator = searching.evaluator
+
+    def evaluate(self, query: "wq.Query") -> Evaluated:
+        """Every match of ``query`` with its BM25F score, segment by segment."""
+        return self._evaluator.evaluate(self.searcher, query)
 
     def query(self, node: tree.Node, filters: Optional[Filters]) -> "wq.Query":
         """``node`` compiled, restricted to ``filters`` without letting them change the scores."""
@@ -87,7 +93,7 @@ class Snapshot:
         return clauses[0] if len(clauses) == 1 else wq.And(clauses)
 
     def docnums(self, query: "wq.Query") -> list[int]:
-        return matching_docnums(self.searcher, query)
+        return self.evaluate(query).docnums()
 
     def counts(self, facets: tuple[str, ...], docnums: list[int], limit: Optional[int]) -> dict:
         return {name: ranked(self.facets.count(name, docnums), limit) for name in facets}
@@ -117,25 +123,26 @@ def execute(snapshot: Snapshot, plan: Plan) -> Execution:
     # articles that match more of the words first cost 0.16 MAP on the
     # TIME collection (bench/README.md, issue 7).
     date_alone = isinstance(compiled, DateRangeQuery) and query is compiled
+    total: Optional[int] = None
     if plan.sort == "relevance" and not date_alone:
-        results = searcher.search(query, limit=max(plan.offset + plan.limit, 1))
-        # A slice, not list(results): list() asks len(results) first,
-        # which walks every match a second time.
-        page = [(hit.fields(), hit.score) for hit in results[plan.offset:plan.offset + plan.limit]]
+        # Every match scored at once (evaluate.py): the page, the exact
+        # total and the facets' documents from one pass.
+        evaluated = snapshot.evaluate(query)
+        best = evaluated.top(plan.offset + plan.limit)[plan.offset:]
+        page = [(searcher.stored_fields(docnum), score) for docnum, score in best]
+        total = evaluated.total
+        if plan.facets:
+            docnums = evaluated.docnums()
     else:
         docnums = snapshot.docnums(query)
         page = _unscored_page(snapshot, plan, docnums, compiled.boost)
     facets = {}
     if plan.facets:
-        if docnums is None:
-            docnums = snapshot.docnums(query)
+        assert docnums is not None
         facets = snapshot.counts(plan.facets, docnums, plan.facet_limit)
-    # Not len(results): with a limit, Whoosh 2.7.4's top-N collector
-    # miscounts some conjunctions (a word AND a date range on Reuters: 1,119
-    # of 15,465), and it would walk the matches one by one in Python;
-    # docsets counts them a posting block at a time. With the matches at
-    # hand (date order, facets), their number is the total: no second walk.
-    total = len(docnums) if docnums is not None else count_matches(searcher, query)
+    if total is None:
+        assert docnums is not None
+        total = len(docnums)
     terms = {field: field_terms(query, searcher.reader(), field) for field in ("body", "title")}
     return Execution(total=total, page=[(to_article(fields), score) for fields, score in page],
                      facets=facets, terms=terms)

@@ -82,6 +82,7 @@ class SegmentArrays:
 
     def __init__(self, reader) -> None:
         self._reader = reader
+        self._doccount = reader.doc_count_all()
         self._buffer: Optional[memoryview] = None
         self._keys = self._starts = self._counts = None
         try:
@@ -139,6 +140,11 @@ class SegmentArrays:
         start, count = int(self._starts[at]), int(self._counts[at])
         ids = np.frombuffer(self._buffer, "<u4", count, start).astype(np.int64)
         weights = np.frombuffer(self._buffer, "<f4", count, start + 4 * count).astype(np.float64)
+        # Garbage in the part would be believed silently: ids must increase
+        # inside the segment and weights be finite (a few array passes).
+        if count and (ids[-1] >= self._doccount or (count > 1 and not np.all(ids[1:] > ids[:-1]))
+                      or not np.all(np.isfinite(weights))):
+            raise ValueError(f"the arrays of the postings at {block_offset} do not fit their segment")
         return ids, weights
 
 
