@@ -24,8 +24,8 @@ from .accel.imports import query as wq
 from .accel.imports import scoring
 from .columns import VALUE_FACETS, FacetCache
 from .compile import Compiler
-from .evaluate import Evaluated, Evaluator
 from .documents import to_article
+from .evaluate import Evaluated, Evaluator
 from .expand import check_expansions
 from .queries import DateRangeQuery, FilterQuery
 
