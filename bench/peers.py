@@ -2,6 +2,7 @@
 
     python bench/peers.py [CORPUS] [--gen N] [--rounds 5] [--kinds term,near,...]
                           [--engines ours,whoosh,fts5,tantivy] [--workdir DIR]
+                          [--ours-index PATH]
 
 CORPUS defaults to ../shared/corpora/reuters21578; ``--gen N``: N articles
 from bench/gen.py. Every engine indexes the same parsed Articles in its own
@@ -304,6 +305,23 @@ def generate(work: Workdir, n: int) -> Path:
     return out
 
 
+def given_index(work: Workdir, path: Path) -> dict:
+    """``--ours-index``: an index of the same corpus built by ``searcher index``
+    (timed by bench/peak_memory.py), queried here as ours; not rebuilt."""
+    from searcher import Archive
+
+    link = work.path / "ours"
+    if link.is_symlink() or link.exists():
+        if link.resolve() != path.resolve():
+            raise SystemExit(f"{link} is another index than {path}: give another --workdir")
+    else:
+        link.symlink_to(path.resolve())
+    with Archive.open(path) as archive:
+        count = archive.stats().articles
+    print(f"ours: the given index {path} ({count:,} articles), not built here")
+    return {"articles": count, "seconds": None, "size": dir_size(path), "peak_rss": None, "given": True}
+
+
 def ensure_index(work: Workdir, engine: str, corpus: Path, cache: Path) -> dict:
     built = work.read(engine)
     if built is not None and (work.path / engine).exists():
@@ -398,7 +416,7 @@ def latency_table(runs: dict, spec: dict, builds: dict) -> None:
         p50 = {e: percentile(t, 0.5) if t else None for e, t in times.items()}
         print(f"| {label} | {n} | " + " | ".join(_cell(times[e], e, runs) for e in ENGINES) + " | "
               + " | ".join(_ratio(p50["ours"], p50[p]) for p in PEERS) + " |")
-    rate = {e: b["articles"] / b["seconds"] if b else None for e, b in builds.items()}
+    rate = {e: b["articles"] / b["seconds"] if b and b["seconds"] else None for e, b in builds.items()}
     print("| **indexing, articles/s** | | " + " | ".join(f"{rate[e]:,.0f}" if rate.get(e) else "skipped"
                                                      for e in ENGINES) + " | "
           + " | ".join(_ratio(rate.get("ours"), rate.get(p)) for p in PEERS) + " |")
@@ -413,7 +431,9 @@ def engine_lines(runs: dict, builds: dict, skipped: dict) -> None:
         if engine not in builds:
             continue
         b, r = builds.get(engine), runs.get(engine)
-        if b:
+        if b and b.get("given"):
+            print(f"{engine}: index {b['size'] / 1e6:,.1f} MB, given (built by searcher index)", end="")
+        elif b:
             print(f"{engine}: index {b['size'] / 1e6:,.1f} MB, built in {b['seconds']:.1f} s"
                   f"{' (reused)' if b.get('reused') else ''}, indexing peak RSS {b['peak_rss'] / 1e6:,.0f} MB", end="")
         if r:
@@ -450,6 +470,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--kinds", help=f"comma-separated subset of {','.join(qbench.KINDS)}")
     parser.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset of %(default)s")
     parser.add_argument("--workdir", type=Path, help="keep (and reuse) the indexes here")
+    parser.add_argument("--ours-index", type=Path, metavar="PATH",
+                        help="query this index of the same corpus as ours (built by searcher index), not building one")
     parser.add_argument("--child", choices=["build", "query"], help=argparse.SUPPRESS)
     parser.add_argument("--engine", choices=ENGINES, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
@@ -471,7 +493,8 @@ def run(args: argparse.Namespace, path: Path) -> None:
     corpus, cache = (generate(work, args.gen), work.path) if args.gen else (args.corpus, CACHE)
     skipped = {e: why for e in args.engines if (why := unavailable(e))}
     engines = [e for e in args.engines if e not in skipped]
-    builds = {e: ensure_index(work, e, corpus, cache) for e in engines}
+    builds = {e: given_index(work, args.ours_index) if e == "ours" and args.ours_index
+              else ensure_index(work, e, corpus, cache) for e in engines}
     spec = pick(work, corpus, cache)
     spec["kinds"] = {k: v for k, v in spec["kinds"].items() if k in args.kinds}
     print(f"\n{source}; queries picked from {spec['sampled']:,} sampled articles, {args.rounds} rounds:")

@@ -51,9 +51,11 @@ def damaged(tmp_path, request):
     """An index with its postings overwritten: 64 random bytes in the middle
     of the posting blocks (a block fails to decompress: zlib.error), or
     their middle half zeroed (Whoosh's codec raises a bare Exception, "Block
-    tag error"), both found by phrases (which read positions from the
-    blocks); or the middle half of the arrays part (accel/arrays.py) zeroed,
-    found by any word (ids that do not increase: ValueError)."""
+    tag error"), both found by phrases, with the arrays part's magic wiped
+    so that the blocks are the only copy read (as in a segment written by
+    Whoosh's own writer); or the middle half of the arrays part
+    (accel/arrays.py) zeroed, found by any word (ids that do not increase:
+    ValueError)."""
     index = build(tmp_path / "index")
     with Archive.open(index) as archive:  # sound before the damage
         assert archive.search("pipeline", match="any", limit=1000).total == 200
@@ -64,6 +66,9 @@ def damaged(tmp_path, request):
     else:
         start, junk = offset + length // 4, bytes(length // 2)
     data[start:start + len(junk)] = junk
+    if request.param != "arrays":
+        _, arrays_offset, _ = postings_range(index, ".arr")
+        data[arrays_offset:arrays_offset + 8] = bytes(8)
     path.write_bytes(bytes(data))
     query = QUERY if request.param == "arrays" else PHRASES
     return index, {"garbage": zlib.error, "zeros": Exception, "arrays": ValueError}[request.param], query

@@ -27,10 +27,10 @@ import numpy as np
 
 from .accel.arrays import SegmentArrays, field_lengths
 from .accel.imports import query as wq
-from .accel.terms import expanded_words
+from .accel.terms import expanded_words, numeric_range_query
 from .expand import SCORED_WORDS, _Bounded
 from .phrase import PositionalPhrase
-from .positions import near_spans, phrase_spans
+from .positions import near_matches, near_spans, phrase_matches
 from .queries import AtLeastQuery, DateRangeQuery, FilterQuery, NearQuery
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -137,8 +137,21 @@ class SegmentEvaluation:
         return Matches.empty()
 
     def _date_range(self, q: DateRangeQuery) -> Matches:
-        ids = np.frombuffer(q.segment_ids(self.searcher), dtype=np.uint32).astype(np.int64)
-        return Matches.constant(ids, q.boost)
+        """Whoosh's constant-score list of the documents in the range, from
+        the arrays of the numeric terms Whoosh's range stands for."""
+        plain = numeric_range_query(q, self.reader)
+        leaves = [plain] if plain.is_leaf() else list(plain.leaves())
+        parts: list[np.ndarray] = []
+        for leaf in leaves:
+            if isinstance(leaf, wq.Term):
+                words = [_bytes(self.searcher.schema, leaf.fieldname, leaf.text)]
+            elif isinstance(leaf, wq.MultiTerm):
+                words = list(expanded_words(leaf, self.reader))
+            else:
+                return self._walked(q)
+            found = (self.term_postings(leaf.field(), word) for word in words if word is not None)
+            parts.extend(postings[0] for postings in found if postings is not None)
+        return Matches.constant(_union_ids(parts), q.boost)
 
     def _bounded(self, q: _Bounded) -> Matches:
         words = [word for word in expanded_words(q, self.reader) if word]
@@ -194,12 +207,10 @@ class SegmentEvaluation:
 
     # -- positions ----------------------------------------------------------
     def _phrase(self, q: PositionalPhrase) -> Matches:
-        found, _ = phrase_spans(self, q)
-        return found
+        return phrase_matches(self, q)[0]
 
     def _near(self, q: NearQuery) -> Matches:
-        found, _ = near_spans(self, q)
-        return found
+        return near_matches(self, q)
 
     def _at_least(self, q: AtLeastQuery) -> Matches:
         found = self.node(q.child)
@@ -220,8 +231,11 @@ class SegmentEvaluation:
             btext = _bytes(self.searcher.schema, leaf.fieldname, leaf.text)
             found = self.term_postings(leaf.fieldname, btext) if btext is not None else None
             return (found[0], found[1]) if found is not None else (_EMPTY_IDS, np.zeros(0))
-        if isinstance(leaf, (PositionalPhrase, NearQuery)):
-            found, per_doc = phrase_spans(self, leaf) if isinstance(leaf, PositionalPhrase) else near_spans(self, leaf)
+        if isinstance(leaf, PositionalPhrase):
+            found, counts = phrase_matches(self, leaf)
+            return found.ids, counts
+        if isinstance(leaf, NearQuery):
+            found, per_doc = near_spans(self, leaf)
             return found.ids, np.array([len(spans) for spans in per_doc], dtype=np.float64)
         found = self.node(leaf)
         return found.ids, np.ones(len(found.ids))

@@ -4,9 +4,15 @@ span matchers match them (phrase.PhraseMatcher, SpanNear.SpanNearMatcher),
 so the same documents match with the same scores (the sum of the words'
 BM25F scores, as Whoosh's intersection of the words sums them).
 
-Each function returns the matches and, per matching document, its spans
-((first, last) positions), which NEAR of a phrase and atleastN of a phrase
-need."""
+Exact phrases and NEAR/PRE of two words are matched as arrays: each
+position becomes the key ``candidate * 2**32 + position`` and matching is
+sorted-array intersection and search. Sloppy phrases and NEAR of phrases
+walk each candidate's spans in Python. Positions come from the segment's
+arrays part, or from Whoosh's blocks when it has none.
+
+The span functions return the matches and, per matching document, its
+spans ((first, last) positions), which NEAR of a phrase and atleastN of a
+phrase need."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Optional
@@ -21,50 +27,48 @@ if TYPE_CHECKING:
     from .evaluate import Matches, SegmentEvaluation
 
 Span = tuple[int, int]
+_SHIFT = np.int64(1 << 32)  # a key's candidate part; positions stay below it
+
+
+def phrase_matches(ev: "SegmentEvaluation", q: PositionalPhrase) -> tuple["Matches", np.ndarray]:
+    """The documents where the words form the phrase, and how often each."""
+    candidates, words = _phrase_candidates(ev, q, None)
+    if not len(candidates.ids):
+        return candidates, np.zeros(0)
+    if not q.slop:
+        keys = _exact_keys(ev, q, words, candidates.ids)
+        if keys is not None:
+            owners, counts = np.unique(keys // _SHIFT, return_counts=True)
+            return _boosted(_take(candidates, owners), q.boost), counts.astype(np.float64)
+    found, spans = _phrase_spans_of(ev, q, words, candidates)
+    return found, np.array([len(each) for each in spans], dtype=np.float64)
+
+
+def near_matches(ev: "SegmentEvaluation", q) -> "Matches":
+    """NEAR/PRE: the matching documents."""
+    if isinstance(q.a, wq.Term) and isinstance(q.b, wq.Term) and q.mindist == 1:
+        found = _two_words_near(ev, q)
+        if found is not None:
+            return found
+    return near_spans(ev, q)[0]
 
 
 def term_spans(ev: "SegmentEvaluation", q: "wq.Term", within: Optional[np.ndarray] = None):
     from .evaluate import Matches, _bytes
 
-    found = ev.node(q)
+    found = _restrict(ev.node(q), within)
     btext = _bytes(ev.searcher.schema, q.fieldname, q.text)
-    found = _restrict(found, within)
     if not len(found.ids) or btext is None:
         return Matches.empty(), []
-    positions = positions_of(ev.reader, q.fieldname, btext, found.ids.tolist())
+    positions = _position_lists(ev, q.fieldname, btext, found.ids)
     return found, [[(pos, pos) for pos in each] for each in positions]
 
 
 def phrase_spans(ev: "SegmentEvaluation", q: PositionalPhrase, within: Optional[np.ndarray] = None):
-    """The documents where the words form the phrase, with its spans."""
-    from .evaluate import Matches, _bytes, _intersect
-
-    words = [_bytes(ev.searcher.schema, q.fieldname, word) for word in q.words]
-    postings = [ev.term_postings(q.fieldname, word) if word is not None else None for word in words]
-    if any(found is None for found in postings):
-        return Matches.empty(), []
-    parts = [Matches(ids, ev.term_scores(q.fieldname, word, ids, weights))
-             for word, (ids, weights) in zip(words, postings)]
-    ids, scores = parts[0].ids, parts[0].scores
-    for part in parts[1:]:
-        ids, scores = _intersect(ids, scores, part)
-    candidates = _restrict(Matches(ids, scores), within)
+    candidates, words = _phrase_candidates(ev, q, within)
     if not len(candidates.ids):
         return candidates, []
-    wanted = candidates.ids.tolist()
-    positions = [positions_of(ev.reader, q.fieldname, word, wanted) for word in words]
-    keep, spans = [], []
-    for index, per_word in enumerate(zip(*positions)):
-        if q.slop:
-            found = sloppy_matches(list(per_word), q.offsets, q.slop)
-        else:
-            found = [(start, start + q.offsets[-1]) for start in exact_starts(list(per_word), q.offsets)]
-        if found:
-            keep.append(index)
-            spans.append(found)
-    chosen = np.array(keep, dtype=np.int64)
-    result = Matches(candidates.ids[chosen], candidates.scores[chosen])
-    return (result if q.boost == 1.0 else Matches(result.ids, result.scores * q.boost)), spans
+    return _phrase_spans_of(ev, q, words, candidates)
 
 
 def near_spans(ev: "SegmentEvaluation", q, within: Optional[np.ndarray] = None):
@@ -88,8 +92,7 @@ def near_spans(ev: "SegmentEvaluation", q, within: Optional[np.ndarray] = None):
             keep.append(index)
             spans.append(found)
     chosen = np.array(keep, dtype=np.int64)
-    ids = b.ids[chosen]
-    return Matches(ids, a.scores[at[chosen]] + b.scores[chosen]), spans
+    return Matches(b.ids[chosen], a.scores[at[chosen]] + b.scores[chosen]), spans
 
 
 def side_spans(ev: "SegmentEvaluation", q, within: Optional[np.ndarray]):
@@ -102,6 +105,95 @@ def side_spans(ev: "SegmentEvaluation", q, within: Optional[np.ndarray]):
     if isinstance(q, NearQuery):
         return near_spans(ev, q, within)
     raise TypeError(f"no spans for {type(q).__name__}")
+
+
+# -- phrases ------------------------------------------------------------------
+def _phrase_candidates(ev: "SegmentEvaluation", q: PositionalPhrase, within: Optional[np.ndarray]):
+    """The documents holding every word (scored as the words' sum), and the words as bytes."""
+    from .evaluate import Matches, _bytes, _intersect
+
+    words = [_bytes(ev.searcher.schema, q.fieldname, word) for word in q.words]
+    parts = []
+    for word in words:
+        found = ev.term_postings(q.fieldname, word) if word is not None else None
+        if word is None or found is None:
+            return Matches.empty(), words
+        parts.append(Matches(found[0], ev.term_scores(q.fieldname, word, found[0], found[1])))
+    ids, scores = parts[0].ids, parts[0].scores
+    for part in parts[1:]:
+        ids, scores = _intersect(ids, scores, part)
+    return _restrict(Matches(ids, scores), within), words
+
+
+def _exact_keys(ev: "SegmentEvaluation", q: PositionalPhrase, words, candidates: np.ndarray):
+    """Keys (candidate index, start) of every exact match; None without arrays positions."""
+    keys: Optional[np.ndarray] = None
+    for word, offset in zip(words, q.offsets):
+        found = ev.state.arrays.positions(q.fieldname, word, candidates)
+        if found is None:
+            return None
+        owner, positions = found
+        starts = positions - offset
+        fits = starts >= 0
+        word_keys = owner[fits] * _SHIFT + starts[fits]
+        keys = word_keys if keys is None else np.intersect1d(keys, word_keys, assume_unique=True)
+        if not len(keys):
+            break
+    return keys
+
+
+def _phrase_spans_of(ev: "SegmentEvaluation", q: PositionalPhrase, words, candidates: "Matches"):
+    positions = [_position_lists(ev, q.fieldname, word, candidates.ids) for word in words]
+    keep, spans = [], []
+    for index, per_word in enumerate(zip(*positions)):
+        if q.slop:
+            found = sloppy_matches(list(per_word), q.offsets, q.slop)
+        else:
+            found = [(start, start + q.offsets[-1]) for start in exact_starts(list(per_word), q.offsets)]
+        if found:
+            keep.append(index)
+            spans.append(found)
+    return _boosted(_take(candidates, np.array(keep, dtype=np.int64)), q.boost), spans
+
+
+# -- NEAR ---------------------------------------------------------------------
+def _two_words_near(ev: "SegmentEvaluation", q) -> Optional["Matches"]:
+    """NEAR/PRE of two words as arrays: a document matches when some
+    position of b is 1..slop after one of a (PRE), or 1..slop either side
+    (NEAR): SpanNear's rule for one-word spans (equal positions overlap,
+    distance 0, which its mindist of 1 excludes)."""
+    from .evaluate import Matches, _bytes
+
+    ids = _word_candidates(ev, q)
+    if not len(ids):
+        return Matches.empty()
+    a = _restrict(ev.node(q.a), ids)
+    b = _restrict(ev.node(q.b), ids)
+    words = [_bytes(ev.searcher.schema, side.fieldname, side.text) for side in (q.a, q.b)]
+    if words[0] is None or words[1] is None:
+        return Matches.empty()
+    found_a = ev.state.arrays.positions(q.a.fieldname, words[0], a.ids)
+    found_b = ev.state.arrays.positions(q.b.fieldname, words[1], b.ids)
+    if found_a is None or found_b is None:
+        return None
+    a_keys = found_a[0] * _SHIFT + found_a[1]
+    b_keys = found_b[0] * _SHIFT + found_b[1]
+    slop = q.slop
+    if q.ordered:
+        near = np.searchsorted(a_keys, b_keys, "left") - np.searchsorted(a_keys, b_keys - slop, "left")
+    else:
+        near = (np.searchsorted(a_keys, b_keys + slop, "right") - np.searchsorted(a_keys, b_keys - slop, "left")
+                - _contains_keys(a_keys, b_keys))
+    owners = np.unique(found_b[0][near > 0])  # a and b hold the same candidates
+    from .evaluate import Matches
+
+    return Matches(a.ids[owners], a.scores[owners] + b.scores[owners])
+
+
+def _contains_keys(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    from .evaluate import _contains
+
+    return _contains(sorted_keys, keys).astype(np.int64)
 
 
 def _near(aspans: list[Span], bspans: list[Span], slop: int, ordered: bool, mindist: int) -> list[Span]:
@@ -148,6 +240,29 @@ def _words(q) -> list["wq.Term"]:
     if isinstance(q, PositionalPhrase):
         return [wq.Term(q.fieldname, word) for word in q.words]
     return _words(q.a) + _words(q.b)
+
+
+# -- helpers --------------------------------------------------------------------
+def _position_lists(ev: "SegmentEvaluation", fieldname: str, btext: bytes, wanted: np.ndarray) -> list[list[int]]:
+    """Each wanted document's positions of the term, as lists."""
+    found = ev.state.arrays.positions(fieldname, btext, wanted)
+    if found is None:
+        return positions_of(ev.reader, fieldname, btext, wanted.tolist())
+    owner, positions = found
+    bounds = np.searchsorted(owner, np.arange(1, len(wanted)))
+    return [part.tolist() for part in np.split(positions, bounds)]
+
+
+def _take(found: "Matches", index: np.ndarray) -> "Matches":
+    from .evaluate import Matches
+
+    return Matches(found.ids[index], found.scores[index])
+
+
+def _boosted(found: "Matches", boost: float) -> "Matches":
+    from .evaluate import Matches
+
+    return found if boost == 1.0 else Matches(found.ids, found.scores * boost)
 
 
 def _restrict(found: "Matches", within: Optional[np.ndarray]) -> "Matches":

@@ -11,11 +11,13 @@ treat it as part of the segment). A term's arrays are found by where its
 blocks start in the postings file (its term info's offset), so no term
 text is stored twice.
 
-Layout (little-endian): ``MAGIC``; per term, ids ``uint32[n]`` then weights
-``float32[n]`` (Whoosh stores weights as 32-bit floats too); then the
-directory: block offsets ``int64[T]`` (increasing), array offsets
-``int64[T]``, counts ``uint32[T]``; then ``int64`` T, ``int64`` directory
-offset, ``END``. A part that is missing or does not fit is not believed:
+Layout (little-endian): ``MAGIC``; per term, ids ``uint32[n]``, weights
+``float32[n]`` (Whoosh stores weights as 32-bit floats too) and, for a
+field with positions, each posting's number of positions ``uint32[n]``
+and the positions ``uint32[p]``; then the directory: block offsets
+``int64[T]`` (increasing), array offsets ``int64[T]``, positions ``int64[T]``
+(p, or -1 for none), counts ``uint32[T]``; then ``int64`` T, ``int64``
+directory offset, ``END``. A part that is missing or does not fit is not believed:
 ``SegmentArrays`` then decodes the term's blocks (the slow, always-right
 path), as for segments written by Whoosh's own writer.
 
@@ -29,22 +31,25 @@ from __future__ import annotations
 import struct
 from array import array
 from itertools import accumulate
-from typing import Optional, Sequence
+from pickle import loads
+from typing import NamedTuple, Optional, Sequence
 
 import numpy as np
 
 from searcher.engine.whoosh.accel.imports import matching, whoosh3
 
 EXTENSION = ".arr"
-MAGIC = b"searcher-arrays-1\n\0\0\0\0\0\0"  # 24 bytes: the arrays start 8-byte aligned
+MAGIC = b"searcher-arrays-2\n\0\0\0\0\0\0"  # 24 bytes: the arrays start 8-byte aligned
 END = b"arrays.\n"
 _FOOTER = struct.Struct("<qq8s")
 
 Postings = tuple[np.ndarray, np.ndarray]  # (ids int64, weights float64), ids increasing
+# One term's positions: each posting's count and the positions, in posting order.
+Positions = tuple[np.ndarray, np.ndarray]
 
 
 class ArraysWriter:
-    """Streams each term's ids and weights into a segment's ``.arr`` part."""
+    """Streams each term's ids, weights and positions into a segment's ``.arr`` part."""
 
     def __init__(self, fieldwriter) -> None:
         segment, storage = fieldwriter._segment, fieldwriter._storage
@@ -53,27 +58,71 @@ class ArraysWriter:
         self._position = len(MAGIC)
         self._keys = array("q")
         self._starts = array("q")
+        self._npositions = array("q")
         self._counts = array("I")
 
-    def add(self, block_offset: int, ids: Sequence[int], weights: Sequence[float]) -> None:
+    def add(self, block_offset: int, ids, weights, positions: Optional[Positions] = None) -> None:
+        """One term: ids and weights (sequences or arrays) and, for a field
+        with positions, (count per posting, positions) arrays."""
         count = len(ids)
         if isinstance(ids, np.ndarray):
-            data = ids.astype("<u4").tobytes() + np.asarray(weights, dtype="<f4").tobytes()
+            data = [ids.astype("<u4").tobytes(), np.asarray(weights, dtype="<f4").tobytes()]
         else:
-            data = array("I", ids).tobytes() + array("f", weights).tobytes()
+            data = [array("I", ids).tobytes(), array("f", weights).tobytes()]
+        if positions is not None:
+            data.append(np.asarray(positions[0], dtype="<u4").tobytes())
+            data.append(np.asarray(positions[1], dtype="<u4").tobytes())
+        joined = b"".join(data)
         self._keys.append(block_offset)
         self._starts.append(self._position)
+        self._npositions.append(-1 if positions is None else len(positions[1]))
         self._counts.append(count)
-        self._file.write(data)
-        self._position += len(data)
+        self._file.write(joined)
+        self._position += len(joined)
 
     def close(self) -> None:
         directory = self._position
         counts = self._counts.tobytes()
         padding = b"\0" * (-len(counts) % 8)
-        self._file.write(self._keys.tobytes() + self._starts.tobytes() + counts + padding)
+        self._file.write(self._keys.tobytes() + self._starts.tobytes() + self._npositions.tobytes() + counts
+                         + padding)
         self._file.write(_FOOTER.pack(len(self._keys), directory, END))
         self._file.close()
+
+
+def encoded_positions(values: Sequence[Optional[bytes]]) -> Positions:
+    """(count per posting, positions) of Whoosh Positions-format values
+    (``formats.Positions.encode``: the count, then the pickled deltas);
+    a one-position value is decoded once and remembered."""
+    counts = array("I")
+    flat = array("I")
+    single = _SINGLE_POSITION
+    for value in values:
+        if value is None:  # a posting without positions (not written by Positions.encode)
+            counts.append(0)
+            continue
+        pos = single.get(value)
+        if pos is not None:
+            counts.append(1)
+            flat.append(pos)
+            continue
+        deltas = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+        if len(deltas) == 1 and len(single) < 1 << 17:
+            single[value] = deltas[0]
+        counts.append(len(deltas))
+        flat.extend(accumulate(deltas))
+    return np.frombuffer(counts, dtype=np.uint32), np.frombuffer(flat, dtype=np.uint32)
+
+
+_SINGLE_POSITION: dict[bytes, int] = {}
+
+
+class _Directory(NamedTuple):
+    buffer: memoryview
+    keys: np.ndarray  # block offsets, increasing
+    starts: np.ndarray
+    npositions: np.ndarray
+    counts: np.ndarray
 
 
 class SegmentArrays:
@@ -83,23 +132,22 @@ class SegmentArrays:
     def __init__(self, reader) -> None:
         self._reader = reader
         self._doccount = reader.doc_count_all()
-        self._buffer: Optional[memoryview] = None
-        self._keys = self._starts = self._counts = None
+        self._dir: Optional[_Directory] = None
         try:
-            self._open()
+            self._dir = self._open()
         except (OSError, ValueError, KeyError, struct.error):
-            self._buffer = None  # not believed: decode the blocks instead
+            self._dir = None  # not believed: decode the blocks instead
 
     @property
     def complete(self) -> bool:
-        return self._buffer is not None
+        return self._dir is not None
 
-    def _open(self) -> None:
+    def _open(self) -> Optional[_Directory]:
         segment = self._reader.segment()
         storage = getattr(self._reader, "_storage", None)
         name = segment.make_filename(EXTENSION)
         if storage is None or not storage.file_exists(name):
-            return
+            return None
         part = storage.open_file(name)
         buffer = getattr(part, "_buf", None)
         if buffer is None:  # not read in place (another storage): read it once
@@ -108,44 +156,87 @@ class SegmentArrays:
         if len(buffer) < len(MAGIC) + _FOOTER.size or bytes(buffer[:len(MAGIC)]) != MAGIC:
             raise ValueError("not an arrays part")
         count, directory, end = _FOOTER.unpack_from(buffer, len(buffer) - _FOOTER.size)
-        counts_end = directory + 16 * count + 4 * count
+        counts_end = directory + 24 * count + 4 * count
         if end != END or not len(MAGIC) <= directory <= counts_end <= len(buffer) - _FOOTER.size:
             raise ValueError("arrays part does not fit")
-        self._keys = np.frombuffer(buffer, "<i8", count, directory)
-        self._starts = np.frombuffer(buffer, "<i8", count, directory + 8 * count)
-        self._counts = np.frombuffer(buffer, "<u4", count, directory + 16 * count)
-        if count and int(self._starts[-1]) + 8 * int(self._counts[-1]) > directory:
+        found = _Directory(buffer, np.frombuffer(buffer, "<i8", count, directory),
+                           np.frombuffer(buffer, "<i8", count, directory + 8 * count),
+                           np.frombuffer(buffer, "<i8", count, directory + 16 * count),
+                           np.frombuffer(buffer, "<u4", count, directory + 24 * count))
+        if count and int(found.starts[-1]) + 8 * int(found.counts[-1]) > directory:
             raise ValueError("arrays part does not fit")
-        self._buffer = buffer
+        return found
 
     def postings(self, fieldname: str, btext: bytes) -> Optional[Postings]:
         """The term's (ids, weights), deleted documents included; None when absent."""
         reader = self._reader
         if (fieldname, btext) not in reader:
             return None
-        info = reader.term_info(fieldname, btext)
-        if self._buffer is not None and not info.is_inlined():
-            found = self.at_block(info.extent()[0])
-            if found is not None:
-                return found
+        entry = self._entry(fieldname, btext)
+        if entry is not None and self._dir is not None:
+            return self._postings(self._dir, entry)
         return _decoded(reader, fieldname, btext)
 
-    def at_block(self, block_offset: int) -> Optional[Postings]:
-        """The arrays of the term whose blocks start at ``block_offset``."""
-        keys = self._keys
-        assert keys is not None and self._starts is not None and self._counts is not None
-        at = int(np.searchsorted(keys, block_offset))
-        if at >= len(keys) or keys[at] != block_offset:
+    def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray) -> Optional[tuple[np.ndarray, np.ndarray]]:
+        """(owner, position) pairs of the term in the documents ``wanted``
+        (increasing, each holding the term): ``owner`` indexes ``wanted``,
+        positions increase within each; None when this part has no
+        positions for the term (then they are read from the blocks)."""
+        entry, found = self._entry(fieldname, btext), self._dir
+        if entry is None or found is None or found.npositions[entry] < 0:
             return None
-        start, count = int(self._starts[at]), int(self._counts[at])
-        ids = np.frombuffer(self._buffer, "<u4", count, start).astype(np.int64)
-        weights = np.frombuffer(self._buffer, "<f4", count, start + 4 * count).astype(np.float64)
+        start, count, total = int(found.starts[entry]), int(found.counts[entry]), int(found.npositions[entry])
+        buffer = found.buffer
+        ids = np.frombuffer(buffer, "<u4", count, start)
+        counts = np.frombuffer(buffer, "<u4", count, start + 8 * count).astype(np.int64)
+        flat = np.frombuffer(buffer, "<u4", total, start + 12 * count)
+        ends = np.cumsum(counts)
+        if (ends[-1] if count else 0) != total:
+            raise ValueError(f"the positions of the postings at {found.keys[entry]} do not fit their segment")
+        at = np.searchsorted(ids, wanted)
+        chosen = counts[at]
+        owner = np.repeat(np.arange(len(wanted)), chosen)
+        offsets = np.repeat(ends[at] - chosen - (np.cumsum(chosen) - chosen), chosen) + np.arange(int(chosen.sum()))
+        return owner, flat[offsets].astype(np.int64)
+
+    def _entry(self, fieldname: str, btext: bytes) -> Optional[int]:
+        """The directory index of a term's arrays, or None."""
+        if self._dir is None or (fieldname, btext) not in self._reader:
+            return None
+        info = self._reader.term_info(fieldname, btext)
+        if info.is_inlined():
+            return None
+        return _find(self._dir.keys, info.extent()[0])
+
+    def at_block(self, block_offset: int) -> Optional[tuple[np.ndarray, np.ndarray, Optional[Positions]]]:
+        """The ids, weights and positions of the term whose blocks start at ``block_offset``."""
+        found = self._dir
+        at = None if found is None else _find(found.keys, block_offset)
+        if found is None or at is None:
+            return None
+        ids, weights = self._postings(found, at)
+        total = int(found.npositions[at])
+        if total < 0:
+            return ids, weights, None
+        start, count = int(found.starts[at]), len(ids)
+        counts = np.frombuffer(found.buffer, "<u4", count, start + 8 * count)
+        return ids, weights, (counts, np.frombuffer(found.buffer, "<u4", total, start + 12 * count))
+
+    def _postings(self, found: _Directory, at: int) -> Postings:
+        start, count = int(found.starts[at]), int(found.counts[at])
+        ids = np.frombuffer(found.buffer, "<u4", count, start).astype(np.int64)
+        weights = np.frombuffer(found.buffer, "<f4", count, start + 4 * count).astype(np.float64)
         # Garbage in the part would be believed silently: ids must increase
         # inside the segment and weights be finite (a few array passes).
         if count and (ids[-1] >= self._doccount or (count > 1 and not np.all(ids[1:] > ids[:-1]))
                       or not np.all(np.isfinite(weights))):
-            raise ValueError(f"the arrays of the postings at {block_offset} do not fit their segment")
+            raise ValueError(f"the arrays of the postings at {int(found.keys[at])} do not fit their segment")
         return ids, weights
+
+
+def _find(keys: np.ndarray, block_offset: int) -> Optional[int]:
+    at = int(np.searchsorted(keys, block_offset))
+    return at if at < len(keys) and keys[at] == block_offset else None
 
 
 def _decoded(reader, fieldname: str, btext: bytes) -> Postings:

@@ -34,8 +34,10 @@ from operator import itemgetter, sub
 from pickle import dumps, load, loads
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 
-from searcher.engine.whoosh.accel.arrays import ArraysWriter, SegmentArrays
-from searcher.engine.whoosh.accel.imports import length_to_byte
+import numpy as np
+
+from searcher.engine.whoosh.accel.arrays import ArraysWriter, Positions, SegmentArrays, encoded_positions
+from searcher.engine.whoosh.accel.imports import formats, length_to_byte
 
 HEADER_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
 MIN_COMPRESS = 256
@@ -113,6 +115,8 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
         fixedsize = fieldobj.format.fixed_value_size()
         joined = fixedsize is not None and fixedsize > 0
         keep_values = fixedsize is None or fixedsize < 0 or joined
+        # Positions go into the arrays part for Whoosh's own Positions format.
+        with_positions = type(fieldobj.format) is formats.Positions
         length_of: LengthOf
         stream: Iterator[tuple[bytes, _TermPostings]]
         if sources:
@@ -128,18 +132,23 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
         pending: list[bytes] = []
         entries: list[tuple[bytes, bytes]] = []
         for btext, postings in stream:
-            ids: Sequence[int]
-            weights: Sequence[float]
+            ids: _Ids
+            weights: _Weights
+            values: Optional[Sequence[Optional[bytes]]] = None
+            positions: Optional[Positions] = None
             if isinstance(postings, list):
                 block, termbytes = _term_postings(postings, length_of, blocklimit, compression, min_compress,
                                                   keep_values, joined)
                 ids, weights = [p[0] for p in postings], [p[1] for p in postings]
+                if with_positions:
+                    values = [p[2] for p in postings]
             elif isinstance(postings, _Columns):
                 if not postings.ids:
                     continue  # every document of the term was deleted
                 block, termbytes = _term_blocks(postings.ids, postings.weights, postings.values, length_of,
                                                 blocklimit, compression, min_compress, keep_values, joined)
                 ids, weights = postings.ids, postings.weights
+                values = postings.values if with_positions else None
             else:
                 # Postings of one merged segment only: its blocks, renumbered.
                 source, terminfo, read = postings
@@ -152,8 +161,9 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
                     copied = _term_blocks(columns.ids, columns.weights, columns.values, length_of,
                                           blocklimit, compression, min_compress, keep_values, joined)
                     ids, weights = columns.ids, columns.weights
+                    values = columns.values if with_positions else None
                 else:
-                    ids, weights = source.term_arrays(terminfo, read)
+                    ids, weights, positions, values = source.term_arrays(terminfo, read, with_positions)
                 block, termbytes = copied
             if not started:
                 fieldwriter.start_field(fieldname, fieldobj)
@@ -161,7 +171,9 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
                 offset = postfile.tell()
                 started = True
             pending.append(block)
-            arrays.add(offset, ids, weights)
+            if values is not None:
+                positions = encoded_positions(values)
+            arrays.add(offset, ids, weights, positions)
             size = len(block)
             # W3TermInfo.to_bytes for postings kept in the postings file.
             entries.append((prefix + btext, termbytes + _LONG.pack(offset) + _INT.pack(size)))
@@ -299,6 +311,10 @@ def _merged_terms(terms: dict[bytes, list[Posting]], sources: list[Iterator[tupl
         yield btext, columns
 
 
+_Ids = Union[Sequence[int], np.ndarray]
+_Weights = Union[Sequence[float], np.ndarray]
+
+
 class _Columns:
     """One term's postings as three lists: document numbers, weights, values."""
 
@@ -349,20 +365,22 @@ class SegmentSource:
                 break
             yield key[2:], index, (self, value, partial(self._read, value, fixedsize))
 
-    def term_arrays(self, terminfo: bytes, read: Callable[["_Columns"], None]) -> tuple[Sequence[int], Sequence[float]]:
-        """A copied term's new ids and its weights: from the segment's arrays
-        part when it has the term, else from its blocks."""
+    def term_arrays(self, terminfo: bytes, read: Callable[["_Columns"], None], with_positions: bool
+                    ) -> tuple[_Ids, _Weights, Optional[Positions], Optional[Sequence[Optional[bytes]]]]:
+        """A copied term's new ids, its weights and its positions (arrays) or
+        their encoded values: from the segment's arrays part when it has
+        the term, else from its blocks."""
         if self._arrays is None:
             self._arrays = SegmentArrays(self._reader)
         found = None
-        if self._arrays.complete and not terminfo[0]:
+        if not terminfo[0]:
             found = self._arrays.at_block(_LONG.unpack_from(terminfo, _TERMINFO.size)[0])
-        if found is None:
+        if found is None or (with_positions and found[2] is None):
             columns = _Columns()
             read(columns)  # already renumbered
-            return columns.ids, columns.weights
-        ids, weights = found
-        return ids + self._base, weights
+            return columns.ids, columns.weights, None, (columns.values if with_positions else None)
+        ids, weights, positions = found
+        return ids + self._base, weights, positions if with_positions else None, None
 
     def copy_term(self, terminfo: bytes, compression: int, min_compress: int) -> Optional[tuple[bytes, bytes]]:
         """The term's posting blocks and W3TermInfo bytes (without the extent)
