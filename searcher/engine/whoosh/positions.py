@@ -32,6 +32,8 @@ _SHIFT = np.int64(1 << 32)  # a key's candidate part; positions stay below it
 
 def phrase_matches(ev: "SegmentEvaluation", q: PositionalPhrase) -> tuple["Matches", np.ndarray]:
     """The documents where the words form the phrase, and how often each."""
+    from .evaluate import _boosted
+
     candidates, words = _phrase_candidates(ev, q, None)
     if not len(candidates.ids):
         return candidates, np.zeros(0)
@@ -143,6 +145,8 @@ def _exact_keys(ev: "SegmentEvaluation", q: PositionalPhrase, words, candidates:
 
 
 def _phrase_spans_of(ev: "SegmentEvaluation", q: PositionalPhrase, words, candidates: "Matches"):
+    from .evaluate import _boosted
+
     positions = [_position_lists(ev, q.fieldname, word, candidates.ids) for word in words]
     keep, spans = [], []
     for index, per_word in enumerate(zip(*positions)):
@@ -162,7 +166,7 @@ def _two_words_near(ev: "SegmentEvaluation", q) -> Optional["Matches"]:
     position of b is 1..slop after one of a (PRE), or 1..slop either side
     (NEAR): SpanNear's rule for one-word spans (equal positions overlap,
     distance 0, which its mindist of 1 excludes)."""
-    from .evaluate import Matches, _bytes
+    from .evaluate import Matches, _bytes, _contains
 
     ids = _word_candidates(ev, q)
     if not len(ids):
@@ -183,17 +187,9 @@ def _two_words_near(ev: "SegmentEvaluation", q) -> Optional["Matches"]:
         near = np.searchsorted(a_keys, b_keys, "left") - np.searchsorted(a_keys, b_keys - slop, "left")
     else:
         near = (np.searchsorted(a_keys, b_keys + slop, "right") - np.searchsorted(a_keys, b_keys - slop, "left")
-                - _contains_keys(a_keys, b_keys))
+                - _contains(a_keys, b_keys))
     owners = np.unique(found_b[0][near > 0])  # a and b hold the same candidates
-    from .evaluate import Matches
-
     return Matches(a.ids[owners], a.scores[owners] + b.scores[owners])
-
-
-def _contains_keys(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    from .evaluate import _contains
-
-    return _contains(sorted_keys, keys).astype(np.int64)
 
 
 def _near(aspans: list[Span], bspans: list[Span], slop: int, ordered: bool, mindist: int) -> list[Span]:
@@ -257,12 +253,6 @@ def _take(found: "Matches", index: np.ndarray) -> "Matches":
     from .evaluate import Matches
 
     return Matches(found.ids[index], found.scores[index])
-
-
-def _boosted(found: "Matches", boost: float) -> "Matches":
-    from .evaluate import Matches
-
-    return found if boost == 1.0 else Matches(found.ids, found.scores * boost)
 
 
 def _restrict(found: "Matches", within: Optional[np.ndarray]) -> "Matches":

@@ -172,9 +172,10 @@ class SegmentArrays:
         reader = self._reader
         if (fieldname, btext) not in reader:
             return None
-        entry = self._entry(fieldname, btext)
-        if entry is not None and self._dir is not None:
-            return self._postings(self._dir, entry)
+        found = self._dir
+        entry = self._entry_of(reader.term_info(fieldname, btext))
+        if entry is not None and found is not None:
+            return self._postings(found, entry)
         return _decoded(reader, fieldname, btext)
 
     def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray) -> Optional[tuple[np.ndarray, np.ndarray]]:
@@ -203,8 +204,10 @@ class SegmentArrays:
         """The directory index of a term's arrays, or None."""
         if self._dir is None or (fieldname, btext) not in self._reader:
             return None
-        info = self._reader.term_info(fieldname, btext)
-        if info.is_inlined():
+        return self._entry_of(self._reader.term_info(fieldname, btext))
+
+    def _entry_of(self, info) -> Optional[int]:
+        if self._dir is None or info.is_inlined():
             return None
         return _find(self._dir.keys, info.extent()[0])
 
