@@ -10,6 +10,7 @@ import math
 import numpy as np
 import pytest
 
+from searcher.engine.whoosh import evaluate
 from searcher.engine.whoosh.accel import arrays
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.imports import query as wq
@@ -31,7 +32,8 @@ pytestmark = pytest.mark.slow  # differential: our evaluation against Whoosh's
 
 MORE = ['"gas pipeline talks"', '"pipeline talks"~2 AND gas', '"gas pipeline" NEAR/3 oil', "gas NEAR/1 oil",
         "oil PRE/2 gas", '"gas pipeline" PRE/6 "oil talks"', "atleast2(gas-pipeline)", "atleast2(oil)",
-        "gas^3 OR oil", "(gas OR oil)^2 AND talks", "title:gas OR body:gas", "w1* OR gas", "NOT (gas OR oil)"]
+        "gas^3 OR oil", "(gas OR oil)^2 AND talks", "title:gas OR body:gas", "w1* OR gas", "NOT (gas OR oil)",
+        "pip*^2", "w1?^3 AND gas", "title:summ*^2 OR w12*^2", "sanctons~^2"]
 
 
 @pytest.fixture(scope="module", params=["arrays", "blocks"])
@@ -125,3 +127,15 @@ def test_arrays_hold_what_the_blocks_hold(tmp_path):
                 ids, weights = segment.postings(fieldname, btext)
                 decoded = arrays._decoded(sub[0], fieldname, btext)
                 assert np.array_equal(ids, decoded[0]) and np.array_equal(weights, decoded[1])
+
+
+@pytest.mark.parametrize("text", ["w1?", "w1?^3 AND gas", "title:summ*^2 OR w12*^2", "sanctons~^2", "pip*^2"])
+def test_patterns_scored_as_in_segments_past_whooshs_preload_size(engine, monkeypatch, text):
+    # Whoosh scores an Or of a few pattern words only in segments over
+    # 5,000 documents (smaller ones are preloaded unscored); force both sides
+    # to the large-segment path, which this small index would not take.
+    monkeypatch.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
+    monkeypatch.setattr(evaluate, "PRELOAD_DOCS", 0)
+    backend, _ = engine
+    snapshot = backend.searching.snapshot()
+    assert _compare(snapshot.searcher, snapshot.compile(parse(text))) > 0

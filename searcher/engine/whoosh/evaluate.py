@@ -34,6 +34,8 @@ from .positions import near_matches, near_spans, phrase_matches
 from .queries import AtLeastQuery, DateRangeQuery, FilterQuery, NearQuery
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
+# Whoosh's Or preloads unscored matches in segments this small (query.compound.Or._matcher).
+PRELOAD_DOCS = 5000
 
 
 @dataclass
@@ -145,12 +147,26 @@ class SegmentEvaluation:
         return Matches.constant(ids, q.boost)
 
     def _bounded(self, q: _Bounded) -> Matches:
+        """A pattern's words (expand.py). Many: one constant score, the boost.
+        Few: as Whoosh's MultiTerm matcher scores them, quirks included. One
+        word is its plain Term (BM25F, the boost not applied); several are an
+        Or, which Whoosh evaluates by segment size: over PRELOAD_DOCS documents
+        (or two words) the words' BM25F summed times the boost (weighting=None
+        falls back to the searcher's), else preloaded unscored, 1 each."""
+        if q.text in ("", "*"):
+            return self._walked(q)  # Whoosh's Every
+        fieldname = q.field()
         words = [word for word in expanded_words(q, self.reader) if word]
-        if len(words) <= SCORED_WORDS:
-            return self._walked(q)  # Whoosh's scored Or of the few words
-        parts = [self.term_postings(q.field(), word) for word in words]
-        ids = _union_ids([found[0] for found in parts if found is not None])
-        return Matches.constant(ids, q.boost)
+        parts = [(word, self.term_postings(fieldname, word)) for word in words]
+        found = [(word, postings) for word, postings in parts if postings is not None]
+        if len(words) > SCORED_WORDS:
+            return Matches.constant(_union_ids([ids for _, (ids, _) in found]), q.boost)
+        if len(words) > 2 and self.state.doccount <= PRELOAD_DOCS:
+            return Matches.constant(_union_ids([ids for _, (ids, _) in found]), 1.0)
+        scored = [Matches(ids, self.term_scores(fieldname, word, ids, weights)) for word, (ids, weights) in found]
+        if len(words) == 1:
+            return scored[0] if scored else Matches.empty()
+        return _boosted(_union(scored), q.boost)
 
     def _walked(self, q) -> Matches:
         """Whoosh's own matcher for a node this module does not evaluate."""

@@ -159,10 +159,10 @@ class SegmentArrays:
         counts_end = directory + 24 * count + 4 * count
         if end != END or not len(MAGIC) <= directory <= counts_end <= len(buffer) - _FOOTER.size:
             raise ValueError("arrays part does not fit")
-        found = _Directory(buffer, np.frombuffer(buffer, "<i8", count, directory),
-                           np.frombuffer(buffer, "<i8", count, directory + 8 * count),
-                           np.frombuffer(buffer, "<i8", count, directory + 16 * count),
-                           np.frombuffer(buffer, "<u4", count, directory + 24 * count))
+        found = _Directory(buffer, _aligned(np.frombuffer(buffer, "<i8", count, directory)),
+                           _aligned(np.frombuffer(buffer, "<i8", count, directory + 8 * count)),
+                           _aligned(np.frombuffer(buffer, "<i8", count, directory + 16 * count)),
+                           _aligned(np.frombuffer(buffer, "<u4", count, directory + 24 * count)))
         if count and int(found.starts[-1]) + 8 * int(found.counts[-1]) > directory:
             raise ValueError("arrays part does not fit")
         return found
@@ -235,6 +235,13 @@ class SegmentArrays:
                       or not np.all(np.isfinite(weights))):
             raise ValueError(f"the arrays of the postings at {int(found.keys[at])} do not fit their segment")
         return ids, weights
+
+
+def _aligned(values: np.ndarray) -> np.ndarray:
+    """``values`` in aligned memory: the part sits at any offset of the
+    compound file, and numpy's searchsorted copies an unaligned array on
+    every call (0.15-0.3 ms per term lookup at 250k terms, against 1 us)."""
+    return values if values.flags.aligned else values.copy()
 
 
 def _find(keys: np.ndarray, block_offset: int) -> Optional[int]:
