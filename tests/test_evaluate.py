@@ -139,3 +139,18 @@ def test_patterns_scored_as_in_segments_past_whooshs_preload_size(engine, monkey
     backend, _ = engine
     snapshot = backend.searching.snapshot()
     assert _compare(snapshot.searcher, snapshot.compile(parse(text))) > 0
+
+
+def test_segments_on_threads_answer_as_on_one_thread(engine):
+    backend, _ = engine
+    snapshot = backend.searching.snapshot()
+    threaded = Evaluator(DEFAULT_RANKING.k1, DEFAULT_RANKING.b, threads=3)
+    try:
+        for text in ("gas OR oil", '"gas pipeline" AND talks', "w1* AND NOT oil", "gas NEAR/2 oil"):
+            query = snapshot.compile(parse(text))
+            one = Evaluator(DEFAULT_RANKING.k1, DEFAULT_RANKING.b).evaluate(snapshot.searcher, query)
+            many = threaded.evaluate(snapshot.searcher, query)
+            assert many.total == one.total > 0
+            assert many.docnums() == one.docnums() and many.top(40) == one.top(40)
+    finally:
+        threaded.close()

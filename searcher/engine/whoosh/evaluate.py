@@ -20,6 +20,7 @@ evaluated by Whoosh's matcher for that node alone (``_walked``).
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Optional
 
@@ -361,20 +362,40 @@ class Evaluated:
 
 class Evaluator:
     """Evaluates queries on one searcher's segments; each segment's state
-    (arrays, lengths, deletions) is kept while its reader is the same."""
+    (arrays, lengths, deletions) is kept while its reader is the same.
+    With ``threads`` > 1 the segments are evaluated on that many threads
+    (numpy releases the GIL in its array work; each segment's reader is read
+    by one thread at a time)."""
 
-    def __init__(self, k1: float, b: float):
+    def __init__(self, k1: float, b: float, threads: int = 1):
         self.k1, self.b = k1, b
+        self.threads = threads
         self._states: dict[int, tuple[object, SegmentState]] = {}
+        self._pool: Optional[ThreadPoolExecutor] = None
 
     def evaluate(self, searcher, query) -> Evaluated:
-        parts = []
         kept: dict[int, tuple[object, SegmentState]] = {}
+        offsets, segments = [], []
         for sub, offset in searcher.subsearchers or [(searcher, 0)]:
             reader = sub.reader()
             known = self._states.get(id(reader))
             state = known[1] if known is not None and known[0] is reader else SegmentState(reader)
             kept[id(reader)] = (reader, state)
-            parts.append((offset, SegmentEvaluation(sub, state, self.k1, self.b).run(query)))
+            offsets.append(offset)
+            segments.append(SegmentEvaluation(sub, state, self.k1, self.b))
         self._states = kept
-        return Evaluated(parts)
+        if self.threads > 1 and len(segments) > 1:
+            found = list(self._threads().map(lambda segment: segment.run(query), segments))
+        else:
+            found = [segment.run(query) for segment in segments]
+        return Evaluated(list(zip(offsets, found)))
+
+    def _threads(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="searcher-segments")
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None

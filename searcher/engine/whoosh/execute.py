@@ -45,6 +45,7 @@ class Searching:
         self.evaluator = Evaluator(ranking.k1, ranking.b)
 
     def close(self) -> None:
+        self.evaluator.close()
         self._searcher.close()
 
     def snapshot(self) -> "Snapshot":
