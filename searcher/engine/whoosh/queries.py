@@ -122,6 +122,14 @@ class DateRangeQuery(wq.DateRange):
             cache[key] = (reader, array("I", sorted(segment_docs(searcher, self._compile_query(reader)))))
         return cache[key][1]
 
+    def value_bounds(self, schema) -> tuple[int, int]:
+        """The lowest and highest date value (as the field stores it in its
+        column) the range matches, inclusive."""
+        field = schema[self.fieldname]
+        low = field.min_value if self.start is None else field.prepare_number(self.start) + bool(self.startexcl)
+        high = field.max_value if self.end is None else field.prepare_number(self.end) - bool(self.endexcl)
+        return low, high
+
     def matcher(self, searcher, context=None):
         if (context is not None and context.needs_current) or not searcher.reader().is_atomic():
             return super().matcher(searcher, context)

@@ -90,6 +90,24 @@ def numeric_column(column: Any) -> Optional[array]:
     return values
 
 
+def numeric_values(reader: Any, fieldname: str) -> Optional[tuple[Any, int]]:
+    """One segment's numeric column as a numpy array, a value per document
+    (the column's default where none was stored), and that default; None
+    when the segment's column is not one ``numeric_column`` reads."""
+    import numpy as np
+
+    field = reader.schema[fieldname]
+    missing = field.column_type.default_value()
+    if not reader.has_column(fieldname):
+        return np.full(reader.doc_count_all(), missing, dtype=np.uint64), missing
+    packed = numeric_column(reader.column_reader(fieldname, translate=False))
+    if packed is None:
+        return None
+    values = np.full(reader.doc_count_all(), missing, dtype=np.uint64 if packed.typecode == "Q" else np.int64)
+    values[:len(packed)] = np.frombuffer(packed, dtype=values.dtype)
+    return values, missing
+
+
 @dataclass
 class SegmentValues:
     """One segment's values of a field: document d holds
