@@ -20,20 +20,24 @@ evaluated by Whoosh's matcher for that node alone (``_walked``).
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Optional
+from itertools import islice
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from . import expand
 from .accel.arrays import SegmentArrays, field_lengths
 from .accel.imports import query as wq
 from .accel.terms import expanded_words
 from .accel.valuecolumns import numeric_values
-from .expand import SCORED_WORDS, _Bounded
+from .expand import SCORED_WORDS, _Bounded, too_broad
 from .phrase import PositionalPhrase
 from .positions import near_matches, near_spans, phrase_matches
 from .queries import AtLeastQuery, DateRangeQuery, FilterQuery, NearQuery
+
+if TYPE_CHECKING:
+    from concurrent.futures import ThreadPoolExecutor
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
 # Whoosh's Or preloads unscored matches in segments this small (query.compound.Or._matcher).
@@ -99,6 +103,7 @@ class SegmentEvaluation:
         self.state = state
         self.reader = state.reader
         self.k1, self.b = k1, b
+        self._patterns: dict[int, tuple[object, list]] = {}
 
     def run(self, query) -> Matches:
         found = self.node(query)
@@ -176,17 +181,38 @@ class SegmentEvaluation:
         if q.text in ("", "*"):
             return self._walked(q)  # Whoosh's Every
         fieldname = q.field()
-        words = [word for word in expanded_words(q, self.reader) if word]
-        parts = [(word, self.term_postings(fieldname, word)) for word in words]
-        found = [(word, postings) for word, postings in parts if postings is not None]
-        if len(words) > SCORED_WORDS:
-            return Matches.constant(_union_ids([ids for _, (ids, _) in found]), q.boost)
-        if len(words) > 2 and self.state.doccount <= PRELOAD_DOCS:
-            return Matches.constant(_union_ids([ids for _, (ids, _) in found]), 1.0)
-        scored = [Matches(ids, self.term_scores(fieldname, word, ids, weights)) for word, (ids, weights) in found]
-        if len(words) == 1:
-            return scored[0] if scored else Matches.empty()
+        terms = self.pattern_terms(q)
+        arrays = self.state.arrays
+        if len(terms) > SCORED_WORDS or (len(terms) > 2 and self.state.doccount <= PRELOAD_DOCS):
+            found = _any_of(self.state.doccount, [arrays.ids_of(fieldname, word, info) for word, info in terms])
+            return Matches.constant(found, q.boost if len(terms) > SCORED_WORDS else 1.0)
+        scored = []
+        for word, info in terms:
+            ids, weights = arrays.postings_of(fieldname, word, info)
+            scored.append(Matches(ids, self.term_scores(fieldname, word, ids, weights)))
+        if len(terms) == 1:
+            return scored[0]
         return _boosted(_union(scored), q.boost)
+
+    def pattern_terms(self, q: _Bounded) -> list[tuple[bytes, object]]:
+        """(word, term info) of each word a pattern stands for in this
+        segment, at most MAX_WORDS + 1 (kept for the query); a prefix's in one
+        pass over the term dictionary rather than two hash lookups per word."""
+        known = self._patterns.get(id(q))
+        if known is not None and known[0] is q:
+            return known[1]
+        reader, fieldname = self.reader, q.field()
+        terms: list[tuple[bytes, object]] = []
+        if fieldname in reader.schema:
+            if isinstance(q, wq.Prefix):
+                found = ((word, info) for word, info in reader.iter_prefix(fieldname, q.text) if word)
+            else:
+                # Whoosh's fuzzy expansion yields str, the others bytes
+                found = ((_word_bytes(word), reader.term_info(fieldname, word))
+                         for word in expanded_words(q, reader) if word)
+            terms = list(islice(found, expand.MAX_WORDS + 1))
+        self._patterns[id(q)] = (q, terms)
+        return terms
 
     def _walked(self, q) -> Matches:
         """Whoosh's own matcher for a node this module does not evaluate."""
@@ -279,6 +305,10 @@ def _bytes(schema, fieldname: str, text) -> Optional[bytes]:
         return None
 
 
+def _word_bytes(word) -> bytes:
+    return word if isinstance(word, bytes) else word.encode("utf-8")
+
+
 def _contains(sorted_ids: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """A mask of ``ids`` found in ``sorted_ids``."""
     if not len(sorted_ids):
@@ -312,11 +342,15 @@ def _union(parts: list[Matches]) -> Matches:
     return Matches(unique, np.bincount(inverse, weights=scores, minlength=len(unique)))
 
 
-def _union_ids(parts: list[np.ndarray]) -> np.ndarray:
-    parts = [part for part in parts if len(part)]
+def _any_of(doccount: int, parts: list[np.ndarray]) -> np.ndarray:
+    """The documents (increasing) in any of ``parts``: a mark per document
+    costs less than sorting the parts' concatenation."""
     if not parts:
         return _EMPTY_IDS
-    return parts[0] if len(parts) == 1 else np.unique(np.concatenate(parts))
+    marked = np.zeros(doccount, dtype=bool)
+    for ids in parts:
+        marked[ids] = True
+    return np.flatnonzero(marked)
 
 
 def _boosted(found: Matches, boost: float) -> Matches:
@@ -342,11 +376,28 @@ _DISPATCH = {
 _ORDERED = [(_Bounded, SegmentEvaluation._bounded)]
 
 
+def _expanded_patterns(query, segments: list[SegmentEvaluation]) -> dict[int, frozenset[bytes]]:
+    """Each pattern leaf's words in the whole index (by ``id(leaf)``), from
+    the segments' words, which evaluation then reuses; QueryTooBroad when
+    one stands for more than MAX_WORDS."""
+    expanded = {}
+    for leaf in query.leaves() if not query.is_leaf() else [query]:
+        if isinstance(leaf, _Bounded) and leaf.text not in ("", "*"):
+            words: set[bytes] = set()
+            for segment in segments:
+                words.update(word for word, _ in segment.pattern_terms(leaf))
+                if len(words) > expand.MAX_WORDS:
+                    raise too_broad(leaf)
+            expanded[id(leaf)] = frozenset(words)
+    return expanded
+
+
 class Evaluated:
     """Every match of a query over all segments, with its score."""
 
-    def __init__(self, parts: list[tuple[int, Matches]]):
+    def __init__(self, parts: list[tuple[int, Matches]], expanded: Optional[dict[int, frozenset[bytes]]] = None):
         self.parts = [(offset, found) for offset, found in parts if len(found.ids)]
+        self.expanded = expanded or {}  # each pattern leaf's words, by id(leaf)
 
     @property
     def total(self) -> int:
@@ -390,7 +441,7 @@ class Evaluator:
         self.k1, self.b = k1, b
         self.threads = threads
         self._states: dict[int, tuple[object, SegmentState]] = {}
-        self._pool: Optional[ThreadPoolExecutor] = None
+        self._pool: Optional["ThreadPoolExecutor"] = None
 
     def evaluate(self, searcher, query) -> Evaluated:
         kept: dict[int, tuple[object, SegmentState]] = {}
@@ -403,14 +454,17 @@ class Evaluator:
             offsets.append(offset)
             segments.append(SegmentEvaluation(sub, state, self.k1, self.b))
         self._states = kept
+        expanded = _expanded_patterns(query, segments)
         if self.threads > 1 and len(segments) > 1:
             found = list(self._threads().map(lambda segment: segment.run(query), segments))
         else:
             found = [segment.run(query) for segment in segments]
-        return Evaluated(list(zip(offsets, found)))
+        return Evaluated(list(zip(offsets, found)), expanded)
 
-    def _threads(self) -> ThreadPoolExecutor:
+    def _threads(self) -> "ThreadPoolExecutor":
         if self._pool is None:
+            from concurrent.futures import ThreadPoolExecutor  # not imported by a search on one thread
+
             self._pool = ThreadPoolExecutor(self.threads, thread_name_prefix="searcher-segments")
         return self._pool
 

@@ -26,7 +26,6 @@ from .columns import VALUE_FACETS, FacetCache
 from .compile import Compiler
 from .documents import to_article
 from .evaluate import Evaluated, Evaluator
-from .expand import check_expansions
 from .queries import DateRangeQuery, FilterQuery
 
 
@@ -69,10 +68,13 @@ class Snapshot:
         self.schema = searching.schema
         self.compile = searching.compile
         self._evaluator = searching.evaluator
+        self.expanded: dict[int, frozenset[bytes]] = {}  # pattern words met by evaluate, by id(leaf)
 
     def evaluate(self, query: "wq.Query") -> Evaluated:
         """Every match of ``query`` with its BM25F score, segment by segment."""
-        return self._evaluator.evaluate(self.searcher, query)
+        evaluated = self._evaluator.evaluate(self.searcher, query)
+        self.expanded.update(evaluated.expanded)
+        return evaluated
 
     def query(self, node: tree.Node, filters: Optional[Filters]) -> "wq.Query":
         """``node`` compiled, restricted to ``filters`` without letting them change the scores."""
@@ -117,7 +119,6 @@ class Snapshot:
 def execute(snapshot: Snapshot, plan: Plan) -> Execution:
     searcher = snapshot.searcher
     compiled = snapshot.compile(plan.node)
-    check_expansions(compiled, searcher.reader())
     query = filtered(compiled, snapshot.filter(plan.filters))
     docnums: Optional[list[int]] = None
     # match="any" ranks by BM25F score like any other query: putting the
@@ -144,7 +145,7 @@ def execute(snapshot: Snapshot, plan: Plan) -> Execution:
     if total is None:
         assert docnums is not None
         total = len(docnums)
-    terms = {field: field_terms(query, searcher.reader(), field) for field in ("body", "title")}
+    terms = {field: field_terms(query, searcher.reader(), field, snapshot.expanded) for field in ("body", "title")}
     return Execution(total=total, page=[(to_article(fields), score) for fields, score in page],
                      facets=facets, terms=terms)
 
@@ -198,8 +199,10 @@ def _period_query(facet: str, value: str) -> "wq.Query":
     return DateRangeQuery("date", start, end, endexcl=True)
 
 
-def field_terms(query: "wq.Query", reader, field: str) -> frozenset[str]:
-    """The analysed terms of one field a query matches, wildcards and fuzzy terms expanded.
+def field_terms(query: "wq.Query", reader, field: str,
+                expanded: Optional[dict[int, frozenset[bytes]]] = None) -> frozenset[str]:
+    """The analysed terms of one field a query matches, wildcards and fuzzy
+    terms expanded (``expanded``: the words evaluation found for a pattern leaf).
 
     Asked leaf by leaf: Whoosh 2.7.4's compound existing_terms() keeps only the
     first field's terms.
@@ -207,6 +210,9 @@ def field_terms(query: "wq.Query", reader, field: str) -> frozenset[str]:
     found: set[str] = set()
     for leaf in query.leaves() if not query.is_leaf() else [query]:
         if leaf.field() != field:
+            continue
+        if expanded and id(leaf) in expanded:
+            found.update(word.decode("utf-8") for word in expanded[id(leaf)])
             continue
         try:
             terms = leaf.existing_terms(reader, expand=True)

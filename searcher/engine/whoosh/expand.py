@@ -59,14 +59,10 @@ class BoundedFuzzy(_Bounded, wq.FuzzyTerm):
     pass
 
 
-def check_expansions(query: "wq.Query", reader) -> None:
-    """QueryTooBroad when one pattern of ``query`` stands for more than
-    ``MAX_WORDS`` indexed words."""
-    for leaf in query.leaves():
-        if isinstance(leaf, _Bounded):
-            if len(list(islice(expanded_words(leaf, reader), MAX_WORDS + 1))) > MAX_WORDS:
-                raise QueryTooBroad(f"{_typed(leaf)!r} stands for more than {MAX_WORDS:,} different words; "
-                                    "make it longer or more specific (e.g. 'pipel*' rather than 'p*')")
+def too_broad(leaf: "wq.Query") -> QueryTooBroad:
+    """The error for a pattern that stands for more than ``MAX_WORDS`` words."""
+    return QueryTooBroad(f"{_typed(leaf)!r} stands for more than {MAX_WORDS:,} different words; "
+                         "make it longer or more specific (e.g. 'pipel*' rather than 'p*')")
 
 
 def _typed(leaf) -> str:

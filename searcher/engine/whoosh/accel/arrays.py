@@ -172,11 +172,25 @@ class SegmentArrays:
         reader = self._reader
         if (fieldname, btext) not in reader:
             return None
-        found = self._dir
-        entry = self._entry_of(reader.term_info(fieldname, btext))
+        return self.postings_of(fieldname, btext, reader.term_info(fieldname, btext))
+
+    def postings_of(self, fieldname: str, btext: bytes, info) -> Postings:
+        """``postings`` of a term whose term info the caller holds (no lookup)."""
+        entry, found = self._entry_of(info), self._dir
         if entry is not None and found is not None:
             return self._postings(found, entry)
-        return _decoded(reader, fieldname, btext)
+        return _decoded(self._reader, fieldname, btext)
+
+    def ids_of(self, fieldname: str, btext: bytes, info) -> np.ndarray:
+        """The term's document ids alone (increasing, deleted ones included)."""
+        entry, found = self._entry_of(info), self._dir
+        if entry is None or found is None:
+            return _decoded(self._reader, fieldname, btext)[0]
+        start, count = int(found.starts[entry]), int(found.counts[entry])
+        ids = np.frombuffer(found.buffer, "<u4", count, start)
+        if count and (ids[-1] >= self._doccount or (count > 1 and not np.all(ids[1:] > ids[:-1]))):
+            raise ValueError(f"the arrays of the postings at {int(found.keys[entry])} do not fit their segment")
+        return ids
 
     def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray) -> Optional[tuple[np.ndarray, np.ndarray]]:
         """(owner, position) pairs of the term in the documents ``wanted``
