@@ -8,7 +8,6 @@ set is then one pass over its document numbers.
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
 from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional
@@ -38,13 +37,14 @@ class ValueColumn:
 
     def count(self, docnums: Iterable[int]) -> Counter:
         """Documents per value over index-wide ``docnums``, segment by segment."""
-        docnums = sorted(docnums)
+        import numpy as np
+
+        docs = np.sort(np.asarray(list(docnums), dtype=np.int64))
         counts: Counter = Counter()
         for offset, size, column in self._segments:
-            first, last = bisect_left(docnums, offset), bisect_left(docnums, offset + size)
+            first, last = np.searchsorted(docs, [offset, offset + size])
             if first < last:
-                mine = docnums[first:last]
-                counts.update(column.count(map(offset.__rsub__, mine) if offset else mine))
+                counts.update(column.count(docs[first:last] - offset))
         return counts
 
 
@@ -55,9 +55,13 @@ class DateColumn:
         self.days = array("i", date_days(reader))
 
     def count_days(self, docnums: Iterable[int]) -> Counter:
-        """Documents per day (ordinal; 0 for undated), in one C-level pass:
+        """Documents per day (ordinal; 0 for undated), as one array count:
         periods are then labelled once per distinct day, not per document."""
-        return Counter(map(self.days.__getitem__, docnums))
+        import numpy as np
+
+        docs = np.asarray(list(docnums), dtype=np.int64)
+        days, counts = np.unique(np.frombuffer(self.days, dtype=f"i{self.days.itemsize}")[docs], return_counts=True)
+        return Counter(dict(zip(days.tolist(), counts.tolist())))
 
 
 class FacetCache:

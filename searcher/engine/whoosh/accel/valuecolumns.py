@@ -27,7 +27,6 @@ import sys
 import tempfile
 from array import array
 from bisect import bisect_right
-from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate, chain
 from pathlib import Path
@@ -118,13 +117,24 @@ class SegmentValues:
     ids: array  # "I", indexes into terms
 
     def count(self, docnums: Iterable[int]) -> dict[str, int]:
-        """Documents per value over ``docnums`` (this segment's numbers), in C:
-        no Python call per document."""
-        offsets, ids = self.offsets, self.ids
-        docnums = list(docnums)
-        slices = map(slice, map(offsets.__getitem__, docnums), map(offsets.__getitem__, map((1).__add__, docnums)))
-        counts = Counter(chain.from_iterable(map(ids.__getitem__, slices)))
-        return {self.terms[i]: n for i, n in counts.items()}
+        """Documents per value over ``docnums`` (this segment's numbers), as
+        array operations: each document's run of value ids gathered at once,
+        then counted (a Counter over the runs took 0.4 s for 1M documents)."""
+        import numpy as np
+
+        docs = np.asarray(docnums if isinstance(docnums, np.ndarray) else list(docnums), dtype=np.int64)
+        if not len(docs):
+            return {}
+        offsets = np.frombuffer(self.offsets, dtype=f"u{self.offsets.itemsize}")
+        starts = offsets[docs].astype(np.int64)
+        lengths = offsets[docs + 1].astype(np.int64) - starts
+        total = int(lengths.sum())
+        if not total:
+            return {}
+        gather = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
+        values = np.frombuffer(self.ids, dtype=f"u{self.ids.itemsize}")[gather]
+        counts = np.bincount(values, minlength=len(self.terms))
+        return {self.terms[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
 
 
 def segment_values(reader, fieldname: str, folder: Optional[Path]) -> SegmentValues:
