@@ -154,3 +154,19 @@ def test_segments_on_threads_answer_as_on_one_thread(engine):
             assert many.docnums() == one.docnums() and many.top(40) == one.top(40)
     finally:
         threaded.close()
+
+
+def test_a_prefixs_words_are_one_run_of_the_arrays_part(tmp_path):
+    path = _segmented(tmp_path / "ix", batches=2)
+    ix = whoosh_index.open_dir(str(path))
+    with ix.reader() as reader:
+        for sub, _ in reader.leaf_readers():
+            segment = arrays.SegmentArrays(sub)
+            for prefix in ("w1", "w2", "w49", "w"):
+                terms = list(sub.iter_prefix("body", prefix))
+                assert len(terms) > 2
+                run = segment.run_ids(terms[0][1], terms[-1][1], len(terms))
+                one_by_one = np.concatenate([segment.ids_of("body", word, info) for word, info in terms])
+                assert run is not None and np.array_equal(np.sort(run), np.sort(one_by_one))
+            words = list(sub.iter_prefix("body", "w1"))
+            assert segment.run_ids(words[0][1], words[-1][1], len(words) + 1) is None  # not one run: refused

@@ -184,8 +184,9 @@ class SegmentEvaluation:
         terms = self.pattern_terms(q)
         arrays = self.state.arrays
         if len(terms) > SCORED_WORDS or (len(terms) > 2 and self.state.doccount <= PRELOAD_DOCS):
-            found = _any_of(self.state.doccount, [arrays.ids_of(fieldname, word, info) for word, info in terms])
-            return Matches.constant(found, q.boost if len(terms) > SCORED_WORDS else 1.0)
+            run = arrays.run_ids(terms[0][1], terms[-1][1], len(terms)) if isinstance(q, wq.Prefix) else None
+            parts = [run] if run is not None else [arrays.ids_of(fieldname, word, info) for word, info in terms]
+            return Matches.constant(_any_of(self.state.doccount, parts), q.boost if len(terms) > SCORED_WORDS else 1.0)
         scored = []
         for word, info in terms:
             ids, weights = arrays.postings_of(fieldname, word, info)

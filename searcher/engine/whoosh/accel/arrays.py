@@ -192,6 +192,24 @@ class SegmentArrays:
             raise ValueError(f"the arrays of the postings at {int(found.keys[entry])} do not fit their segment")
         return ids
 
+    def run_ids(self, first_info, last_info, terms: int) -> Optional[np.ndarray]:
+        """The document ids (repeated across terms, deleted ones included) of
+        ``terms`` consecutive terms from ``first_info``'s to ``last_info``'s:
+        postings are written in term order, so a prefix's words are one run
+        of the directory, gathered at once; None unless the run holds exactly
+        ``terms`` entries."""
+        found = self._dir
+        low, high = self._entry_of(first_info), self._entry_of(last_info)
+        if found is None or low is None or high is None or high - low + 1 != terms:
+            return None
+        starts, counts = found.starts[low:high + 1], found.counts[low:high + 1].astype(np.int64)
+        total = int(counts.sum())
+        words = np.frombuffer(found.buffer, "<u4", len(found.buffer) // 4)
+        ids = words[np.repeat(starts // 4 - (np.cumsum(counts) - counts), counts) + np.arange(total)]
+        if total and int(ids.max()) >= self._doccount:
+            raise ValueError(f"the arrays of the postings at {int(found.keys[low])} do not fit their segment")
+        return ids
+
     def positions(self, fieldname: str, btext: bytes, wanted: np.ndarray) -> Optional[tuple[np.ndarray, np.ndarray]]:
         """(owner, position) pairs of the term in the documents ``wanted``
         (increasing, each holding the term): ``owner`` indexes ``wanted``,
