@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Optional
 
+import numpy as np
+
 from searcher.engine.whoosh.accel.valuecolumns import segment_values
 from searcher.engine.whoosh.schema import NAME_FIELDS
 from searcher.engine.whoosh.store import date_days, date_values
@@ -37,8 +39,6 @@ class ValueColumn:
 
     def count(self, docnums: Iterable[int]) -> Counter:
         """Documents per value over index-wide ``docnums``, segment by segment."""
-        import numpy as np
-
         docs = np.sort(np.asarray(list(docnums), dtype=np.int64))
         counts: Counter = Counter()
         for offset, size, column in self._segments:
@@ -57,8 +57,6 @@ class DateColumn:
     def count_days(self, docnums: Iterable[int]) -> Counter:
         """Documents per day (ordinal; 0 for undated), as one array count:
         periods are then labelled once per distinct day, not per document."""
-        import numpy as np
-
         docs = np.asarray(list(docnums), dtype=np.int64)
         days, counts = np.unique(np.frombuffer(self.days, dtype=f"i{self.days.itemsize}")[docs], return_counts=True)
         return Counter(dict(zip(days.tolist(), counts.tolist())))

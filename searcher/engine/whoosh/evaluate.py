@@ -79,7 +79,7 @@ class SegmentState:
             found = self._lengths[fieldname] = field_lengths(self.reader, fieldname)
         return found
 
-    def dates(self, fieldname: str) -> Optional[tuple[np.ndarray, int]]:
+    def numeric(self, fieldname: str) -> Optional[tuple[np.ndarray, int]]:
         """The segment's numeric column of ``fieldname`` (a value per
         document, ``missing`` where it has none) and that missing value; None
         when the column is not Whoosh's fixed-width one."""
@@ -157,10 +157,10 @@ class SegmentEvaluation:
     def _date_range(self, q: DateRangeQuery) -> Matches:
         """Whoosh's constant-score list of the documents in the range: a
         comparison over the segment's date column (Whoosh's matching terms
-        are exactly the values in the range); as the range's document set
-        (docsets.py) when the column is not one read in place. At 1M the
-        column read 109 ms a query less (bench/README.md, issue 13)."""
-        values = self.state.dates(q.fieldname)
+        are exactly the values in the range), cheaper than the range's terms
+        at scale (bench/README.md, issue 13); as the range's document set
+        (docsets.py) when the column is not one read in place."""
+        values = self.state.numeric(q.fieldname)
         if values is None:
             ids = np.frombuffer(q.segment_ids(self.searcher), dtype=np.uint32).astype(np.int64)
             return Matches.constant(ids, q.boost)
@@ -178,7 +178,7 @@ class SegmentEvaluation:
         Or, which Whoosh evaluates by segment size: over PRELOAD_DOCS documents
         (or two words) the words' BM25F summed times the boost (weighting=None
         falls back to the searcher's), else preloaded unscored, 1 each."""
-        if q.text in ("", "*"):
+        if not _expands(q):
             return self._walked(q)  # Whoosh's Every
         fieldname = q.field()
         terms = self.pattern_terms(q)
@@ -306,6 +306,11 @@ def _bytes(schema, fieldname: str, text) -> Optional[bytes]:
         return None
 
 
+def _expands(q: _Bounded) -> bool:
+    """Whether a pattern stands for words (``""`` and ``*`` are Whoosh's Every)."""
+    return q.text not in ("", "*")
+
+
 def _word_bytes(word) -> bytes:
     return word if isinstance(word, bytes) else word.encode("utf-8")
 
@@ -382,8 +387,8 @@ def _expanded_patterns(query, segments: list[SegmentEvaluation]) -> dict[int, fr
     the segments' words, which evaluation then reuses; QueryTooBroad when
     one stands for more than MAX_WORDS."""
     expanded = {}
-    for leaf in query.leaves() if not query.is_leaf() else [query]:
-        if isinstance(leaf, _Bounded) and leaf.text not in ("", "*"):
+    for leaf in query.leaves():
+        if isinstance(leaf, _Bounded) and _expands(leaf):
             words: set[bytes] = set()
             for segment in segments:
                 words.update(word for word, _ in segment.pattern_terms(leaf))

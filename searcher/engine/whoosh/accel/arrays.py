@@ -186,11 +186,7 @@ class SegmentArrays:
         entry, found = self._entry_of(info), self._dir
         if entry is None or found is None:
             return _decoded(self._reader, fieldname, btext)[0]
-        start, count = int(found.starts[entry]), int(found.counts[entry])
-        ids = np.frombuffer(found.buffer, "<u4", count, start)
-        if count and (ids[-1] >= self._doccount or (count > 1 and not np.all(ids[1:] > ids[:-1]))):
-            raise ValueError(f"the arrays of the postings at {int(found.keys[entry])} do not fit their segment")
-        return ids
+        return self._ids(found, entry)
 
     def run_ids(self, first_info, last_info, terms: int) -> Optional[np.ndarray]:
         """The document ids (repeated across terms, deleted ones included) of
@@ -257,22 +253,28 @@ class SegmentArrays:
         counts = np.frombuffer(found.buffer, "<u4", count, start + 8 * count)
         return ids, weights, (counts, np.frombuffer(found.buffer, "<u4", total, start + 12 * count))
 
-    def _postings(self, found: _Directory, at: int) -> Postings:
+    def _ids(self, found: _Directory, at: int) -> np.ndarray:
+        """One entry's ids as stored (uint32); garbage in the part would be
+        believed silently, so they must increase inside the segment."""
         start, count = int(found.starts[at]), int(found.counts[at])
-        ids = np.frombuffer(found.buffer, "<u4", count, start).astype(np.int64)
-        weights = np.frombuffer(found.buffer, "<f4", count, start + 4 * count).astype(np.float64)
-        # Garbage in the part would be believed silently: ids must increase
-        # inside the segment and weights be finite (a few array passes).
-        if count and (ids[-1] >= self._doccount or (count > 1 and not np.all(ids[1:] > ids[:-1]))
-                      or not np.all(np.isfinite(weights))):
+        ids = np.frombuffer(found.buffer, "<u4", count, start)
+        if count and (ids[-1] >= self._doccount or (count > 1 and not np.all(ids[1:] > ids[:-1]))):
             raise ValueError(f"the arrays of the postings at {int(found.keys[at])} do not fit their segment")
-        return ids, weights
+        return ids
+
+    def _postings(self, found: _Directory, at: int) -> Postings:
+        ids = self._ids(found, at)
+        count = len(ids)
+        weights = np.frombuffer(found.buffer, "<f4", count, int(found.starts[at]) + 4 * count).astype(np.float64)
+        if not np.all(np.isfinite(weights)):
+            raise ValueError(f"the arrays of the postings at {int(found.keys[at])} do not fit their segment")
+        return ids.astype(np.int64), weights
 
 
 def _aligned(values: np.ndarray) -> np.ndarray:
     """``values`` in aligned memory: the part sits at any offset of the
     compound file, and numpy's searchsorted copies an unaligned array on
-    every call (0.15-0.3 ms per term lookup at 250k terms, against 1 us)."""
+    every call (bench/README.md, issue 13: it was most of a term lookup)."""
     return values if values.flags.aligned else values.copy()
 
 

@@ -32,6 +32,8 @@ from itertools import accumulate, chain
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
+import numpy as np
+
 from searcher.engine.whoosh.accel.imports import columns, matching, whoosh3
 
 FOLDER = "columns"
@@ -89,12 +91,10 @@ def numeric_column(column: Any) -> Optional[array]:
     return values
 
 
-def numeric_values(reader: Any, fieldname: str) -> Optional[tuple[Any, int]]:
+def numeric_values(reader: Any, fieldname: str) -> Optional[tuple[np.ndarray, int]]:
     """One segment's numeric column as a numpy array, a value per document
     (the column's default where none was stored), and that default; None
     when the segment's column is not one ``numeric_column`` reads."""
-    import numpy as np
-
     field = reader.schema[fieldname]
     missing = field.column_type.default_value()
     if not reader.has_column(fieldname):
@@ -119,9 +119,7 @@ class SegmentValues:
     def count(self, docnums: Iterable[int]) -> dict[str, int]:
         """Documents per value over ``docnums`` (this segment's numbers), as
         array operations: each document's run of value ids gathered at once,
-        then counted (a Counter over the runs took 0.4 s for 1M documents)."""
-        import numpy as np
-
+        then counted (no Python step per document or value)."""
         docs = np.asarray(docnums if isinstance(docnums, np.ndarray) else list(docnums), dtype=np.int64)
         if not len(docs):
             return {}
