@@ -96,18 +96,18 @@ class Indexer:
                 if progress:
                     progress(state)
             self._flush()
+            return self._finish()
         finally:
             self.writer.close()
-        return self._finish()
 
     def add_articles(self, articles: Iterable[Article]) -> IndexReport:
         try:
             for article in articles:
                 self._add_article(article)
             self._flush()
+            return self._finish()
         finally:
             self.writer.close()
-        return self._finish()
 
     # -- internals --------------------------------------------------------
     def _add_parsed(self, parsed: ParsedFile) -> None:

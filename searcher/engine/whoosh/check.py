@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from searcher.engine.whoosh import checksums
+from searcher.engine.whoosh import checksums, merging
 from searcher.engine.whoosh.accel import valuecolumns
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
 from searcher.errors import IndexLocked, IndexNotFound
@@ -45,6 +45,7 @@ _TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
 _TOC_TEMP = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc\.[0-9.]+$")  # TOC.write's temporary name
 _SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
 _WHOOSH_TEMP = f"{INDEX_NAME}.tmp"  # the writer's temporary folder
+_MERGE_TEMP = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+{merging.TEMP_SUFFIX}$")  # a background merge's
 _MANIFEST_TEMP = Path(MANIFEST_NAME).with_suffix(".tmp").name
 _TEMPORARY = (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
 _OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER,
@@ -55,7 +56,8 @@ _EXAMPLES = 5
 def index_entry(name: str) -> bool:
     """Whether a name in an index folder is the index's own (or a write's leftover)."""
     return bool(name in _OWN_FILES or name in _TEMPORARY
-                or _TOC.match(name) or _TOC_TEMP.match(name) or _SEGMENT_FILE.match(name))
+                or _TOC.match(name) or _TOC_TEMP.match(name) or _SEGMENT_FILE.match(name)
+                or _MERGE_TEMP.match(name))
 
 
 # Damage that hides articles: the manifest's missing ones are then said to be
@@ -383,7 +385,8 @@ def _check_folder(index_dir: Path, names: list[str], referenced: set[str], segme
 def _leftover(name: str, live_prefixes: tuple[str, ...]) -> bool:
     """A table of contents, temporary or segment file no live segment uses."""
     segment_file = _SEGMENT_FILE.match(name) and not name.startswith(live_prefixes)
-    return bool(_TOC.match(name) or _TOC_TEMP.match(name) or name in _TEMPORARY or segment_file)
+    return bool(_TOC.match(name) or _TOC_TEMP.match(name) or name in _TEMPORARY or segment_file
+                or _MERGE_TEMP.match(name))
 
 
 def _clean(index_dir: Path, report: CheckReport) -> None:

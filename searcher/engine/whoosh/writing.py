@@ -15,6 +15,7 @@ from .accel import valuecolumns
 from .accel.terms import committed_segments
 from .accel.writers import FastMpWriter, FastSegmentWriter, SubWriterFailed, release_lock
 from .documents import to_document
+from .merging import BackgroundMerges
 from .schema import NAME_FIELDS
 
 PARALLEL_WRITE_MIN = 2000
@@ -74,21 +75,6 @@ def pick_merge(sizes: list[int]) -> list[int]:
     return chosen if len(chosen) >= 2 else []
 
 
-def capped_merge(writer, segments):
-    """A Whoosh merge policy (``writer.commit(mergetype=capped_merge)``):
-    the segments ``pick_merge`` names go into the one being written."""
-    from whoosh.reading import SegmentReader
-
-    chosen = set(pick_merge([segment_bytes(writer.storage, s) for s in segments]))
-    for i in sorted(chosen):
-        reader = SegmentReader(writer.storage, writer.schema, segments[i])
-        try:
-            writer.add_reader(reader)
-        finally:
-            reader.close()
-    return [s for i, s in enumerate(segments) if i not in chosen]
-
-
 def _refuse_lost_newer_toc(ix, index_dir: Path) -> None:
     """IndexDamaged when a newer table of contents than the one opened was
     committed and is gone: this writer's commit would delete its segments."""
@@ -109,6 +95,7 @@ class WhooshWriter:
         _refuse_lost_newer_toc(ix, self.index_dir)
         self._searcher = ix.searcher()
         self._empty = self._searcher.doc_count_all() == 0
+        self._merges = BackgroundMerges(ix, self.index_dir, WRITER_LIMIT_MB, jobs)
 
     def stored(self, article_id: str) -> Optional[tuple[str, str]]:
         if self._empty:
@@ -139,10 +126,26 @@ class WhooshWriter:
             for article, fingerprint, replaces in articles:
                 doc = to_document(article, fingerprint)
                 (writer.update_document if replaces else writer.add_document)(**doc)
-            # Any commit may merge small segments (capped_merge: each article
-            # rewritten at most once, no segment over the cap).
-            writer.commit(mergetype=capped_merge)
+            # Small segments are merged in the background (merging.py), by
+            # pick_merge's rule: each article rewritten at most once, no
+            # segment over the cap.
+            writer.kept = self._merges.unfinished()
+            writer.commit(mergetype=whoosh_import.writing.NO_MERGE)
             checksums.record_checksums(self.index_dir)  # for `check`: the new segments' sums
+        except BaseException as exc:
+            _cancel(writer)
+            if isinstance(exc, OSError):
+                raise write_error(self.index_dir, exc) from exc
+            raise
+        self._merges.after_commit(self._commit_swap)
+
+    def _commit_swap(self, policy) -> None:
+        """A commit of merged segments only (``policy``: merging.swap_in)."""
+        writer = self._writer(0)
+        try:
+            writer.kept = self._merges.unfinished()
+            writer.commit(mergetype=policy)
+            checksums.record_checksums(self.index_dir)
         except BaseException as exc:
             _cancel(writer)
             if isinstance(exc, OSError):
@@ -162,6 +165,7 @@ class WhooshWriter:
             raise write_error(self.index_dir, exc) from exc
 
     def finish(self) -> int:
+        self._merges.drain(self._commit_swap)
         # From the table of contents: a searcher opens every segment (with
         # Whoosh's own FileStorage, a copy of each in RAM: 2.4 GB at 100k).
         segments = committed_segments(self.ix)
@@ -173,4 +177,5 @@ class WhooshWriter:
         return sum(segment.doc_count() for segment in segments)
 
     def close(self) -> None:
+        self._merges.stop()  # a run that did not finish: merges still running are dropped
         self._searcher.close()

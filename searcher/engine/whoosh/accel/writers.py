@@ -139,10 +139,18 @@ class _DurableCommit:
         # Noted now: a multi-segment commit extends self.segments in place.
         self._opened_segments = {segment.segment_id() for segment in self.segments}
 
+    # Segment-like objects (``segment_id()``) whose files this commit must
+    # not delete though its table of contents does not name them: segments
+    # being merged in the background (merging.py).
+    kept: list = []
+
     def _commit_toc(self, segments):
+        from whoosh.index import TOC, clean_files
+
         sync_new_segments(self.storage, self._opened_segments, segments)
         try:
-            super()._commit_toc(segments)
+            # Whoosh's _commit_toc, keeping the files of ``kept`` too.
+            TOC(self.schema, segments, self.generation).write(self.storage, self.indexname)
         except OSError:
             # A table of contents not renamed into place is no commit: its
             # temporary file (``_MAIN_N.toc.<time>``) would stay for ever.
@@ -154,6 +162,7 @@ class _DurableCommit:
                     except OSError:
                         pass
             raise
+        clean_files(self.storage, self.indexname, self.generation, list(segments) + list(self.kept))
 
 
 class FastSegmentWriter(_DurableCommit, writing.SegmentWriter):
