@@ -62,13 +62,13 @@ def _write_merged(index_dir: str, indexname: str, segid: str, sources: list, lim
     codec = W3Codec()  # Whoosh's default, as every writer of ours uses
     # The segment named as the parent knows it (its files are kept from
     # deletion by that name); its codec a plain one, as the table of contents pickles it.
-    codec.new_segment = lambda storage, name: W3Segment(W3Codec(), name, segid=segid)  # type: ignore[method-assign]
+    codec.new_segment = lambda storage, name: W3Segment(W3Codec(), name, segid=segid)
     storage = MappedStorage(index_dir)
     # Temporary files of its own (Whoosh's "MAIN.tmp" is removed by each
     # commit of the parent), named as the segment's files are: kept by the
     # same name, and a leftover `searcher check --clean` knows.
     temporary = storage.temp_storage(temp_folder_name(indexname, segid))
-    storage.temp_storage = lambda name=None: temporary  # type: ignore[method-assign]
+    storage.temp_storage = lambda name=None: temporary
     try:
         ix = storage.open_index(indexname)
         writer = FastSegmentWriter(ix, _lk=False, codec=codec, limitmb=limitmb)
