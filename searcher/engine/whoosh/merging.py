@@ -131,9 +131,14 @@ class _Merge:
                 self.outcome = ("failed", f"its process {_ended(self.process)}")
         return self.outcome is not None
 
-    def remove_temporary(self, index_dir: Path) -> None:
-        """The temporary folder of a merge that did not end well."""
+    def remove_files(self, index_dir: Path) -> None:
+        """What a merge that did not end well wrote (its names are its own)."""
         shutil.rmtree(index_dir / temp_folder_name(self.indexname, self.segid), ignore_errors=True)
+        for path in index_dir.glob(self.segment_id() + ".*"):
+            try:
+                path.unlink()
+            except OSError:
+                pass  # a file no table of contents names: the next commit deletes it
 
     def new_docnum(self, source: int, docnum: int) -> int:
         return self.bases[source] + docnum - bisect_left(self.deleted[source], docnum)
@@ -192,7 +197,7 @@ class BackgroundMerges:
         for merge in self._running:
             merge.process.join(5)
             merge.receiver.close()
-            merge.remove_temporary(self.index_dir)
+            merge.remove_files(self.index_dir)
         self._running = []
 
     # -- internals ----------------------------------------------------------
@@ -204,7 +209,7 @@ class BackgroundMerges:
             merge.process.join(5)
             merge.receiver.close()
             if merge.outcome and merge.outcome[0] != "done":
-                merge.remove_temporary(self.index_dir)
+                merge.remove_files(self.index_dir)
                 self.failed.append(str(merge.outcome[1]))
                 self._not_again.update(merge.source_ids())
                 log.warning("a background merge of %d segments failed (%s); they stay as they are",

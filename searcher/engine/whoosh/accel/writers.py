@@ -423,8 +423,9 @@ class FastMpWriter(_DurableCommit, mp.MpWriter):
         optimize = optimize if optimize is not None else self.optimize
         merge = merge if merge is not None else self.merge
         super().commit(mergetype=writing.NO_MERGE)
-        if mergetype or optimize or merge:
+        if mergetype is not writing.NO_MERGE and (mergetype or optimize or merge):
             writer = FastSegmentWriter(self._ix, **self._merge_kwargs)
+            writer.kept = self.kept
             try:
                 writer.commit(mergetype=mergetype, optimize=optimize, merge=merge)
             except BaseException:
