@@ -63,9 +63,10 @@ def reapplied(monkeypatch):
     return counts
 
 
-def test_replacements_made_while_a_merge_runs_hold_after_it(tmp_path, small_merges, slow_merges, reapplied):
-    # Three commits start a merge of their segments; the fourth replaces
-    # articles of the first, after the merge took its copy of them.
+def test_replacements_made_while_a_merge_runs_hold_after_it(tmp_path, small_merges, reapplied):
+    # Three commits start a merge of their segments (in a spawned process,
+    # as in use); the fourth replaces articles of the first, after the merge
+    # took its copy of them, and only then is the merge swapped in.
     articles = _articles(120) + _articles(40, "replaced")
     with Archive.create(tmp_path / "merged") as archive:
         archive.add(articles, commit_every=40, jobs=1)
@@ -80,7 +81,13 @@ def test_replacements_made_while_a_merge_runs_hold_after_it(tmp_path, small_merg
 
 
 @pytest.fixture
-def slow_merges(monkeypatch):
+def forked(monkeypatch):
+    """Merge processes forked, so that they see this test's patches."""
+    monkeypatch.setattr(merging, "START_METHOD", "fork")
+
+
+@pytest.fixture
+def slow_merges(monkeypatch, forked):
     """Merges that take a while once their first files are written, so
     that commits happen beside them (this run's writers never merge)."""
     original = writers.FastSegmentWriter._merge_postings
@@ -107,7 +114,7 @@ def _die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
 
 
-def test_a_merge_killed_midway_loses_nothing_and_leaves_nothing(tmp_path, small_merges, monkeypatch, caplog):
+def test_a_merge_killed_midway_loses_nothing_and_leaves_nothing(tmp_path, small_merges, forked, monkeypatch, caplog):
     # The merge processes die once the merged segment's documents are
     # written, before its postings (this run's writers never merge).
     monkeypatch.setattr(writers.FastSegmentWriter, "_merge_postings", _die)

@@ -291,9 +291,11 @@ def test_multi_process_commits_merge_the_fast_way(tmp_path, fast_merges):
 
 def test_the_indexers_capped_merges_go_the_fast_way(tmp_path, monkeypatch, fast_merges):
     from searcher import Archive
+    from searcher.engine.whoosh import merging
     from searcher.engine.whoosh import writing as index_writer
 
     monkeypatch.setattr(index_writer, "MERGE_FACTOR", 3)
+    monkeypatch.setattr(merging, "START_METHOD", "fork")  # the merge processes count too
     path = tmp_path / "archive"
     articles = _articles(300, seed=41)
     with Archive.create(path) as archive:

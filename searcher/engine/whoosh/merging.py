@@ -19,7 +19,6 @@ Tests: tests/test_background_merge.py.
 """
 from __future__ import annotations
 
-import gc
 import logging
 import multiprocessing
 import os
@@ -34,6 +33,10 @@ log = logging.getLogger("searcher")
 
 # A merge that sends nothing for this long after its process ended is over.
 _RESULT_SECONDS = 5.0
+# A fresh interpreter, not a fork: a forked child keeps the pages of the
+# parent's heap that the parent writes to while the merge runs (at 50k
+# articles, peak memory 858 -> ~1,100 MB).
+START_METHOD = "spawn"
 
 
 def _merge_in_child(index_dir: str, indexname: str, segid: str, sources: list, limitmb: int,
@@ -235,18 +238,14 @@ class BackgroundMerges:
         from whoosh.util import random_name
 
         segid = random_name(16)
-        context = multiprocessing.get_context()
+        context = multiprocessing.get_context(START_METHOD)
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(target=_merge_in_child, name=f"searcher-merge-{segid}", daemon=True,
                                   args=(str(self.index_dir), self.ix.indexname, segid, sources, self.limitmb,
                                         os.getpid(), sender))
-        # Objects made before the fork are not the child's to collect: its
-        # collector would touch (and so copy) every page of them.
-        gc.freeze()
         try:
             process.start()
         finally:
-            gc.unfreeze()
             sender.close()
         merge = _Merge(self.ix.indexname, segid, sources, process, receiver)
         base = 0

@@ -28,10 +28,10 @@ WRITER_LIMIT_MB = 256
 # 2 GiB, document numbers past 2**32. Whoosh's MERGE_SMALL has no cap (its
 # Fibonacci rule would merge 25 segments of 25,000 articles into one of
 # 625,000) and a merge is costly (FastSegmentWriter's own merge path, which
-# merges here and after FastMpWriter's commits, is about 4x faster than
-# Whoosh's add_reader). So only small segments are merged, MERGE_FACTOR at a
-# time, never into one over SEGMENT_MAX_BYTES, and each article is
-# rewritten at most once.
+# background merges take, is about 4x faster than Whoosh's add_reader). So
+# only small segments are merged, once MERGE_FACTOR are there, never into
+# one over SEGMENT_MAX_BYTES, and each article is rewritten at most once;
+# in a process of their own beside the run's commits (merging.py).
 SMALL_SEGMENT_BYTES = 64 << 20
 MERGE_FACTOR = 10
 SEGMENT_MAX_BYTES = 1 << 30

@@ -417,8 +417,9 @@ class FastMpWriter(_DurableCommit, mp.MpWriter):
 
     def commit(self, mergetype=None, optimize=None, merge=None):
         """Whoosh's multi-process commit, without merging; then the merge the
-        policy asks for, in a FastSegmentWriter commit of its own (in this
-        parent process Whoosh would merge through its slow add_reader)."""
+        policy asks for (none for NO_MERGE, which the indexer passes: it
+        merges in the background), in a FastSegmentWriter commit of its own
+        (in this parent process Whoosh would merge through its slow add_reader)."""
         mergetype = mergetype if mergetype is not None else self.mergetype
         optimize = optimize if optimize is not None else self.optimize
         merge = merge if merge is not None else self.merge
