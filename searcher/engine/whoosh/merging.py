@@ -238,7 +238,7 @@ class BackgroundMerges:
         from whoosh.util import random_name
 
         segid = random_name(16)
-        context = multiprocessing.get_context(START_METHOD)
+        context: Any = multiprocessing.get_context(START_METHOD)
         receiver, sender = context.Pipe(duplex=False)
         process = context.Process(target=_merge_in_child, name=f"searcher-merge-{segid}", daemon=True,
                                   args=(str(self.index_dir), self.ix.indexname, segid, sources, self.limitmb,
