@@ -13,8 +13,7 @@ import pytest
 
 from searcher import Archive
 from searcher.article import Article
-from searcher.engine.whoosh import merging, writing
-from searcher.engine.whoosh.accel import writers
+from searcher.engine.whoosh import merge_child, merging, writing
 
 WORDS = "pipeline gas energy market oil price river flood election vote court bank trade".split()
 
@@ -64,9 +63,9 @@ def reapplied(monkeypatch):
 
 
 def test_replacements_made_while_a_merge_runs_hold_after_it(tmp_path, small_merges, reapplied):
-    # Three commits start a merge of their segments (in a spawned process,
-    # as in use); the fourth replaces articles of the first, after the merge
-    # took its copy of them, and only then is the merge swapped in.
+    # Three commits start a merge of their segments; the fourth replaces
+    # articles of the first, after the merge took its copy of them, and only
+    # then is the merge swapped in.
     articles = _articles(120) + _articles(40, "replaced")
     with Archive.create(tmp_path / "merged") as archive:
         archive.add(articles, commit_every=40, jobs=1)
@@ -80,49 +79,76 @@ def test_replacements_made_while_a_merge_runs_hold_after_it(tmp_path, small_merg
     assert total == 120 and len(answers["replaced"]) == 40
 
 
-@pytest.fixture
-def forked(monkeypatch):
-    """Merge processes forked, so that they see this test's patches."""
-    monkeypatch.setattr(merging, "START_METHOD", "fork")
+def _files_written(index_dir, merge, timeout=60.0):
+    """Wait until a merge has written some of its segment's files: True, or
+    False when it ended first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(index_dir.glob(merge.segment_id() + ".*")):
+            return True
+        if merge.process.poll() is not None:
+            return False
+        time.sleep(0.001)
+    return False
 
 
 @pytest.fixture
-def slow_merges(monkeypatch, forked):
-    """Merges that take a while once their first files are written, so
-    that commits happen beside them (this run's writers never merge)."""
-    original = writers.FastSegmentWriter._merge_postings
+def paused_merges(monkeypatch):
+    """Each merge stopped (SIGSTOP) once it has written files and let go
+    after the run's next commit: commits happen beside half-written merges.
+    Counts the merges paused."""
+    paused, count = [], []
+    start, after_commit, drain = (merging.BackgroundMerges._start, merging.BackgroundMerges.after_commit,
+                                  merging.BackgroundMerges.drain)
 
-    def merge_postings(self):
-        time.sleep(0.4)
-        original(self)
+    def go_on():
+        while paused:
+            os.kill(paused.pop().process.pid, signal.SIGCONT)
 
-    monkeypatch.setattr(writers.FastSegmentWriter, "_merge_postings", merge_postings)
+    def start_and_pause(self, sources):
+        start(self, sources)
+        merge = self._running[-1]
+        if _files_written(self.index_dir, merge):
+            os.kill(merge.process.pid, signal.SIGSTOP)
+            paused.append(merge)
+            count.append(1)
+
+    monkeypatch.setattr(merging.BackgroundMerges, "_start", start_and_pause)
+    monkeypatch.setattr(merging.BackgroundMerges, "after_commit", lambda self, swap: (go_on(), after_commit(self, swap)))
+    monkeypatch.setattr(merging.BackgroundMerges, "drain", lambda self, swap: (go_on(), drain(self, swap)))
+    return count
 
 
-def test_merges_beside_multi_process_commits(tmp_path, small_merges, slow_merges, monkeypatch):
+def test_merges_beside_multi_process_commits(tmp_path, small_merges, paused_merges, monkeypatch):
     monkeypatch.setattr(writing, "PARALLEL_WRITE_MIN", 10)  # each batch written by two processes
     with Archive.create(tmp_path / "merged") as archive:
         archive.add(_articles(300), commit_every=20, jobs=2)
         assert len(archive) == 300 and archive.check().ok
+    assert paused_merges  # commits kept the files of a merge they did not name
     with Archive.create(tmp_path / "unmerged") as archive:
         archive.add(_articles(300), jobs=1)
     assert _answers(tmp_path / "merged") == _answers(tmp_path / "unmerged")
     assert len(_segments(tmp_path / "merged")) < 15 // 3 + 3
 
 
-def _die(*args, **kwargs):
-    os.kill(os.getpid(), signal.SIGKILL)
+def test_a_merge_killed_midway_loses_nothing_and_leaves_nothing(tmp_path, small_merges, monkeypatch, caplog):
+    killed = []
+    start = merging.BackgroundMerges._start
 
+    def start_and_kill(self, sources):
+        start(self, sources)
+        merge = self._running[-1]
+        if _files_written(self.index_dir, merge):
+            merge.process.kill()
+            killed.append(1)
 
-def test_a_merge_killed_midway_loses_nothing_and_leaves_nothing(tmp_path, small_merges, forked, monkeypatch, caplog):
-    # The merge processes die once the merged segment's documents are
-    # written, before its postings (this run's writers never merge).
-    monkeypatch.setattr(writers.FastSegmentWriter, "_merge_postings", _die)
+    monkeypatch.setattr(merging.BackgroundMerges, "_start", start_and_kill)
     path = tmp_path / "index"
     with caplog.at_level(logging.WARNING, logger="searcher"):
         with Archive.create(path) as archive:
             archive.add(_articles(160), commit_every=40, jobs=1)
             report = archive.check()
+    assert killed
     assert any("background merge" in r.getMessage() and "killed" in r.getMessage() for r in caplog.records)
     assert report.ok and not report.warnings and not report.leftovers
     assert len(_segments(path)) == 4  # merged by nobody: as committed
@@ -140,7 +166,7 @@ KILLED_RUN = """
 import os, signal, sys
 from searcher import Archive
 from searcher.article import Article
-from searcher.engine.whoosh import merging, writing
+from searcher.engine.whoosh import merge_child, merging, writing
 sys.path.insert(0, {tests!r})
 from test_background_merge import _articles
 
@@ -149,7 +175,7 @@ start = merging.BackgroundMerges._start
 
 def start_and_die(self, sources):
     start(self, sources)
-    self._running[-1].process.join()  # the merged segment is written ...
+    self._running[-1].process.wait()  # the merged segment is written ...
     os.kill(os.getpid(), signal.SIGKILL)  # ... and the run dies before it is swapped in
 
 merging.BackgroundMerges._start = start_and_die
@@ -179,7 +205,7 @@ def test_a_killed_merges_temporary_folder_is_a_leftover_the_next_run_removes(tmp
     path = tmp_path / "index"
     with Archive.create(path) as archive:
         archive.add(_articles(30), jobs=1)
-    stale = path / merging.temp_folder_name("MAIN", "abcdefgh12345678")
+    stale = path / merge_child.temp_folder_name("MAIN", "abcdefgh12345678")
     stale.mkdir()
     (stale / "x.ctmp").write_bytes(b"partial")
     with Archive.open(path) as archive:

@@ -128,3 +128,27 @@ def test_near_with_phrase_sides_agrees_with_the_evaluator(random_archive):
         assert ids(archive, query) == expected, query
         checked += bool(expected)
     assert checked > 10
+
+
+@pytest.mark.parametrize("ordered", [True, False])
+def test_two_word_near_keys_against_every_pair(ordered):
+    # positions._near_keys (one search per b key) against the rule checked
+    # pair by pair: some a key 1..slop before b (PRE) or either side (NEAR),
+    # in the same document; also a word NEAR itself (equal keys are distance 0).
+    import numpy as np
+
+    from searcher.engine.whoosh.positions import _SHIFT, _near_keys
+
+    rng = random.Random(13)
+    for _ in range(400):
+        def keys(n):
+            return np.unique(np.array([rng.randrange(3) * int(_SHIFT) + rng.randrange(30) for _ in range(n)],
+                                      dtype=np.int64))
+        a = keys(rng.randrange(0, 25))
+        b = a.copy() if rng.random() < 0.25 else keys(rng.randrange(1, 25))
+        slop = rng.randrange(1, 7)
+        expected = [any(a_key // _SHIFT == b_key // _SHIFT
+                        and (1 <= b_key - a_key <= slop if ordered else 1 <= abs(b_key - a_key) <= slop)
+                        for a_key in a.tolist())
+                    for b_key in b.tolist()]
+        assert _near_keys(a, b, slop, ordered).tolist() == expected

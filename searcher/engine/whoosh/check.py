@@ -32,8 +32,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from searcher.engine.whoosh import checksums, merging
+from searcher.engine.whoosh import checksums
 from searcher.engine.whoosh.accel import valuecolumns
+from searcher.engine.whoosh.merge_child import TEMP_SUFFIX as MERGE_TEMP_SUFFIX
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
 from searcher.errors import IndexLocked, IndexNotFound
 from searcher.ingest import locking
@@ -45,7 +46,7 @@ _TOC = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
 _TOC_TEMP = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc\.[0-9.]+$")  # TOC.write's temporary name
 _SEGMENT_FILE = re.compile(rf"^({INDEX_NAME}_[0-9a-z]+)\.[A-Za-z0-9_.]+$")
 _WHOOSH_TEMP = f"{INDEX_NAME}.tmp"  # the writer's temporary folder
-_MERGE_TEMP = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+{merging.TEMP_SUFFIX}$")  # a background merge's
+_MERGE_TEMP = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+{MERGE_TEMP_SUFFIX}$")  # a background merge's
 _MANIFEST_TEMP = Path(MANIFEST_NAME).with_suffix(".tmp").name
 _TEMPORARY = (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
 _OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER,

@@ -20,79 +20,20 @@ Tests: tests/test_background_merge.py.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
+import pickle
+import select
 import shutil
+import subprocess
+import sys
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any, Optional
 
+from .merge_child import TEMP_SUFFIX, temp_folder_name
+
 log = logging.getLogger("searcher")
-
-# A merge that sends nothing for this long after its process ended is over.
-_RESULT_SECONDS = 5.0
-# A fresh interpreter, not a fork: a forked child keeps the pages of the
-# parent's heap that the parent writes to while the merge runs (at 50k
-# articles, peak memory 858 -> ~1,100 MB).
-START_METHOD = "spawn"
-
-
-def _merge_in_child(index_dir: str, indexname: str, segid: str, sources: list, limitmb: int,
-                    parent_pid: int, sender) -> None:
-    """The child process: write ``sources`` (segments as the table of
-    contents had them, deletions included) as one segment named ``segid``,
-    and send it back (or the error, as text)."""
-    from searcher.proc import die_with_parent
-
-    die_with_parent(parent_pid)
-    try:
-        sender.send(("done", _write_merged(index_dir, indexname, segid, sources, limitmb)))
-    except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
-        sender.send(("failed", f"{type(exc).__name__}: {exc}"))
-    finally:
-        sender.close()
-
-
-def _write_merged(index_dir: str, indexname: str, segid: str, sources: list, limitmb: int):
-    from whoosh.codec.whoosh3 import W3Codec, W3Segment
-    from whoosh.reading import SegmentReader
-
-    from .accel.mapped import MappedStorage
-    from .accel.writers import FastSegmentWriter
-
-    codec = W3Codec()  # Whoosh's default, as every writer of ours uses
-    # The segment named as the parent knows it (its files are kept from
-    # deletion by that name); its codec a plain one, as the table of contents pickles it.
-    codec.new_segment = lambda storage, name: W3Segment(W3Codec(), name, segid=segid)
-    storage = MappedStorage(index_dir)
-    # Temporary files of its own (Whoosh's "MAIN.tmp" is removed by each
-    # commit of the parent), named as the segment's files are: kept by the
-    # same name, and a leftover `searcher check --clean` knows.
-    temporary = storage.temp_storage(temp_folder_name(indexname, segid))
-    storage.temp_storage = lambda name=None: temporary
-    try:
-        ix = storage.open_index(indexname)
-        writer = FastSegmentWriter(ix, _lk=False, codec=codec, limitmb=limitmb)
-        for source in sources:
-            reader = SegmentReader(storage, writer.schema, source)
-            try:
-                writer.add_reader(reader)
-            finally:
-                reader.close()
-        # Not writer.commit(): the parent puts the segment in the table of contents.
-        return writer._finalize_segment()
-    finally:
-        temporary.destroy()
-
-
-def temp_folder_name(indexname: str, segid: str) -> str:
-    # Not "<segment id>.tmp": the segment's own files are listed by that prefix.
-    return f"{indexname}_{segid}{TEMP_SUFFIX}"
-
-
-TEMP_SUFFIX = "_tmp"
 
 
 def remove_stale_temp_folders(index_dir: Path, indexname: str) -> None:
@@ -108,8 +49,7 @@ class _Merge:
     indexname: str
     segid: str
     sources: list  # the segments as they were when the merge began
-    process: Any
-    receiver: Any
+    process: Any  # subprocess.Popen of merge_child
     outcome: Optional[tuple[str, Any]] = None
     # Per source: its first document number in the merged segment, and the
     # documents it had deleted when the merge began (sorted).
@@ -123,15 +63,13 @@ class _Merge:
         return f"{self.indexname}_{self.segid}"
 
     def poll(self) -> bool:
-        """Whether the merge is over (its outcome known)."""
-        if self.outcome is None:
-            if self.receiver.poll():
-                try:
-                    self.outcome = self.receiver.recv()
-                except (EOFError, OSError):
-                    self.outcome = ("failed", f"its process {_ended(self.process)}")
-            elif self.process.exitcode is not None and not self.receiver.poll(_RESULT_SECONDS):
+        """Whether the merge is over (its process ended, its outcome read)."""
+        if self.outcome is None and self.process.poll() is not None:
+            try:
+                self.outcome = pickle.loads(self.process.stdout.read())
+            except Exception:  # noqa: BLE001 - nothing (or half) sent: the process died
                 self.outcome = ("failed", f"its process {_ended(self.process)}")
+            self.process.stdout.close()
         return self.outcome is not None
 
     def remove_files(self, index_dir: Path) -> None:
@@ -148,7 +86,7 @@ class _Merge:
 
 
 def _ended(process) -> str:
-    code = process.exitcode
+    code = process.returncode
     return f"was killed by signal {-code}" if code is not None and code < 0 else f"ended with status {code}"
 
 
@@ -162,7 +100,6 @@ class BackgroundMerges:
         self.limitmb = limitmb
         self.jobs = max(1, jobs)
         self._running: list[_Merge] = []
-        self.failed: list[str] = []  # why merges failed
         self._not_again: set[str] = set()  # segments a merge failed on: not tried again this run
         remove_stale_temp_folders(self.index_dir, ix.indexname)
 
@@ -171,7 +108,7 @@ class BackgroundMerges:
         """Merges whose files a commit must not delete (see _DurableCommit.kept)."""
         return list(self._running)
 
-    def busy_ids(self) -> set[str]:
+    def _busy_ids(self) -> set[str]:
         return {segid for merge in self._running for segid in merge.source_ids()}
 
     # -- the run's steps -----------------------------------------------------
@@ -187,19 +124,23 @@ class BackgroundMerges:
         many at once as there are cores."""
         self._start_picked(limit=self.jobs)
         while self._running:
-            wait([merge.process.sentinel for merge in self._running] + [merge.receiver for merge in self._running])
+            # A merge's output is readable once it has sent its outcome and
+            # ended (it writes nothing before).
+            ready, _, _ = select.select([merge.process.stdout for merge in self._running], [], [])
+            for merge in self._running:
+                if merge.process.stdout in ready:
+                    merge.process.wait()
             self._swap_finished(commit_swap)
             self._start_picked(limit=self.jobs)
 
     def stop(self) -> None:
         """End the merges still running (a run that failed or was stopped):
-        their files are deleted by the next commit, the sources stay."""
+        what they wrote is removed, the sources stay."""
         for merge in self._running:
-            if merge.process.exitcode is None:
+            if merge.process.poll() is None:
                 merge.process.kill()
-        for merge in self._running:
-            merge.process.join(5)
-            merge.receiver.close()
+            merge.process.wait()
+            merge.process.stdout.close()
             merge.remove_files(self.index_dir)
         self._running = []
 
@@ -208,17 +149,14 @@ class BackgroundMerges:
         finished = [merge for merge in self._running if merge.poll()]
         if not finished:
             return
+        self._running = [merge for merge in self._running if merge not in finished]
         for merge in finished:
-            merge.process.join(5)
-            merge.receiver.close()
             if merge.outcome and merge.outcome[0] != "done":
                 merge.remove_files(self.index_dir)
-                self.failed.append(str(merge.outcome[1]))
                 self._not_again.update(merge.source_ids())
                 log.warning("a background merge of %d segments failed (%s); they stay as they are",
                             len(merge.sources), merge.outcome[1])
         done = [merge for merge in finished if merge.outcome and merge.outcome[0] == "done"]
-        self._running = [merge for merge in self._running if merge not in finished]
         if done:
             commit_swap(lambda writer, segments: swap_in(done, segments))
 
@@ -227,7 +165,7 @@ class BackgroundMerges:
         from .writing import pick_merge, segment_bytes
 
         while len(self._running) < limit:
-            busy = self.busy_ids() | self._not_again
+            busy = self._busy_ids() | self._not_again
             free = [s for s in committed_segments(self.ix) if s.segment_id() not in busy]
             chosen = pick_merge([segment_bytes(self.ix.storage, s) for s in free])
             if not chosen:
@@ -238,16 +176,16 @@ class BackgroundMerges:
         from whoosh.util import random_name
 
         segid = random_name(16)
-        context: Any = multiprocessing.get_context(START_METHOD)
-        receiver, sender = context.Pipe(duplex=False)
-        process = context.Process(target=_merge_in_child, name=f"searcher-merge-{segid}", daemon=True,
-                                  args=(str(self.index_dir), self.ix.indexname, segid, sources, self.limitmb,
-                                        os.getpid(), sender))
-        try:
-            process.start()
-        finally:
-            sender.close()
-        merge = _Merge(self.ix.indexname, segid, sources, process, receiver)
+        job = {"index_dir": str(self.index_dir), "indexname": self.ix.indexname, "segid": segid,
+               "sources": sources, "limitmb": self.limitmb, "parent_pid": os.getpid()}
+        process = subprocess.Popen([sys.executable, "-m", "searcher.engine.whoosh.merge_child"],
+                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                   env=_child_environment())
+        stdin = process.stdin
+        assert stdin is not None  # stdin=PIPE
+        stdin.write(pickle.dumps(job))  # read at once: the write does not wait on it for long
+        stdin.close()
+        merge = _Merge(self.ix.indexname, segid, sources, process)
         base = 0
         for source in sources:
             deleted = sorted(source.deleted_docs())
@@ -255,6 +193,17 @@ class BackgroundMerges:
             merge.deleted.append(deleted)
             base += source.doc_count_all() - len(deleted)
         self._running.append(merge)
+
+
+def _child_environment() -> dict[str, str]:
+    """This process's environment, with this package importable first (a
+    checkout run through PYTHONPATH as much as an installed one)."""
+    import searcher
+
+    env = dict(os.environ)
+    root = str(Path(searcher.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
 
 
 def swap_in(merges: list[_Merge], segments: list) -> list:

@@ -166,7 +166,7 @@ def _two_words_near(ev: "SegmentEvaluation", q) -> Optional["Matches"]:
     position of b is 1..slop after one of a (PRE), or 1..slop either side
     (NEAR): SpanNear's rule for one-word spans (equal positions overlap,
     distance 0, which its mindist of 1 excludes)."""
-    from .evaluate import Matches, _bytes, _contains
+    from .evaluate import Matches, _bytes
 
     ids = _word_candidates(ev, q)
     if not len(ids):
@@ -182,14 +182,29 @@ def _two_words_near(ev: "SegmentEvaluation", q) -> Optional["Matches"]:
         return None
     a_keys = found_a[0] * _SHIFT + found_a[1]
     b_keys = found_b[0] * _SHIFT + found_b[1]
-    slop = q.slop
-    if q.ordered:
-        near = np.searchsorted(a_keys, b_keys, "left") - np.searchsorted(a_keys, b_keys - slop, "left")
-    else:
-        near = (np.searchsorted(a_keys, b_keys + slop, "right") - np.searchsorted(a_keys, b_keys - slop, "left")
-                - _contains(a_keys, b_keys))
-    owners = np.unique(found_b[0][near > 0])  # a and b hold the same candidates
+    near = _near_keys(a_keys, b_keys, q.slop, q.ordered)
+    owners = np.unique(found_b[0][near])  # a and b hold the same candidates
     return Matches(a.ids[owners], a.scores[owners] + b.scores[owners])
+
+
+def _near_keys(a_keys: np.ndarray, b_keys: np.ndarray, slop: int, ordered: bool) -> np.ndarray:
+    """A mask of the b keys with an a key 1..slop before them (ordered) or
+    either side: one search, for the first a key at or after b - slop (keys
+    are unique; positions stay far below a candidate's shift)."""
+    if not len(a_keys):
+        return np.zeros(len(b_keys), dtype=bool)
+    last = len(a_keys) - 1
+    at = np.searchsorted(a_keys, b_keys - slop, "left")
+    first = a_keys[np.minimum(at, last)]
+    found = at <= last
+    if ordered:
+        return found & (first < b_keys)
+    near = found & (first <= b_keys + slop)
+    same = np.flatnonzero(near & (first == b_keys))  # distance 0 (the same word): the next a key may do
+    if len(same):
+        after = at[same] + 1
+        near[same] = (after <= last) & (a_keys[np.minimum(after, last)] <= b_keys[same] + slop)
+    return near
 
 
 def _near(aspans: list[Span], bspans: list[Span], slop: int, ordered: bool, mindist: int) -> list[Span]:
