@@ -213,3 +213,29 @@ def test_a_killed_merges_temporary_folder_is_a_leftover_the_next_run_removes(tmp
         assert report.ok and stale.name in report.leftovers  # not a foreign file
         archive.add(_articles(5, start=30), jobs=1)
         assert not stale.exists() and not archive.check().leftovers
+
+
+UNGUARDED_SCRIPT = """
+import sys
+sys.path.insert(0, {tests!r})
+from searcher import Archive
+from searcher.engine.whoosh import writing
+from test_background_merge import _articles
+
+writing.MERGE_FACTOR = 3
+print("indexing", flush=True)
+with Archive.create({path!r}) as archive:
+    archive.add(_articles(160), commit_every=40, jobs=1)
+    print(len(archive), flush=True)
+"""
+
+
+def test_a_users_script_without_a_main_guard_runs_once(tmp_path):
+    # A merge's process does not import the caller's main script (as
+    # multiprocessing's spawn would: it would index again).
+    script = tmp_path / "index_it.py"
+    script.write_text(UNGUARDED_SCRIPT.format(tests=os.path.dirname(__file__), path=str(tmp_path / "index")))
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["indexing", "160"]
+    assert len(_segments(tmp_path / "index")) < 4  # merged
