@@ -22,7 +22,6 @@ from __future__ import annotations
 import logging
 import os
 import pickle
-import select
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,9 @@ from typing import Any, Optional
 from .merge_child import TEMP_SUFFIX, temp_folder_name
 
 log = logging.getLogger("searcher")
+
+# How long the end of a run waits on one merge before looking at the others.
+_DRAIN_POLL_SECONDS = 0.05
 
 
 def remove_stale_temp_folders(index_dir: Path, indexname: str) -> None:
@@ -124,12 +126,11 @@ class BackgroundMerges:
         many at once as there are cores."""
         self._start_picked(limit=self.jobs)
         while self._running:
-            # A merge's output is readable once it has sent its outcome and
-            # ended (it writes nothing before).
-            ready, _, _ = select.select([merge.process.stdout for merge in self._running], [], [])
             for merge in self._running:
-                if merge.process.stdout in ready:
-                    merge.process.wait()
+                try:
+                    merge.process.wait(timeout=_DRAIN_POLL_SECONDS)
+                except subprocess.TimeoutExpired:
+                    pass
             self._swap_finished(commit_swap)
             self._start_picked(limit=self.jobs)
 
