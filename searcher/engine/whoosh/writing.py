@@ -131,7 +131,7 @@ class WhooshWriter:
             # segment over the cap.
             writer.kept = self._merges.unfinished()
             writer.commit(mergetype=whoosh_import.writing.NO_MERGE)
-            checksums.record_checksums(self.index_dir)  # for `check`: the new segments' sums
+            self._record_checksums()  # for `check`: the new segments' sums
         except BaseException as exc:
             _cancel(writer)
             if isinstance(exc, OSError):
@@ -139,13 +139,19 @@ class WhooshWriter:
             raise
         self._merges.after_commit(self._commit_swap)
 
+    def _record_checksums(self) -> None:
+        """Sums of the new files, not of those a running merge is still writing."""
+        writing = tuple(merge.segment_id() + "." for merge in self._merges.unfinished())
+        names = [name for name in checksums.summed_names(self.index_dir) if not name.startswith(writing)]
+        checksums.record_checksums(self.index_dir, names)
+
     def _commit_swap(self, policy) -> None:
         """A commit of merged segments only (``policy``: merging.swap_in)."""
         writer = self._writer(0)
         try:
             writer.kept = self._merges.unfinished()
             writer.commit(mergetype=policy)
-            checksums.record_checksums(self.index_dir)
+            self._record_checksums()
         except BaseException as exc:
             _cancel(writer)
             if isinstance(exc, OSError):
