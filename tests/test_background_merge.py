@@ -98,8 +98,7 @@ def paused_merges(monkeypatch):
     after the run's next commit: commits happen beside half-written merges.
     Counts the merges paused."""
     paused, count = [], []
-    start, after_commit, drain = (merging.BackgroundMerges._start, merging.BackgroundMerges.after_commit,
-                                  merging.BackgroundMerges.drain)
+    start, swap_finished = merging.BackgroundMerges._start, merging.BackgroundMerges._swap_finished
 
     def go_on():
         while paused:
@@ -114,8 +113,9 @@ def paused_merges(monkeypatch):
             count.append(1)
 
     monkeypatch.setattr(merging.BackgroundMerges, "_start", start_and_pause)
-    monkeypatch.setattr(merging.BackgroundMerges, "after_commit", lambda self, swap: (go_on(), after_commit(self, swap)))
-    monkeypatch.setattr(merging.BackgroundMerges, "drain", lambda self, swap: (go_on(), drain(self, swap)))
+    # Let go before any look at the merges (after a commit, and in the
+    # end-of-run loop, which may start and pause merges itself).
+    monkeypatch.setattr(merging.BackgroundMerges, "_swap_finished", lambda self, swap: (go_on(), swap_finished(self, swap)))
     return count
 
 
