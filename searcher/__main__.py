@@ -1,4 +1,4 @@
 from .cli import main
 
-if __name__ == "__main__":  # not when a spawned process imports this module
+if __name__ == "__main__":  # only when run as `python -m searcher`, not on import
     main()

@@ -1,7 +1,7 @@
 """Merging small segments in processes of their own while indexing goes on.
 
-An indexing run commits each batch as small segments; ten small ones are
-merged into one (writing.pick_merge). Merged inside the batch's commit, the
+An indexing run commits each batch as small segments; once MERGE_FACTOR
+small ones are there, they are merged into one (writing.pick_merge). Merged inside the batch's commit, the
 merge held the run: at a million articles one core merged while the
 writers waited, about half of the run (bench/README.md, "Issue 13").
 Here a merge is a child process that writes the merged segment next to the

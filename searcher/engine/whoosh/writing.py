@@ -118,7 +118,8 @@ class WhooshWriter:
 
     def _commit(self, articles: list[tuple[Article, str, bool]], deletions: list[str], writer) -> None:
         """The batch and the deletions, in one commit, or nothing of them."""
-        try:
+
+        def write(writer) -> None:
             for article_id in deletions:
                 writer.delete_by_term("id", article_id)
             # A replacement deletes the older copy; a new article is just
@@ -126,18 +127,28 @@ class WhooshWriter:
             for article, fingerprint, replaces in articles:
                 doc = to_document(article, fingerprint)
                 (writer.update_document if replaces else writer.add_document)(**doc)
-            # Small segments are merged in the background (merging.py), by
-            # pick_merge's rule: each article rewritten at most once, no
-            # segment over the cap.
+
+        # Small segments are merged in the background (merging.py), by
+        # pick_merge's rule: each article rewritten at most once, no segment
+        # over the cap.
+        self._commit_with(writer, whoosh_import.writing.NO_MERGE, write)
+        self._merges.after_commit(self._commit_swap)
+
+    def _commit_with(self, writer, mergetype, write=None) -> None:
+        """Commit ``writer`` (after ``write(writer)``) keeping the files of
+        running merges, and record the new files' checksums; on any failure
+        the writer is cancelled."""
+        try:
+            if write is not None:
+                write(writer)
             writer.kept = self._merges.unfinished()
-            writer.commit(mergetype=whoosh_import.writing.NO_MERGE)
+            writer.commit(mergetype=mergetype)
             self._record_checksums()  # for `check`: the new segments' sums
         except BaseException as exc:
             _cancel(writer)
             if isinstance(exc, OSError):
                 raise write_error(self.index_dir, exc) from exc
             raise
-        self._merges.after_commit(self._commit_swap)
 
     def _record_checksums(self) -> None:
         """Sums of the new files, not of those a running merge is still writing."""
@@ -147,16 +158,7 @@ class WhooshWriter:
 
     def _commit_swap(self, policy) -> None:
         """A commit of merged segments only (``policy``: merging.swap_in)."""
-        writer = self._writer(0)
-        try:
-            writer.kept = self._merges.unfinished()
-            writer.commit(mergetype=policy)
-            self._record_checksums()
-        except BaseException as exc:
-            _cancel(writer)
-            if isinstance(exc, OSError):
-                raise write_error(self.index_dir, exc) from exc
-            raise
+        self._commit_with(self._writer(0), policy)
 
     def _writer(self, documents: int):
         """One process for small batches; one per core for large ones (the
