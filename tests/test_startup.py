@@ -224,3 +224,36 @@ def test_writing_through_mapped_storage(tmp_path):
         assert _everything(mapped) == expected
     finally:
         mapped.close()
+
+
+def _mapped_resident_kb(folder: Path) -> int:
+    """Resident kB of this process's mappings of files in ``folder`` (Linux)."""
+    total, inside = 0, False
+    with open("/proc/self/smaps") as smaps:
+        for line in smaps:
+            fields = line.split()
+            if "-" in fields[0] and len(fields) >= 5:  # a mapping's header line
+                inside = len(fields) == 6 and fields[5].startswith(str(folder))
+            elif inside and fields[0] == "Rss:":
+                total += int(fields[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads Linux's /proc/self/smaps")
+def test_released_pages_leave_the_process_and_read_back_the_same(tmp_path):
+    """What background merges do to the sources they have read."""
+    from searcher import Archive
+
+    path = tmp_path / "index"
+    with Archive.create(path) as archive:
+        archive.add([REPO / "corpus"], commit_every=7, jobs=1)
+    mapped = _open_mapped(path)
+    try:
+        before = _everything(mapped)
+        assert _mapped_resident_kb(path) > 0
+        mapped._backend.ix.storage.release_pages()
+        assert _mapped_resident_kb(path) == 0
+        assert _everything(mapped) == before
+        assert _mapped_resident_kb(path) > 0
+    finally:
+        mapped.close()

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import weakref
 
 from searcher.engine.whoosh.accel.imports import index as _whoosh_index  # noqa: F401  (Whoosh imported quietly first)
 
@@ -132,6 +133,16 @@ class _SegmentFile(StructFile):
                 return StructFile.subset(self, position, length, name=name)
         return _PartFile(memoryview(self._map)[position:position + length], name=name or self._name)
 
+    def release_pages(self) -> None:
+        """Unmap the pages read so far from this process (they stay in the
+        page cache, and are read back from there when touched again)."""
+        mapped = self._map  # read once: another thread may close this file
+        if mapped is not None and hasattr(mmap, "MADV_DONTNEED"):
+            try:
+                mapped.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):  # closed meanwhile: nothing to release
+                pass
+
     def close(self) -> None:
         super().close()
         if self._map is not None:
@@ -149,9 +160,23 @@ class MappedStorage(FileStorage):
         # Not Whoosh's own mapping (it copies each part); CompoundStorage then
         # asks the segment file for its parts, and ours maps without copying.
         super().__init__(path, supports_mmap=False, readonly=readonly, debug=debug)
+        self._opened: weakref.WeakSet = weakref.WeakSet()
 
     def open_file(self, name, **kwargs):
-        return _SegmentFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+        opened = _SegmentFile(open(self._fpath(name), "rb"), name=name, **kwargs)
+        self._opened.add(opened)
+        return opened
+
+    def release_pages(self) -> None:
+        """Let go of the mapped pages of every file opened here (see
+        _SegmentFile.release_pages): a merge reads each source once, and
+        those pages would otherwise count as its memory until it ends."""
+        try:
+            opened = list(self._opened)
+        except RuntimeError:  # a file was opened meanwhile: next time
+            return
+        for segment_file in opened:
+            segment_file.release_pages()
 
     def rename_file(self, oldname, newname, safe=False):
         # Whoosh renames only its table of contents into place (written to a
