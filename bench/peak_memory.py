@@ -79,7 +79,8 @@ def main() -> None:
         samples = [(pid, _rollup(pid)) for pid in _tree(proc.pid)]
         pss = sum(figures.get("Pss", 0) for _, figures in samples)
         if pss > peak_pss:
-            peak_pss, at_peak, peak_at = pss, samples, time.monotonic() - start
+            peak_pss, peak_at = pss, time.monotonic() - start
+            at_peak = [(pid, figures, _command(pid)) for pid, figures in samples] if args.breakdown else []
         peak_sum = max(peak_sum, sum(figures.get("Rss", 0) for _, figures in samples))
         peak_largest = max(peak_largest, max((figures.get("Rss", 0) for _, figures in samples), default=0))
         time.sleep(args.every)
@@ -89,9 +90,9 @@ def main() -> None:
           file=sys.stderr)
     if args.breakdown and at_peak:
         print(f"at the peak ({peak_at:.0f} s): PSS / anonymous / mapped files, MB", file=sys.stderr)
-        for pid, figures in sorted(at_peak, key=lambda sample: -sample[1].get("Pss", 0)):
+        for pid, figures, command_line in sorted(at_peak, key=lambda sample: -sample[1].get("Pss", 0)):
             print(f"  {figures.get('Pss', 0) / 1024:7.0f} {figures.get('Pss_Anon', 0) / 1024:7.0f} "
-                  f"{figures.get('Pss_File', 0) / 1024:7.0f}  {pid} {_command(pid)}", file=sys.stderr)
+                  f"{figures.get('Pss_File', 0) / 1024:7.0f}  {pid} {command_line}", file=sys.stderr)
     sys.exit(proc.returncode)
 
 
