@@ -1,41 +1,84 @@
-"""Peak memory of one background merge child on N segments of an index, run on a scratch copy made of hard links:
+"""Peak memory of one background merge (merge_child) of N segments of an index.
 
-    ORDER=big python bench/merge_memory.py INDEX_DIR N
+    python bench/merge_memory.py INDEX_DIR N [--largest]
+
+The merge runs on a scratch copy of the index made of hard links (no extra
+disk; the merged segment is written there and removed with it). Prints the
+merge's wall time and its peak PSS split into anonymous memory and mapped
+files (/proc smaps_rollup, Linux).
 """
-import os, pickle, subprocess, sys, time, shutil
-src, n = sys.argv[1], int(sys.argv[2])
-scratch = src.rstrip("/") + ".merge-scratch"
-shutil.rmtree(scratch, ignore_errors=True); os.makedirs(scratch)
-for name in os.listdir(src):
-    if os.path.isfile(os.path.join(src, name)):
-        os.link(os.path.join(src, name), os.path.join(scratch, name))
-from whoosh.index import open_dir
-ix = open_dir(scratch)
-segs = sorted(ix._segments(), key=lambda s: s.doc_count_all(), reverse=os.environ.get("ORDER")=="big")[:n]
-print("sources", [s.doc_count_all() for s in segs], flush=True)
-job = {"index_dir": scratch, "indexname": ix.indexname, "segid": "memtest0000000001", "sources": segs,
-       "limitmb": int(os.environ.get("LIMITMB", 256)), "parent_pid": os.getpid()}
-t = time.time()
-p = subprocess.Popen([sys.executable, "-m", "searcher.engine.whoosh.merge_child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-p.stdin.write(pickle.dumps(job)); p.stdin.close()
-peak = (0, 0, 0)
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import shutil
+import subprocess
+import sys
 import threading
-out = []
-th = threading.Thread(target=lambda: out.append(p.stdout.read())); th.start()
-while p.poll() is None:
-    vals = {}
+import time
+
+
+def _rollup(pid: int) -> dict[str, int]:
+    found = {}
     try:
-        for line in open(f"/proc/{p.pid}/smaps_rollup"):
-            k = line.split(":")[0]
-            if k in ("Pss", "Pss_Anon", "Pss_File"):
-                vals[k] = int(line.split()[1])
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            for line in f:
+                fields = line.split()
+                if len(fields) == 3 and fields[2] == "kB":
+                    found[fields[0].rstrip(":")] = int(fields[1])
     except OSError:
         pass
-    if vals.get("Pss", 0) > peak[0]:
-        peak = (vals["Pss"], vals.get("Pss_Anon", 0), vals.get("Pss_File", 0))
-    time.sleep(0.2)
-th.join()
-outcome = pickle.loads(out[0])
-print("outcome", outcome[0], outcome[1] if outcome[0] != "done" else outcome[1].doc_count_all())
-print(f"time {time.time()-t:.1f} s; peak PSS {peak[0]//1024} MB (anon {peak[1]//1024}, file {peak[2]//1024})")
-shutil.rmtree(scratch)
+    return found
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("index")
+    parser.add_argument("count", type=int, help="how many segments to merge")
+    parser.add_argument("--largest", action="store_true", help="the largest segments (default: the smallest)")
+    args = parser.parse_args()
+    scratch = args.index.rstrip("/") + ".merge-scratch"
+    shutil.rmtree(scratch, ignore_errors=True)
+    os.makedirs(scratch)
+    try:
+        for name in os.listdir(args.index):
+            if os.path.isfile(os.path.join(args.index, name)):
+                os.link(os.path.join(args.index, name), os.path.join(scratch, name))
+        _measure(scratch, args.count, args.largest)
+    finally:
+        shutil.rmtree(scratch)
+
+
+def _measure(scratch: str, count: int, largest: bool) -> None:
+    from whoosh.index import open_dir
+
+    ix = open_dir(scratch)
+    sources = sorted(ix._segments(), key=lambda s: s.doc_count_all(), reverse=largest)[:count]
+    print("sources (articles):", [s.doc_count_all() for s in sources], flush=True)
+    job = {"index_dir": scratch, "indexname": ix.indexname, "segid": "benchmerge000001", "sources": sources,
+           "limitmb": 256, "parent_pid": os.getpid()}
+    start = time.monotonic()
+    child = subprocess.Popen([sys.executable, "-m", "searcher.engine.whoosh.merge_child"],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdin is not None and child.stdout is not None
+    child.stdin.write(pickle.dumps(job))
+    child.stdin.close()
+    output: list[bytes] = []
+    reader = threading.Thread(target=lambda: output.append(child.stdout.read()))  # type: ignore[union-attr]
+    reader.start()
+    peak: dict[str, int] = {}
+    while child.poll() is None:
+        figures = _rollup(child.pid)
+        if figures.get("Pss", 0) > peak.get("Pss", 0):
+            peak = figures
+        time.sleep(0.2)
+    reader.join()
+    outcome = pickle.loads(output[0])
+    print("outcome:", outcome[0], outcome[1].doc_count_all() if outcome[0] == "done" else outcome[1])
+    print(f"wall {time.monotonic() - start:.1f} s; peak PSS {peak.get('Pss', 0) // 1024} MB "
+          f"(anonymous {peak.get('Pss_Anon', 0) // 1024}, mapped files {peak.get('Pss_File', 0) // 1024})")
+
+
+if __name__ == "__main__":
+    main()
