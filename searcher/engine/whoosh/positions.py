@@ -182,8 +182,12 @@ def _two_words_near(ev: "SegmentEvaluation", q) -> Optional["Matches"]:
         return None
     a_keys = found_a[0] * _SHIFT + found_a[1]
     b_keys = found_b[0] * _SHIFT + found_b[1]
+    searched = found_b
+    if not q.ordered and len(b_keys) > len(a_keys):
+        # Either side will do for NEAR: search the fewer keys among the more.
+        a_keys, b_keys, searched = b_keys, a_keys, found_a
     near = _near_keys(a_keys, b_keys, q.slop, q.ordered)
-    owners = np.unique(found_b[0][near])  # a and b hold the same candidates
+    owners = np.unique(searched[0][near])  # a and b hold the same candidates
     return Matches(a.ids[owners], a.scores[owners] + b.scores[owners])
 
 
