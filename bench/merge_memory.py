@@ -17,19 +17,10 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
-
-def _rollup(pid: int) -> dict[str, int]:
-    found = {}
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as f:
-            for line in f:
-                fields = line.split()
-                if len(fields) == 3 and fields[2] == "kB":
-                    found[fields[0].rstrip(":")] = int(fields[1])
-    except OSError:
-        pass
-    return found
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peak_memory import _rollup  # noqa: E402  (the same /proc smaps_rollup figures)
 
 
 def main() -> None:
