@@ -64,18 +64,26 @@ class Archive:
         """Open an existing index; raises IndexNotFound when there is none.
         ``ranking``: BM25F settings and query stop words (query/ranking.py)."""
         path = Path(path) if path is not None else default_index_path()
-        return cls(path, _engine(engine).open(path, ranking), ranking, engine)
+        return cls(path, _engine(engine, path).open(path, ranking), ranking, engine)
 
     @classmethod
     def create(cls, path: Optional[PathLike] = None, *, ranking: Ranking = DEFAULT_RANKING,
-               engine: str = engine.DEFAULT_BACKEND) -> "Archive":
+               engine: str = engine.DEFAULT_BACKEND, shards: Optional[int] = None) -> "Archive":
         """Open the index at ``path``, creating it when absent: in a new or
         empty folder (hidden files such as .gitignore aside); a folder of
-        other files raises InvalidArgument."""
+        other files raises InvalidArgument. ``shards``: a sharded archive of
+        that many shards (an existing one must have as many)."""
         from .ingest.locking import create_locked
 
-        backend = _engine(engine)
         path = Path(path) if path is not None else default_index_path()
+        if shards is not None:
+            from .engine import sharded
+
+            if not sharded.exists(path):
+                sharded.refuse_foreign_folder(path)
+            made = create_locked(path, sharded.exists, lambda p: sharded.create(p, ranking, shards))
+            return cls(path, made, ranking, "sharded")
+        backend = _engine(engine, path)
         if not backend.exists(path):
             backend.refuse_foreign_folder(path)  # before the lock file is made in it
         return cls(path, create_locked(path, backend.exists, lambda p: backend.create(p, ranking)), ranking, engine)
@@ -203,7 +211,7 @@ class Archive:
         manifest lists present, no foreign files in the folder. ``ok`` is
         False when something is wrong; leftovers of an interrupted write are
         warnings, removed with ``clean=True`` when no run is writing."""
-        return _engine(self.engine).check_index(self.path, deep, clean)
+        return _engine(self.engine, self.path).check_index(self.path, deep, clean)
 
     def rebuild(
         self,
@@ -222,7 +230,7 @@ class Archive:
         are kept from the old index where it can still be read."""
         from .ingest.indexer import DEFAULT_COMMIT_EVERY
 
-        backend = _engine(self.engine)
+        backend = _engine(self.engine, self.path)
         report = backend.rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
                                        progress=progress, wait=wait, paths=paths)
         self.close()
@@ -237,14 +245,14 @@ class Archive:
 
         path = Path(path) if path is not None else default_index_path()
         options["commit_every"] = options.get("commit_every") or DEFAULT_COMMIT_EVERY
-        return _engine(engine).rebuild_index(path, **options)
+        return _engine(engine, path).rebuild_index(path, **options)
 
     @classmethod
     def check_at(cls, path: Optional[PathLike] = None, *, deep: bool = True, clean: bool = False,
                  engine: str = engine.DEFAULT_BACKEND) -> "CheckReport":
         """``check()`` for an index too damaged to open."""
         path = Path(path) if path is not None else default_index_path()
-        return _engine(engine).check_index(path, deep, clean)
+        return _engine(engine, path).check_index(path, deep, clean)
 
     def __len__(self) -> int:
         return self._backend.doc_count()
@@ -263,8 +271,8 @@ class Archive:
         self.close()
 
 
-def _engine(name: str) -> "BackendModule":
-    return engine.backend(name)
+def _engine(name: str, path: Path) -> "BackendModule":
+    return engine.backend_at(path, name)
 
 
 def _items(items: Any) -> list[Union[PathLike, Article]]:

@@ -252,9 +252,13 @@ def write_options(fn: Callable) -> Callable:
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="In folders, leave out files or folders matching this (repeatable): '*.txt', 'drafts/*'.")
 @click.option("--verbose", "-v", is_flag=True, help="Name every file passed over (not an article format), with why.")
+@click.option("--shards", type=click.IntRange(min=1, max=4096), default=None, metavar="N",
+              help="Make a new archive of N shards (an article's shard is fixed by its id); "
+                   "searched as one index, with the same results.")
 @output_options(("table", "json"))
 def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-              quiet: bool, wait: float, exclude: tuple[str, ...], verbose: bool, fmt: str, tablefmt: str) -> None:
+              quiet: bool, wait: float, exclude: tuple[str, ...], verbose: bool, shards: int | None,
+              fmt: str, tablefmt: str) -> None:
     """Read articles from files and folders (recursively) into the index.
 
     Exit status 1 when some input was skipped (each is listed with its reason)."""
@@ -266,7 +270,7 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
         if paths and not any(os.path.lexists(p) for p in paths):
             # Nothing to read: no index is created for it.
             raise click.UsageError(f"no such file or folder: {', '.join(paths)}")
-        with Archive.create(index_dir) as archive:
+        with Archive.create(index_dir, shards=shards) as archive:
             report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait,
                                  exclude=exclude)
     finally:

@@ -68,3 +68,12 @@ class QueryTooBroad(SearcherError):
 
 class ArchiveClosed(SearcherError):
     """An Archive was used after ``close()``."""
+
+
+class ShardUnavailable(SearcherError):
+    """A shard of a sharded archive cannot be reached or read (``--allow-partial``
+    answers from the others, marked partial)."""
+
+    def __init__(self, shard: str, reason: str):
+        self.shard = shard
+        super().__init__(f"shard {shard} is unavailable: {reason}")

@@ -201,6 +201,8 @@ class ProblemKind(enum.Enum):
     FOREIGN_FILE = "foreign_file"
     INTERRUPTED_WRITE_LEFTOVER = "interrupted_write_leftover"
     STALE_REBUILD_FOLDER = "stale_rebuild_folder"
+    WRONG_SHARD = "wrong_shard"  # an article in a shard its id does not name
+    SHARD_MISSING = "shard_missing"  # a shard folder of a sharded archive is gone
 
     @property
     def severity(self) -> str:

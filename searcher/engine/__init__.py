@@ -9,10 +9,12 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .base import BackendModule
 
 # Name -> the module that implements base.BackendModule for it.
-BACKENDS = {"whoosh": "searcher.engine.whoosh"}
+BACKENDS = {"whoosh": "searcher.engine.whoosh", "sharded": "searcher.engine.sharded"}
 DEFAULT_BACKEND = "whoosh"
 
 
@@ -24,3 +26,13 @@ def backend(name: str = DEFAULT_BACKEND) -> "BackendModule":
     if name not in BACKENDS:
         raise InvalidArgument(f"unknown engine {name!r} (engines: {', '.join(BACKENDS)})")
     return importlib.import_module(BACKENDS[name])
+
+
+def backend_at(path: "Path", name: str = DEFAULT_BACKEND) -> "BackendModule":
+    """The backend of the archive at ``path``: a sharded archive is known by
+    its layout file, whichever engine its shards use."""
+    from .sharded.layout import is_sharded
+
+    if name == DEFAULT_BACKEND and is_sharded(path):
+        return backend("sharded")
+    return backend(name)

@@ -47,6 +47,39 @@ class Execution:
     page: list[tuple[Article, Optional[float]]]
     facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
     terms: dict[str, frozenset[str]] = field(default_factory=dict)
+    # Each page entry's place in the plan's order, smaller first (relevance:
+    # the negated score; date orders: the date key), so that the pages of
+    # several shards merge into the page of the whole archive.
+    order: list[float] = field(default_factory=list)
+    # Shards that could not answer (a partial answer, when allowed).
+    missing: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CorpusStats:
+    """What BM25F needs to know of the whole archive for one query: the
+    document count, each scored field's total length, and the document
+    frequency of each (field, word) the query scores. One index's own
+    statistics; or the sums over the shards of a sharded archive, given to
+    each shard so that its scores are those of one index of every article."""
+
+    doc_count: int = 0
+    field_lengths: dict[str, int] = field(default_factory=dict)
+    doc_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Occurrences in all documents (what "similar" weighs an article's words by).
+    collection_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def add(self, other: "CorpusStats") -> "CorpusStats":
+        return CorpusStats(self.doc_count + other.doc_count, _summed(self.field_lengths, other.field_lengths),
+                           _summed(self.doc_frequencies, other.doc_frequencies),
+                           _summed(self.collection_frequencies, other.collection_frequencies))
+
+
+def _summed(one: dict, other: dict) -> dict:
+    total = dict(one)
+    for key, count in other.items():
+        total[key] = total.get(key, 0) + count
+    return total
 
 
 @dataclass
@@ -57,6 +90,7 @@ class DayCounts:
     per_day: Counter
     total: int
     coarse: int = 0
+    missing: list[str] = field(default_factory=list)
 
 
 class Analysis(Protocol):
@@ -99,7 +133,11 @@ class Backend(Protocol):
 
     def doc_count(self) -> int: ...
 
-    def execute(self, plan: Plan) -> Execution: ...
+    def execute(self, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
+        """The plan's answer, scored with ``stats`` (default: the index's own)."""
+
+    def corpus_stats(self, plan: Plan) -> CorpusStats:
+        """This index's statistics for the words ``plan`` scores."""
 
     def searchable(self, node: tree.Node) -> bool:
         """Whether ``node`` can match anything here (False: it holds only words the index leaves out)."""
@@ -113,6 +151,19 @@ class Backend(Protocol):
     def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts: ...
 
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]: ...
+
+    def similar_words(self, article_id: str) -> Optional[dict[str, float]]:
+        """The article's analysed body words with their weights (None: not here)."""
+
+    def word_stats(self, words: list[str]) -> CorpusStats:
+        """This index's document and collection frequencies of body words."""
+
+    def key_terms(self, weights: dict[str, float], stats: CorpusStats) -> list[tuple[str, float]]:
+        """The words ``similar`` searches for, weighted, from the archive's ``stats``."""
+
+    def similar_to(self, terms: list[tuple[str, float]], article_id: str, limit: int,
+                   stats: CorpusStats) -> Execution:
+        """The best ``limit`` articles for weighted body words, ``article_id`` left out."""
 
     def get(self, article_id: str) -> Optional[Article]: ...
 

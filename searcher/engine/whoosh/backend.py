@@ -11,11 +11,12 @@ from searcher.query.ranking import Ranking
 from searcher.query.request import Filters
 from searcher.results import Stats
 
-from ..base import DayCounts, Execution, Plan
+from ..base import CorpusStats, DayCounts, Execution, Plan
+from . import similar
 from .accel.analysis import analysed_spans
 from .accel.imports import query as wq
 from .damage import reads_index
-from .execute import Searching, execute, facet_counts, similar
+from .execute import Searching, execute, facet_counts, plan_stats
 from .suggest import suggestions
 
 
@@ -65,8 +66,12 @@ class WhooshBackend:
         return self.ix.doc_count()
 
     @reads_index
-    def execute(self, plan: Plan) -> Execution:
-        return execute(self.searching.snapshot(), plan)
+    def execute(self, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
+        return execute(self.searching.snapshot(), plan, stats)
+
+    @reads_index
+    def corpus_stats(self, plan: Plan) -> CorpusStats:
+        return plan_stats(self.searching.snapshot(), plan)
 
     def searchable(self, node: tree.Node) -> bool:
         return self.searching.compile(node) is not wq.NullQuery
@@ -86,7 +91,28 @@ class WhooshBackend:
 
     @reads_index
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
-        return similar(self.searching.snapshot(), article_id, limit)
+        found = similar.similar(self.searching.snapshot().searcher, article_id, limit)
+        if found is None:
+            from searcher.errors import ArticleNotFound
+
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        return found
+
+    @reads_index
+    def similar_words(self, article_id: str) -> Optional[dict[str, float]]:
+        return similar.similar_words(self.searching.snapshot().searcher, article_id)
+
+    @reads_index
+    def word_stats(self, words: list[str]) -> CorpusStats:
+        return similar.word_stats(self.searching.snapshot().searcher, words)
+
+    def key_terms(self, weights: dict[str, float], stats: CorpusStats) -> list[tuple[str, float]]:
+        return similar.key_terms(weights, stats)
+
+    @reads_index
+    def similar_to(self, terms: list[tuple[str, float]], article_id: str, limit: int,
+                   stats: CorpusStats) -> Execution:
+        return similar.similar_to(self.searching.snapshot().searcher, terms, article_id, limit, stats)
 
     def get(self, article_id: str) -> Optional[Article]:
         from .store import get_article

@@ -128,15 +128,17 @@ def _describe(exc: BaseException) -> str:
     return text if len(text) < 200 else text[:200] + "..."
 
 
-def check_index(index_dir: Path, deep: bool = True, clean: bool = False) -> CheckReport:
-    """Check the index at ``index_dir``; see the module docstring."""
+def check_index(index_dir: Path, deep: bool = True, clean: bool = False,
+                ids: Optional[set[str]] = None) -> CheckReport:
+    """Check the index at ``index_dir``; see the module docstring. ``ids``,
+    when given, receives the ids of the articles found."""
     index_dir = Path(index_dir)
     if not index_dir.is_dir():
         raise IndexNotFound(f"no index at {index_dir}")
     # A run committing while we read can make the files we read disagree;
     # when the table of contents moved on meanwhile, check again.
     for _ in range(3):
-        report = _check_once(index_dir, deep)
+        report = _check_once(index_dir, deep, ids)
         names = _names(index_dir)
         if report.ok or _latest_generation(names) == report.generation:
             break
@@ -195,12 +197,12 @@ class _Read:
     sound: set[str] = field(default_factory=set)  # of those, files read without an error: safe to checksum
 
 
-def _check_once(index_dir: Path, deep: bool) -> CheckReport:
+def _check_once(index_dir: Path, deep: bool, ids: Optional[set[str]] = None) -> CheckReport:
     report = CheckReport(path=str(index_dir))
     writing = _check_writers(index_dir, report)
     # The manifest first: it is saved after the commit holding its articles,
     # so the index read after it holds at least what it lists.
-    manifest = _read_manifest(index_dir, report)
+    manifest = read_manifest(index_dir, report)
     names = _names(index_dir)
     opened = _read_toc(index_dir, names, manifest, report)
     if opened is None:
@@ -210,7 +212,10 @@ def _check_once(index_dir: Path, deep: bool) -> CheckReport:
     read = _read_segments(storage, toc, names, report, deep)
     _verify_sums(index_dir, report, read.referenced, read.sound, deep)
     present = _check_ids(read.ids, report)
-    _check_manifest(manifest, present, report)
+    if ids is not None:
+        ids.clear()
+        ids.update(present)
+    check_manifest(manifest, present, report)
     _check_folder(index_dir, names, read.referenced, toc.segments, writing, report)
     return report
 
@@ -228,7 +233,7 @@ def _check_writers(index_dir: Path, report: CheckReport) -> bool:
     return report.writer is not None or whoosh_lock.state == "held"
 
 
-def _read_manifest(index_dir: Path, report: CheckReport) -> Optional[Manifest]:
+def read_manifest(index_dir: Path, report: CheckReport) -> Optional[Manifest]:
     if not (index_dir / MANIFEST_NAME).exists():
         return None
     try:
@@ -334,7 +339,7 @@ def _check_ids(ids: list[str], report: CheckReport) -> set[str]:
     return set(counts)
 
 
-def _check_manifest(manifest: Optional[Manifest], present: set[str], report: CheckReport) -> None:
+def check_manifest(manifest: Optional[Manifest], present: set[str], report: CheckReport) -> None:
     """Every article the manifest lists is in the index (the index may hold more)."""
     if manifest is None:
         report.unrecorded = len(present)

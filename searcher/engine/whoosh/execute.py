@@ -11,7 +11,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
-from searcher.article import Article
 from searcher.errors import InvalidArgument
 from searcher.query import tree
 from searcher.query.fields import filter_facet
@@ -19,7 +18,7 @@ from searcher.query.periods import COARSER, period_range, ranked
 from searcher.query.ranking import Ranking
 from searcher.query.request import Filters
 
-from ..base import DayCounts, Execution, Plan
+from ..base import CorpusStats, DayCounts, Execution, Plan
 from .accel.imports import query as wq
 from .accel.imports import scoring
 from .columns import VALUE_FACETS, FacetCache
@@ -27,6 +26,7 @@ from .compile import Compiler
 from .documents import to_article
 from .evaluate import Evaluated, Evaluator
 from .queries import DateRangeQuery, FilterQuery
+from .stats import local_stats, scoring_with
 
 
 class Searching:
@@ -116,7 +116,19 @@ class Snapshot:
         return set(self.docnums(query)).intersection(docnums)
 
 
-def execute(snapshot: Snapshot, plan: Plan) -> Execution:
+def plan_stats(snapshot: Snapshot, plan: Plan) -> CorpusStats:
+    """The index's own statistics for the words ``plan`` scores."""
+    return local_stats(snapshot.searcher, snapshot.query(plan.node, plan.filters))
+
+
+def execute(snapshot: Snapshot, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
+    """The plan's page, total and facets; scored with ``stats`` when given
+    (a shard of a sharded archive), else with the index's own."""
+    with scoring_with(snapshot.searcher, stats):
+        return _execute(snapshot, plan)
+
+
+def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
     searcher = snapshot.searcher
     compiled = snapshot.compile(plan.node)
     query = filtered(compiled, snapshot.filter(plan.filters))
@@ -132,12 +144,13 @@ def execute(snapshot: Snapshot, plan: Plan) -> Execution:
         evaluated = snapshot.evaluate(query)
         best = evaluated.top(plan.offset + plan.limit)[plan.offset:]
         page = [(searcher.stored_fields(docnum), score) for docnum, score in best]
+        order = [-score for _, score in best]
         total = evaluated.total
         if plan.facets:
             docnums = evaluated.docnums()
     else:
         docnums = snapshot.docnums(query)
-        page = _unscored_page(snapshot, plan, docnums, compiled.boost)
+        page, order = _unscored_page(snapshot, plan, docnums, compiled.boost)
     facets = {}
     if plan.facets:
         assert docnums is not None
@@ -147,10 +160,10 @@ def execute(snapshot: Snapshot, plan: Plan) -> Execution:
         total = len(docnums)
     terms = {field: field_terms(query, searcher.reader(), field, snapshot.expanded) for field in ("body", "title")}
     return Execution(total=total, page=[(to_article(fields), score) for fields, score in page],
-                     facets=facets, terms=terms)
+                     facets=facets, terms=terms, order=order)
 
 
-def _unscored_page(snapshot: Snapshot, plan: Plan, docnums: list[int], boost: float) -> list:
+def _unscored_page(snapshot: Snapshot, plan: Plan, docnums: list[int], boost: float) -> tuple[list, list[float]]:
     """The page of a date-sorted search, or of a date range alone (by relevance)."""
     searcher = snapshot.searcher
     if plan.sort == "relevance":
@@ -158,30 +171,19 @@ def _unscored_page(snapshot: Snapshot, plan: Plan, docnums: list[int], boost: fl
         # breaks ties by document number, so the page is a slice (Whoosh's
         # collector would score every match to find it).
         chosen, score = docnums[plan.offset:plan.offset + plan.limit], boost
+        order = [-boost] * len(chosen)
     else:
         # Date order from a cached key per document: one walk of the matches
         # (which the total needs anyway) and a sort in C, where Whoosh's
         # sortedby keys every match through Python.
-        order = snapshot.facets.date_order(newest_first=plan.sort == "-date")
-        chosen = heapq.nsmallest(plan.offset + plan.limit, docnums, key=order.__getitem__)[plan.offset:]
-        score = None
-    return [(searcher.stored_fields(docnum), score) for docnum in chosen]
+        keys = snapshot.facets.date_order(newest_first=plan.sort == "-date")
+        chosen = heapq.nsmallest(plan.offset + plan.limit, docnums, key=keys.__getitem__)[plan.offset:]
+        score, order = None, [float(keys[docnum]) for docnum in chosen]
+    return [(searcher.stored_fields(docnum), score) for docnum in chosen], order
 
 
 def facet_counts(snapshot: Snapshot, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
     return snapshot.facets.count(name, snapshot.docnums(snapshot.query(node, filters)))
-
-
-def similar(snapshot: Snapshot, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
-    from searcher.errors import ArticleNotFound
-
-    searcher = snapshot.searcher
-    docnum = searcher.document_number(id=article_id)
-    if docnum is None:
-        raise ArticleNotFound(f"no article with id {article_id!r}")
-    body = to_article(searcher.stored_fields(docnum)).body  # IndexDamaged when unreadable
-    results = searcher.more_like(docnum, "body", text=body, top=limit, numterms=12)
-    return [(to_article(hit.fields()), hit.score) for hit in results]
 
 
 def filtered(query: "wq.Query", filter_query: Optional["wq.Query"]) -> "wq.Query":

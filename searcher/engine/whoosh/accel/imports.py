@@ -117,7 +117,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore", SyntaxWarning)
     _load_compat_without_urllib()
     _defer_morph_en()
-    from whoosh import analysis, columns, fields, formats, index, matching, query, scoring, searching, sorting  # noqa: F401
+    from whoosh import analysis, classify, columns, fields, formats, index, matching, query, scoring, searching, sorting  # noqa: F401,E501
     from whoosh.codec import whoosh3  # noqa: F401  (what opening any index loads; warns once compiled)
     from whoosh.query import spans  # noqa: F401
     from whoosh.query.wrappers import WrappingQuery  # noqa: F401

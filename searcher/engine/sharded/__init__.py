@@ -1,0 +1,83 @@
+"""A sharded archive: N complete indexes of this project's own format under
+one folder, each article in the shard its id names (layout.py), searched as
+one index with the archive's statistics (backend.py, gather.py).
+
+The functions here are the backend's module interface
+(``searcher.engine.base.BackendModule``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Optional
+
+from searcher.errors import IndexNotFound, InvalidArgument
+from searcher.query.ranking import Ranking
+
+from . import layout as layouts
+
+if TYPE_CHECKING:
+    from searcher.results import CheckReport, RebuildReport
+
+    from .backend import ShardedBackend
+
+DEFAULT_SHARDS = 2
+
+
+def exists(path: Path) -> bool:
+    return layouts.is_sharded(path)
+
+
+def open(path: Path, ranking: Ranking, allow_partial: bool = False) -> "ShardedBackend":  # noqa: A001
+    from .backend import ShardedBackend
+    from .runners import InProcess
+
+    if not exists(path):
+        raise IndexNotFound(f"no sharded archive at {path}: run 'searcher index --shards N PATH...' first")
+    layout = layouts.read_layout(path)
+    return ShardedBackend(path, layout, ranking, InProcess(layout.folders(path), ranking), allow_partial)
+
+
+def create(path: Path, ranking: Ranking, shards: Optional[int] = None) -> "ShardedBackend":
+    """The sharded archive at ``path``, made with ``shards`` shards (default
+    2) when absent; an existing one must have that many when it is given."""
+    from searcher.engine import whoosh
+
+    path = Path(path)
+    if exists(path):
+        layout = layouts.read_layout(path)
+        if shards is not None and shards != layout.count:
+            raise InvalidArgument(f"the archive at {path} has {layout.count} shards, not {shards}: "
+                                  "index into it without --shards, or into a new folder")
+    else:
+        layouts.check_count(shards if shards is not None else DEFAULT_SHARDS)
+        if whoosh.exists(path):
+            raise InvalidArgument(f"{path} holds an index that is not sharded: give --shards a new folder")
+        whoosh.refuse_foreign_folder(path)
+        layout = layouts.Layout(shards if shards is not None else DEFAULT_SHARDS)
+        for folder in layout.folders(path):
+            whoosh.create(folder, ranking).close()
+        layouts.write_layout(path, layout.count)  # last: a folder without it is no archive yet
+    return open(path, ranking)
+
+
+def refuse_foreign_folder(path: Path) -> None:
+    from searcher.engine import whoosh
+
+    whoosh.refuse_foreign_folder(path)
+
+
+def check_index(path: Path, deep: bool = True, clean: bool = False) -> "CheckReport":
+    from .check import check_sharded
+
+    return check_sharded(path, deep=deep, clean=clean)
+
+
+def rebuild_index(path: Path, **options: Any) -> "RebuildReport":
+    raise InvalidArgument(f"rebuilding a sharded archive ({path}) is not supported yet: "
+                          "index its files into a new folder with --shards")
+
+
+def failed_on_damage(exc: BaseException, path: Path) -> bool:
+    from searcher.engine import whoosh
+
+    return whoosh.failed_on_damage(exc, path)

@@ -1,0 +1,152 @@
+"""A sharded archive answering the engine interface (base.Backend).
+
+A search runs in two rounds over the shards: first each shard's statistics
+for the words the query scores (summed: the archive's), then the query on
+every shard scored with those sums, whose pages, totals and facet counts are
+merged (gather.py). So a sharded archive ranks exactly as one index of the
+same articles would.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any, Optional
+
+from searcher.article import Article
+from searcher.errors import ShardUnavailable
+from searcher.query import tree
+from searcher.query.ranking import Ranking
+from searcher.query.request import Filters
+from searcher.results import Stats
+
+from ..base import CorpusStats, DayCounts, Execution, Plan
+from . import gather
+from .layout import Layout, shard_of
+from .runners import Answer, Runner
+
+
+class ShardedBackend:
+    def __init__(self, path: Path, layout: Layout, ranking: Ranking, runner: Runner, allow_partial: bool = False):
+        self.path = Path(path)
+        self.layout = layout
+        self.ranking = ranking
+        self.runner = runner
+        self.allow_partial = allow_partial
+        self._analysis: Any = None
+
+    # -- gathering -------------------------------------------------------------
+    def _each(self, method: str, *args: Any) -> tuple[list[Any], list[str]]:
+        """Every shard's answer, and the shards that could not answer (only
+        when partial answers are allowed; else the first failure is raised)."""
+        answers: list[Answer] = self.runner.each(method, *args)
+        failed = [answer for answer in answers if isinstance(answer, ShardUnavailable)]
+        if failed and (not self.allow_partial or len(failed) == len(answers)):
+            raise failed[0]
+        return [a for a in answers if not isinstance(a, ShardUnavailable)], [f.shard for f in failed]
+
+    def _all(self, method: str, *args: Any) -> list[Any]:
+        return self._each(method, *args)[0]
+
+    # -- the interface -----------------------------------------------------------
+    @property
+    def analysis(self) -> Any:
+        if self._analysis is None:
+            self._analysis = self._first("analysis")
+        return self._analysis
+
+    def _first(self, method: str, *args: Any) -> Any:
+        """One shard's answer (the schema and analysis are the same in every shard)."""
+        for shard in range(self.layout.count):
+            try:
+                return self.runner.call(shard, method, *args)
+            except ShardUnavailable:
+                if shard == self.layout.count - 1 or not self.allow_partial:
+                    raise
+        raise AssertionError("unreachable")
+
+    def doc_count(self) -> int:
+        return sum(self._all("doc_count"))
+
+    def corpus_stats(self, plan: Plan) -> CorpusStats:
+        return gather.summed_stats(self._all("corpus_stats", gather.shard_plan(plan)))
+
+    def execute(self, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
+        per_shard = gather.shard_plan(plan)
+        if stats is None and plan.sort == "relevance":
+            stats = self.corpus_stats(plan)
+        parts, missing = self._each("execute", per_shard, stats)
+        merged = gather.merged_execution(plan, parts)
+        merged.missing = missing
+        return merged
+
+    def searchable(self, node: tree.Node) -> bool:
+        return any(self._all("searchable", node))
+
+    def suggest(self, words: list[tuple[str, str]]) -> dict[str, list[str]]:
+        from searcher.engine.whoosh.suggest import MAX_SUGGESTIONS
+
+        return gather.merged_suggestions(self._all("suggest", words), MAX_SUGGESTIONS)
+
+    def facet(self, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
+        return gather.summed_counts(self._all("facet", node, filters, name))
+
+    def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts:
+        parts, missing = self._each("days", node, filters, by)
+        summed = gather.summed_days(parts)
+        summed.missing = missing
+        return summed
+
+    def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
+        """The article's key words weighed with the archive's frequencies, then searched on every shard."""
+        owner = self._shard(article_id)
+        weights = self.runner.call(owner, "similar_words", article_id)
+        if weights is None:
+            from searcher.errors import ArticleNotFound
+
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        stats = self.word_stats(sorted(weights))
+        terms = self.runner.call(owner, "key_terms", weights, stats)
+        parts = self._all("similar_to", terms, article_id, limit, stats)
+        return gather.merged_execution(Plan(tree.MatchAll(), limit=limit), parts).page
+
+    def similar_words(self, article_id: str) -> Optional[dict[str, float]]:
+        return self.runner.call(self._shard(article_id), "similar_words", article_id)
+
+    def word_stats(self, words: list[str]) -> CorpusStats:
+        return gather.summed_stats(self._all("word_stats", words))
+
+    def key_terms(self, weights: dict[str, float], stats: CorpusStats) -> list[tuple[str, float]]:
+        return self._first("key_terms", weights, stats)
+
+    def similar_to(self, terms: list[tuple[str, float]], article_id: str, limit: int,
+                   stats: CorpusStats) -> Execution:
+        return gather.merged_execution(Plan(tree.MatchAll(), limit=limit),
+                                       self._all("similar_to", terms, article_id, limit, stats))
+
+    def get(self, article_id: str) -> Optional[Article]:
+        return self.runner.call(self._shard(article_id), "get", article_id)
+
+    def stats(self, top: int) -> Stats:
+        every_value = 2 ** 31  # a value's count is a sum over shards
+        parts = self._all("stats", every_value)
+        size = sum(part.size_bytes for part in parts) + sum(
+            f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        result = gather.merged_stats(parts, top, str(self.path), size)
+        from searcher.article import Skipped
+        from searcher.ingest.manifest import Manifest
+
+        manifest = Manifest.load(self.path)
+        result.skipped_files = [Skipped(origin, reason) for origin, reason in manifest.skipped.items()]
+        return result
+
+    def writer(self, jobs: int) -> Any:
+        from .writer import ShardedWriter
+
+        return ShardedWriter(self.layout, self.runner, jobs)
+
+    def _shard(self, article_id: str) -> int:
+        return shard_of(article_id, self.layout.count)
+
+    def close(self) -> None:
+        self.runner.close()
+

@@ -1,0 +1,92 @@
+"""Archive-wide statistics for scoring: what one index holds, and scoring
+with statistics given from outside (a sharded archive's sums).
+
+BM25F reads two things of the whole collection: a word's idf (Whoosh:
+``log(N / (df + 1)) + 1``, N counting documents not yet merged away) and a
+field's average length. Both are asked of the top searcher (``parent.idf``,
+``parent.avg_field_length``: our evaluator and Whoosh's scorers alike), so
+giving that searcher the archive's figures for one query scores every
+document as one index of the whole archive would.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from math import log
+from typing import Iterator, Optional
+
+from ..base import CorpusStats
+
+
+def _text(word) -> str:
+    return word.decode("utf-8") if isinstance(word, bytes) else str(word)
+
+
+def scored_terms(query, reader) -> set[tuple[str, str]]:
+    """(field, word) of every word in this index that ``query`` may score,
+    patterns expanded to their words."""
+    leaves = [query] if query.is_leaf() else list(query.leaves())
+    found: set[tuple[str, str]] = set()
+    for leaf in leaves:
+        try:
+            terms = leaf.existing_terms(reader, expand=True)
+        except (NotImplementedError, AttributeError):
+            terms = leaf.iter_all_terms()
+        found.update((fieldname, _text(word)) for fieldname, word in terms)
+    return found
+
+
+def local_stats(searcher, query) -> CorpusStats:
+    """This index's statistics for the words ``query`` scores."""
+    schema = searcher.schema
+    scorable = [name for name in schema.names() if schema[name].scorable]
+    frequencies = {}
+    for fieldname, word in scored_terms(query, searcher.reader()):
+        if fieldname in scorable:
+            frequencies[(fieldname, word)] = searcher.doc_frequency(fieldname, word)
+    return CorpusStats(doc_count=searcher.doc_count_all(),
+                       field_lengths={name: searcher.field_length(name) for name in scorable},
+                       doc_frequencies=frequencies)
+
+
+class _GivenStats:
+    """``idf`` and ``avg_field_length`` of a searcher, from given statistics;
+    a word they lack (none should be) falls back to the index's own count."""
+
+    def __init__(self, searcher, stats: CorpusStats):
+        self.searcher = searcher
+        self.stats = stats
+        self.missing: set[tuple[str, str]] = set()
+
+    def idf(self, fieldname: str, text) -> float:
+        key = (fieldname, _text(text))
+        df = self.stats.doc_frequencies.get(key)
+        if df is None:
+            self.missing.add(key)
+            df = self.searcher.doc_frequency(fieldname, text)
+        return log(self.stats.doc_count / (df + 1)) + 1
+
+    def avg_field_length(self, fieldname: str, default=None):
+        if not self.searcher.schema[fieldname].scorable:
+            return default
+        return self.stats.field_lengths.get(fieldname, 0) / (self.stats.doc_count or 1)
+
+
+# The words scored with a fallback count in the last scoring with given
+# statistics (tests assert it stays empty).
+last_missing: set[tuple[str, str]] = set()
+
+
+@contextmanager
+def scoring_with(searcher, stats: Optional[CorpusStats]) -> Iterator[None]:
+    """Within the block, ``searcher`` scores with ``stats`` (None: its own)."""
+    if stats is None:
+        yield
+        return
+    given = _GivenStats(searcher, stats)
+    searcher.idf, searcher.avg_field_length = given.idf, given.avg_field_length
+    try:
+        yield
+    finally:
+        del searcher.idf, searcher.avg_field_length  # the class's methods again
+        last_missing.clear()
+        last_missing.update(given.missing)
