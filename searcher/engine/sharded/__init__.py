@@ -50,9 +50,7 @@ def create(path: Path, ranking: Ranking, shards: Optional[int] = None) -> "Shard
                                   "index into it without --shards, or into a new folder")
     else:
         layouts.check_count(shards if shards is not None else DEFAULT_SHARDS)
-        if whoosh.exists(path):
-            raise InvalidArgument(f"{path} holds an index that is not sharded: give --shards a new folder")
-        whoosh.refuse_foreign_folder(path)
+        refuse_foreign_folder(path)
         layout = layouts.Layout(shards if shards is not None else DEFAULT_SHARDS)
         for folder in layout.folders(path):
             whoosh.create(folder, ranking).close()
@@ -61,8 +59,11 @@ def create(path: Path, ranking: Ranking, shards: Optional[int] = None) -> "Shard
 
 
 def refuse_foreign_folder(path: Path) -> None:
+    """InvalidArgument for a folder holding other files, or an index that is not sharded."""
     from searcher.engine import whoosh
 
+    if whoosh.exists(path):
+        raise InvalidArgument(f"{path} holds an index that is not sharded: give --shards a new folder")
     whoosh.refuse_foreign_folder(path)
 
 

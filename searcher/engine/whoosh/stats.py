@@ -24,15 +24,26 @@ def _text(word) -> str:
 def scored_terms(query, reader) -> set[tuple[str, str]]:
     """(field, word) of every word in this index that ``query`` may score,
     patterns expanded to their words."""
-    leaves = [query] if query.is_leaf() else list(query.leaves())
     found: set[tuple[str, str]] = set()
-    for leaf in leaves:
+    for leaf in _leaves(query):
         try:
             terms = leaf.existing_terms(reader, expand=True)
         except (NotImplementedError, AttributeError):
             terms = leaf.iter_all_terms()
         found.update((fieldname, _text(word)) for fieldname, word in terms)
     return found
+
+
+def _leaves(query):
+    """Every leaf, those inside span queries too (Whoosh's leaves() stops at a SpanNear)."""
+    if query.is_leaf():
+        yield query
+        return
+    children = list(query.children())
+    if not children and getattr(query, "q", None) is not None:
+        children = [query.q]  # a span query wraps one query
+    for child in children:
+        yield from _leaves(child)
 
 
 def local_stats(searcher, query) -> CorpusStats:

@@ -1,0 +1,219 @@
+"""A sharded archive answers as one index of the same articles: the same
+hits, scores, totals, facet counts, timelines and statistics (issue 14).
+
+Among equal scores (or equal dates, in date order) one index keeps the order
+articles were added and shards keep shard order, so rankings are compared
+as their sequence of scores plus the set of articles at each score.
+"""
+from __future__ import annotations
+
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from searcher import Archive
+from searcher.engine.sharded.layout import shard_of
+from searcher.errors import InvalidArgument, ShardUnavailable
+
+from .conftest import REPO
+from .test_readme import syntax_rows
+
+SPLITS = (1, 2, 5)
+
+
+def _build(path: Path, sources, shards=None) -> Archive:
+    archive = Archive.create(path, shards=shards)
+    report = archive.add(sources, jobs=1)
+    assert report.skipped == []
+    return archive
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("shards")
+    archives = {0: _build(root / "one", [REPO / "corpus"])}
+    for count in SPLITS:
+        archives[count] = _build(root / f"sharded-{count}", [REPO / "corpus"], shards=count)
+    yield archives
+    for archive in archives.values():
+        archive.close()
+
+
+def ranking(hits, key=lambda hit: hit.score) -> tuple[list, dict]:
+    """The sequence of sort keys, and the ids at each key."""
+    keys = [key(hit) for hit in hits]
+    groups = defaultdict(set)
+    for hit in hits:
+        groups[key(hit)].add(hit.id)
+    return keys, dict(groups)
+
+
+def assert_same_search(one: Archive, sharded: Archive, query: str, **options) -> None:
+    expected, got = one.search(query, limit=1000, **options), sharded.search(query, limit=1000, **options)
+    assert got.total == expected.total, query
+    key = (lambda hit: hit.score) if options.get("sort", "relevance") == "relevance" else (lambda hit: hit.date)
+    assert ranking(got.hits, key) == ranking(expected.hits, key), query
+    assert got.facets == expected.facets, query
+    assert got.fallback == expected.fallback and got.suggestions == expected.suggestions, query
+    by_id = {hit.id: hit for hit in expected.hits}
+    for hit in got.hits:
+        assert hit.snippet == by_id[hit.id].snippet, (query, hit.id)
+
+
+@pytest.mark.parametrize("count", SPLITS)
+@pytest.mark.parametrize("query", [q for q, _ in syntax_rows()])
+def test_readme_queries_answer_as_one_index(demo, count, query):
+    assert_same_search(demo[0], demo[count], query, facets=("tags", "sources", "year"))
+
+
+@pytest.mark.parametrize("count", SPLITS)
+@pytest.mark.parametrize("sort", ["date", "-date"])
+@pytest.mark.parametrize("query", ["gas", "pipeline OR election", "date:[2020 TO 2023]"])
+def test_date_orders_answer_as_one_index(demo, count, sort, query):
+    assert_same_search(demo[0], demo[count], query, sort=sort)
+
+
+@pytest.mark.parametrize("count", SPLITS)
+def test_any_word_fallback_and_filters_as_one_index(demo, count):
+    assert_same_search(demo[0], demo[count], "pipeline zebra", match="all")
+    assert_same_search(demo[0], demo[count], "pipeline election power", match="any")
+    assert_same_search(demo[0], demo[count], "gas", filters={"year": ["2021", "2024"]})
+
+
+def test_scores_use_archive_wide_statistics(demo):
+    """Each shard alone would score with its own document frequencies: the
+    sharded scores equal one index's only with the archive's sums."""
+    from searcher.engine.whoosh.stats import last_missing
+
+    expected = demo[0].search("gas pipeline", limit=50)
+    got = demo[5].search("gas pipeline", limit=50)
+    assert [h.score for h in got.hits] == [h.score for h in expected.hits]
+    assert last_missing == set()
+    shard = demo[5]._backend.runner.backend(0)
+    own = Archive(demo[5].path / "shard-000", shard).search("gas pipeline", limit=50)
+    shared = {h.id: h.score for h in expected.hits}
+    assert any(shared[h.id] != h.score for h in own.hits)
+
+
+@pytest.mark.parametrize("count", SPLITS)
+def test_pages_are_stable_across_shards(demo, count):
+    whole = demo[count].search("gas OR power OR election", limit=1000)
+    paged = []
+    for offset in range(0, whole.total, 4):
+        paged.extend(demo[count].search("gas OR power OR election", limit=4, offset=offset).hits)
+    assert [(h.id, h.score) for h in paged] == [(h.id, h.score) for h in whole.hits]
+    assert len(paged) == whole.total > 8
+
+
+@pytest.mark.parametrize("count", SPLITS)
+def test_counts_timelines_and_stats_as_one_index(demo, count):
+    one, sharded = demo[0], demo[count]
+    assert len(sharded) == len(one)
+    for name in ("tags", "sources", "authors", "publisher", "year", "month"):
+        assert sharded.facet(name) == one.facet(name)
+        assert sharded.facet(name, "gas") == one.facet(name, "gas")
+    for by in ("year", "month", "day"):
+        assert sharded.timeline("gas OR election", by=by) == one.timeline("gas OR election", by=by)
+    expected, got = one.stats(), sharded.stats()
+    for name in ("articles", "first_date", "last_date", "undated", "top_tags", "top_sources", "top_authors"):
+        assert getattr(got, name) == getattr(expected, name), name
+
+
+@pytest.mark.parametrize("count", SPLITS)
+def test_show_and_similar_as_one_index(demo, count):
+    one, sharded = demo[0], demo[count]
+    for hit in one.search("gas OR election OR bank", limit=12).hits:
+        assert sharded.get(hit.id) == one.get(hit.id)
+        assert ranking(sharded.similar(hit.id, limit=8)) == ranking(one.similar(hit.id, limit=8))
+
+
+def test_every_article_is_in_the_shard_its_id_names(demo):
+    sharded = demo[5]
+    backend = sharded._backend
+    seen = []
+    for number in range(5):
+        shard = Archive(sharded.path / f"shard-{number:03d}", backend.runner.backend(number))
+        ids = [h.id for h in shard.search("*", limit=1000, snippets=False).hits] if len(shard) else []
+        assert all(shard_of(i, 5) == number for i in ids)
+        seen.extend(ids)
+    assert len(seen) == len(set(seen)) == len(demo[0])
+    assert shard_of("reuters-21578:1", 5) == shard_of("reuters-21578:1", 5)
+
+
+def test_reindexing_updates_in_place(tmp_path):
+    archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3)
+    count = len(archive)
+    article = archive.get(archive.search("gas", limit=1).hits[0].id)
+    from dataclasses import replace
+
+    changed = replace(article, title=article.title + " (corrected)")
+    report = archive.add([changed])
+    assert (report.updated, report.new) == (1, 0)
+    assert len(archive) == count
+    assert archive.get(article.id).title.endswith("(corrected)")
+    again = archive.add([REPO / "corpus"])
+    assert again.new == 0 and len(archive) == count
+    assert archive.check().ok
+    archive.close()
+
+
+def test_shard_count_is_fixed_at_creation(tmp_path):
+    _build(tmp_path / "ix", [REPO / "corpus"], shards=2).close()
+    with pytest.raises(InvalidArgument, match="has 2 shards, not 3"):
+        Archive.create(tmp_path / "ix", shards=3)
+    _build(tmp_path / "plain", [REPO / "corpus"]).close()
+    with pytest.raises(InvalidArgument, match="not sharded"):
+        Archive.create(tmp_path / "plain", shards=2)
+    with Archive.open(tmp_path / "ix") as reopened:  # found sharded without being told
+        assert reopened.engine == "whoosh" and len(reopened) > 0
+
+
+def test_a_missing_shard_fails_the_search_naming_it(tmp_path):
+    archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3)
+    archive.close()
+    shutil.rmtree(tmp_path / "ix" / "shard-001")
+    with Archive.open(tmp_path / "ix") as broken:
+        with pytest.raises(ShardUnavailable, match="shard-001"):
+            broken.search("gas")
+    report = Archive.check_at(tmp_path / "ix")
+    assert not report.ok and any("shard-001" in message for message in report.errors)
+
+
+@pytest.fixture(scope="module")
+def reuters(shared_dir, tmp_path_factory):
+    files = sorted((shared_dir / "corpora" / "reuters21578").glob("reut2-*.sgm"))
+    if not files:
+        pytest.skip("Reuters-21578 is not in ../shared")
+    root = tmp_path_factory.mktemp("reuters-shards")
+    archives = {0: _build(root / "one", files)}
+    for count in (2, 5):
+        archives[count] = _build(root / f"sharded-{count}", files, shards=count)
+    yield archives
+    for archive in archives.values():
+        archive.close()
+
+
+REUTERS_QUERIES = ["oil", "crude oil prices", '"interest rates"', "opec NEAR/5 output", "title:coffee",
+                   "wheat -corn", "(bank OR banks) AND rate", "date:[1987-03-01 TO 1987-03-31] AND trade",
+                   "atleast3(dollar)", "yen PRE/3 dollar", "shares", "tonnes"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("count", [2, 5])
+@pytest.mark.parametrize("query", REUTERS_QUERIES)
+def test_reuters_split_answers_as_one_index(reuters, count, query):
+    assert_same_search(reuters[0], reuters[count], query, facets=("tags", "sources"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("count", [2, 5])
+def test_reuters_split_counts_as_one_index(reuters, count):
+    one, sharded = reuters[0], reuters[count]
+    assert len(sharded) == len(one) > 20_000
+    assert sharded.facet("tags") == one.facet("tags")
+    assert sharded.timeline("oil", by="day") == one.timeline("oil", by="day")
+    first = one.search("oil", limit=3).hits
+    for hit in first:
+        assert ranking(sharded.similar(hit.id, limit=10)) == ranking(one.similar(hit.id, limit=10))
