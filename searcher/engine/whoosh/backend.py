@@ -91,7 +91,7 @@ class WhooshBackend:
 
     @reads_index
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
-        found = similar.similar(self.searching.snapshot().searcher, article_id, limit)
+        found = similar.similar(self.searching.snapshot(), article_id, limit)
         if found is None:
             from searcher.errors import ArticleNotFound
 
@@ -112,7 +112,7 @@ class WhooshBackend:
     @reads_index
     def similar_to(self, terms: list[tuple[str, float]], article_id: str, limit: int,
                    stats: CorpusStats) -> Execution:
-        return similar.similar_to(self.searching.snapshot().searcher, terms, article_id, limit, stats)
+        return similar.similar_to(self.searching.snapshot(), terms, article_id, limit, stats)
 
     def get(self, article_id: str) -> Optional[Article]:
         from .store import get_article

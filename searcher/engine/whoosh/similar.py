@@ -65,21 +65,25 @@ def key_terms(weights: dict[str, float], stats: CorpusStats, number: int = KEY_T
     return [(word, score) for score, word in ranked[:number]]
 
 
-def similar_to(searcher, terms: list[tuple[str, float]], article_id: str, limit: int,
+def similar_to(snapshot, terms: list[tuple[str, float]], article_id: str, limit: int,
                stats: Optional[CorpusStats]) -> Execution:
+    """Whoosh's more_like search (an Or of the weighted words, the article
+    left out), evaluated as every query is (evaluate.py): its sums run in the
+    query's order, whatever the segments, so shards add up as one index."""
+    searcher = snapshot.searcher
     query = wq.Or([wq.Term(FIELD, word, boost=weight) for word, weight in terms])
     docnum = searcher.document_number(id=article_id)
-    mask = {docnum} if docnum is not None else None
     with scoring_with(searcher, stats):
-        results = searcher.search(query, limit=limit, mask=mask)
-        page: list[tuple[Article, Optional[float]]] = [(to_article(hit.fields()), hit.score) for hit in results]
-    return Execution(total=len(page), page=page, order=[-(score or 0.0) for _, score in page])
+        best = [(d, score) for d, score in snapshot.evaluate(query).top(limit + 1) if d != docnum][:limit]
+    page: list[tuple[Article, Optional[float]]] = [(to_article(searcher.stored_fields(d)), s) for d, s in best]
+    return Execution(total=len(page), page=page, order=[-score for _, score in best])
 
 
-def similar(searcher, article_id: str, limit: int) -> Optional[list[tuple[Article, Optional[float]]]]:
+def similar(snapshot, article_id: str, limit: int) -> Optional[list[tuple[Article, Optional[float]]]]:
     """One index's more-like-this (None: no such article)."""
+    searcher = snapshot.searcher
     weights = similar_words(searcher, article_id)
     if weights is None:
         return None
     stats = word_stats(searcher, sorted(weights))
-    return similar_to(searcher, key_terms(weights, stats), article_id, limit, None).page
+    return similar_to(snapshot, key_terms(weights, stats), article_id, limit, None).page
