@@ -16,6 +16,7 @@ import pytest
 from searcher import Archive
 from searcher.engine.sharded.layout import shard_of
 from searcher.errors import InvalidArgument, ShardUnavailable
+from searcher.results import ProblemKind
 
 from .conftest import REPO
 from .test_readme import syntax_rows
@@ -180,6 +181,21 @@ def test_a_missing_shard_fails_the_search_naming_it(tmp_path):
             broken.search("gas")
     report = Archive.check_at(tmp_path / "ix")
     assert not report.ok and any("shard-001" in message for message in report.errors)
+    assert ProblemKind.SHARD_MISSING in report.kinds
+
+
+def test_check_finds_an_article_in_the_wrong_shard(tmp_path):
+    from searcher import Article
+
+    archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3)
+    assert archive.check().ok
+    stray = next(f"stray-{n}" for n in range(100) if shard_of(f"stray-{n}", 3) != 0)
+    archive.close()
+    with Archive.open(tmp_path / "ix" / "shard-000") as shard:  # written past the archive
+        shard.add([Article(id=stray, title="Stray", body="A stray article.")])
+    report = Archive.check_at(tmp_path / "ix")
+    assert report.kinds == {ProblemKind.WRONG_SHARD}
+    assert stray in report.errors[0] and "shard-000" in report.errors[0]
 
 
 @pytest.fixture(scope="module")
