@@ -60,19 +60,32 @@ class Archive:
 
     @classmethod
     def open(cls, path: Optional[PathLike] = None, *, ranking: Ranking = DEFAULT_RANKING,
-             engine: str = engine.DEFAULT_BACKEND) -> "Archive":
+             engine: str = engine.DEFAULT_BACKEND, allow_partial: bool = False,
+             processes: Optional[bool] = None) -> "Archive":
         """Open an existing index; raises IndexNotFound when there is none.
-        ``ranking``: BM25F settings and query stop words (query/ranking.py)."""
+        ``ranking``: BM25F settings and query stop words (query/ranking.py).
+        A sharded archive is recognised by its folder; ``processes``: read
+        each shard in a process of its own (default: with several shards and
+        cores); ``allow_partial``: answer from the shards that can be read
+        when some cannot (``result.missing_shards`` names them; else
+        ShardUnavailable)."""
         path = Path(path) if path is not None else default_index_path()
-        return cls(path, _engine(engine, path).open(path, ranking), ranking, engine)
+        module = _engine(engine, path)
+        if module is _engine("sharded", path):
+            sharded: Any = module
+            return cls(path, sharded.open(path, ranking, allow_partial=allow_partial, processes=processes),
+                       ranking, engine)
+        return cls(path, module.open(path, ranking), ranking, engine)
 
     @classmethod
     def create(cls, path: Optional[PathLike] = None, *, ranking: Ranking = DEFAULT_RANKING,
-               engine: str = engine.DEFAULT_BACKEND, shards: Optional[int] = None) -> "Archive":
+               engine: str = engine.DEFAULT_BACKEND, shards: Optional[int] = None,
+               processes: Optional[bool] = None) -> "Archive":
         """Open the index at ``path``, creating it when absent: in a new or
         empty folder (hidden files such as .gitignore aside); a folder of
         other files raises InvalidArgument. ``shards``: a sharded archive of
-        that many shards (an existing one must have as many)."""
+        that many shards (an existing one must have as many); ``processes``
+        as for ``open``."""
         from .ingest.locking import create_locked
 
         path = Path(path) if path is not None else default_index_path()
@@ -81,7 +94,7 @@ class Archive:
 
             if not sharded.exists(path):
                 sharded.refuse_foreign_folder(path)
-            made = create_locked(path, sharded.exists, lambda p: sharded.create(p, ranking, shards))
+            made = create_locked(path, sharded.exists, lambda p: sharded.create(p, ranking, shards, processes))
             return cls(path, made, ranking, "sharded")
         backend = _engine(engine, path)
         if not backend.exists(path):

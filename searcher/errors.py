@@ -22,8 +22,12 @@ class QuerySyntaxError(SearcherError):
     def __init__(self, message: str, position: int | None = None, query: str = ""):
         self.position = position
         self.query = query
+        self.message = message
         where = f" at position {position + 1}" if position is not None else ""
         super().__init__(f"{message}{where}")
+
+    def __reduce__(self):
+        return type(self), (self.message, self.position, self.query)
 
 
 class ArticleNotFound(SearcherError):
@@ -76,4 +80,8 @@ class ShardUnavailable(SearcherError):
 
     def __init__(self, shard: str, reason: str):
         self.shard = shard
+        self.reason = reason
         super().__init__(f"shard {shard} is unavailable: {reason}")
+
+    def __reduce__(self):  # sent between processes and cluster workers
+        return type(self), (self.shard, self.reason)

@@ -65,9 +65,16 @@ class SearchResult:
     ignored: list[str] = field(default_factory=list)
     # why nothing matched, when the query itself explains it (only common words).
     notice: Optional[str] = None
+    # shards of a sharded archive that could not answer (allow_partial): the
+    # hits, total and counts are then those of the other shards only.
+    missing_shards: list[str] = field(default_factory=list)
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing_shards)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "query": self.query,
             "total": self.total,
             "offset": self.offset,
@@ -81,6 +88,7 @@ class SearchResult:
             "ignored": self.ignored,
             "notice": self.notice,
         }
+        return _with_missing(found, self.missing_shards)
 
 
 @dataclass
@@ -95,9 +103,14 @@ class Timeline:
     # Dated only to a coarser period than ``by`` ("2021" in a timeline by
     # month): counted here, in no period, rather than given an invented one.
     coarse: int = 0
+    missing_shards: list[str] = field(default_factory=list)  # as in SearchResult
+
+    @property
+    def partial(self) -> bool:
+        return bool(self.missing_shards)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "query": self.query,
             "by": self.by,
             "total": self.total,
@@ -105,6 +118,15 @@ class Timeline:
             "coarse": self.coarse,
             "periods": [{"period": p, "count": c} for p, c in self.periods],
         }
+        return _with_missing(found, self.missing_shards)
+
+
+def _with_missing(found: dict[str, Any], missing: list[str]) -> dict[str, Any]:
+    """A partial answer says so (a complete one's keys stay as they were)."""
+    if missing:
+        found["partial"] = True
+        found["missing_shards"] = list(missing)
+    return found
 
 
 @dataclass

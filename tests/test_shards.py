@@ -21,11 +21,13 @@ from searcher.results import ProblemKind
 from .conftest import REPO
 from .test_readme import syntax_rows
 
-SPLITS = (1, 2, 5)
+# 1 shard, 2 and 5 shards each in a process of its own (the default with
+# several cores), and 5 in this process.
+SPLITS = (1, 2, 5, "5 in process")
 
 
-def _build(path: Path, sources, shards=None) -> Archive:
-    archive = Archive.create(path, shards=shards)
+def _build(path: Path, sources, shards=None, processes=None) -> Archive:
+    archive = Archive.create(path, shards=shards, processes=processes)
     report = archive.add(sources, jobs=1)
     assert report.skipped == []
     return archive
@@ -35,8 +37,9 @@ def _build(path: Path, sources, shards=None) -> Archive:
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("shards")
     archives = {0: _build(root / "one", [REPO / "corpus"])}
-    for count in SPLITS:
-        archives[count] = _build(root / f"sharded-{count}", [REPO / "corpus"], shards=count)
+    for count in (1, 2, 5):
+        archives[count] = _build(root / f"sharded-{count}", [REPO / "corpus"], shards=count, processes=count > 1)
+    archives["5 in process"] = Archive.open(root / "sharded-5", processes=False)
     yield archives
     for archive in archives.values():
         archive.close()
@@ -90,12 +93,13 @@ def test_scores_use_archive_wide_statistics(demo):
     from searcher.engine.whoosh.stats import last_missing
 
     expected = demo[0].search("gas pipeline", limit=50)
-    got = demo[5].search("gas pipeline", limit=50)
+    got = demo["5 in process"].search("gas pipeline", limit=50)
     assert [h.score for h in got.hits] == [h.score for h in expected.hits]
-    assert last_missing == set()
-    shard = demo[5]._backend.runner.backend(0)
-    own = Archive(demo[5].path / "shard-000", shard).search("gas pipeline", limit=50)
+    assert last_missing == set()  # every scored word had the archive's count
+    with Archive.open(demo[5].path / "shard-000") as shard:  # a shard is an index of its own
+        own = shard.search("gas pipeline", limit=50)
     shared = {h.id: h.score for h in expected.hits}
+    assert own.total and all(h.id in shared for h in own.hits)
     assert any(shared[h.id] != h.score for h in own.hits)
 
 
@@ -132,20 +136,19 @@ def test_show_and_similar_as_one_index(demo, count):
 
 
 def test_every_article_is_in_the_shard_its_id_names(demo):
-    sharded = demo[5]
-    backend = sharded._backend
     seen = []
     for number in range(5):
-        shard = Archive(sharded.path / f"shard-{number:03d}", backend.runner.backend(number))
-        ids = [h.id for h in shard.search("*", limit=1000, snippets=False).hits] if len(shard) else []
+        with Archive.open(demo[5].path / f"shard-{number:03d}") as shard:
+            ids = [h.id for h in shard.search("*", limit=1000, snippets=False).hits] if len(shard) else []
         assert all(shard_of(i, 5) == number for i in ids)
         seen.extend(ids)
     assert len(seen) == len(set(seen)) == len(demo[0])
     assert shard_of("reuters-21578:1", 5) == shard_of("reuters-21578:1", 5)
 
 
-def test_reindexing_updates_in_place(tmp_path):
-    archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3)
+@pytest.mark.parametrize("processes", [True, False])
+def test_reindexing_updates_in_place(tmp_path, processes):
+    archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3, processes=processes)
     count = len(archive)
     article = archive.get(archive.search("gas", limit=1).hits[0].id)
     from dataclasses import replace
@@ -176,9 +179,12 @@ def test_a_missing_shard_fails_the_search_naming_it(tmp_path):
     archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3)
     archive.close()
     shutil.rmtree(tmp_path / "ix" / "shard-001")
-    with Archive.open(tmp_path / "ix") as broken:
-        with pytest.raises(ShardUnavailable, match="shard-001"):
-            broken.search("gas")
+    for processes in (True, False):
+        with Archive.open(tmp_path / "ix", processes=processes) as broken:
+            with pytest.raises(ShardUnavailable, match="shard-001"):
+                broken.search("gas")
+            with pytest.raises(ShardUnavailable, match="shard-001"):
+                broken.timeline("gas")
     report = Archive.check_at(tmp_path / "ix")
     assert not report.ok and any("shard-001" in message for message in report.errors)
     assert ProblemKind.SHARD_MISSING in report.kinds
@@ -198,6 +204,42 @@ def test_check_finds_an_article_in_the_wrong_shard(tmp_path):
     assert stray in report.errors[0] and "shard-000" in report.errors[0]
 
 
+def test_partial_answers_name_the_missing_shard(tmp_path):
+    whole = _build(tmp_path / "ix", [REPO / "corpus"], shards=3, processes=False)
+    expected = whole.search("gas OR election", limit=100)
+    with Archive.open(tmp_path / "ix" / "shard-001") as lost:
+        lost_ids = {h.id for h in lost.search("gas OR election", limit=100).hits}
+    whole.close()
+    assert lost_ids
+    shutil.rmtree(tmp_path / "ix" / "shard-001")
+    with Archive.open(tmp_path / "ix", allow_partial=True) as partial:
+        got = partial.search("gas OR election", limit=100)
+        assert got.partial and got.missing_shards and "shard-001" in got.missing_shards[0]
+        assert got.total == expected.total - len(lost_ids)
+        assert {h.id for h in got.hits} == {h.id for h in expected.hits} - lost_ids
+        assert got.to_dict()["partial"] is True
+        line = partial.timeline("gas OR election", by="year")
+        assert line.partial and line.total == got.total
+    assert "partial" not in expected.to_dict()
+
+
+def test_a_killed_shard_process_fails_that_search_and_is_started_again(tmp_path):
+    import os
+    import signal
+
+    archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=2, processes=True)
+    expected = archive.search("gas", limit=50)
+    runner = archive._backend.runner
+    pid = runner.worker_pid(1)
+    os.kill(pid, signal.SIGKILL)
+    with pytest.raises(ShardUnavailable, match=r"shard-001 .*process serving it ended \(signal 9"):
+        archive.search("gas", limit=50)
+    again = archive.search("gas", limit=50)
+    assert runner.worker_pid(1) != pid
+    assert [(h.id, h.score) for h in again.hits] == [(h.id, h.score) for h in expected.hits]
+    archive.close()
+
+
 @pytest.fixture(scope="module")
 def reuters(shared_dir, tmp_path_factory):
     files = sorted((shared_dir / "corpora" / "reuters21578").glob("reut2-*.sgm"))
@@ -206,7 +248,7 @@ def reuters(shared_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("reuters-shards")
     archives = {0: _build(root / "one", files)}
     for count in (2, 5):
-        archives[count] = _build(root / f"sharded-{count}", files, shards=count)
+        archives[count] = _build(root / f"sharded-{count}", files, shards=count, processes=True)
     yield archives
     for archive in archives.values():
         archive.close()

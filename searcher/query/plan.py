@@ -58,7 +58,7 @@ class Planner:
         found = self.backend.execute(plan)
         hits = page_hits(found.page, request.offset, found.terms, self.backend.analysis, request.snippets)
         return SearchResult(query=request.query, total=found.total, hits=hits, offset=request.offset,
-                            sort=request.sort, match=match, facets=found.facets)
+                            sort=request.sort, match=match, facets=found.facets, missing_shards=found.missing)
 
     def without_stop_words(self, node: tree.Node) -> tuple[tree.Node, tuple[str, ...]]:
         """An any-word query without its bare stop words (and the words left out);
@@ -91,7 +91,7 @@ class Planner:
         counts = self.backend.days(within(node, date_span(since, until)), filters, by)
         rows, undated = timeline_rows(counts.per_day, by)
         return Timeline(query=text, by=by, periods=rows, undated=undated, total=counts.total,
-                        coarse=counts.coarse)
+                        coarse=counts.coarse, missing_shards=counts.missing)
 
 
 def within(node: tree.Node, span: Optional[tree.DateRange]) -> tree.Node:

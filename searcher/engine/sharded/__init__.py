@@ -27,17 +27,26 @@ def exists(path: Path) -> bool:
     return layouts.is_sharded(path)
 
 
-def open(path: Path, ranking: Ranking, allow_partial: bool = False) -> "ShardedBackend":  # noqa: A001
+def open(path: Path, ranking: Ranking, allow_partial: bool = False,  # noqa: A001
+         processes: Optional[bool] = None) -> "ShardedBackend":
+    """``processes``: each shard read and written in a process of its own
+    (default: when there are several shards and cores); else all in this one."""
     from .backend import ShardedBackend
-    from .runners import InProcess
+    from .runners import InProcess, default_processes
 
     if not exists(path):
         raise IndexNotFound(f"no sharded archive at {path}: run 'searcher index --shards N PATH...' first")
     layout = layouts.read_layout(path)
-    return ShardedBackend(path, layout, ranking, InProcess(layout.folders(path), ranking), allow_partial)
+    folders = layout.folders(path)
+    if processes if processes is not None else default_processes(layout.count):
+        from .processes import Processes
+
+        return ShardedBackend(path, layout, ranking, Processes(folders, ranking), allow_partial)
+    return ShardedBackend(path, layout, ranking, InProcess(folders, ranking), allow_partial)
 
 
-def create(path: Path, ranking: Ranking, shards: Optional[int] = None) -> "ShardedBackend":
+def create(path: Path, ranking: Ranking, shards: Optional[int] = None,
+           processes: Optional[bool] = None) -> "ShardedBackend":
     """The sharded archive at ``path``, made with ``shards`` shards (default
     2) when absent; an existing one must have that many when it is given."""
     from searcher.engine import whoosh
@@ -55,7 +64,7 @@ def create(path: Path, ranking: Ranking, shards: Optional[int] = None) -> "Shard
         for folder in layout.folders(path):
             whoosh.create(folder, ranking).close()
         layouts.write_layout(path, layout.count)  # last: a folder without it is no archive yet
-    return open(path, ranking)
+    return open(path, ranking, processes=processes)
 
 
 def refuse_foreign_folder(path: Path) -> None:

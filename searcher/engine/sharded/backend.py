@@ -22,11 +22,11 @@ from searcher.results import Stats
 from ..base import CorpusStats, DayCounts, Execution, Plan
 from . import gather
 from .layout import Layout, shard_of
-from .runners import Answer, Runner
+from .runners import Answer, RunnerBase
 
 
 class ShardedBackend:
-    def __init__(self, path: Path, layout: Layout, ranking: Ranking, runner: Runner, allow_partial: bool = False):
+    def __init__(self, path: Path, layout: Layout, ranking: Ranking, runner: RunnerBase, allow_partial: bool = False):
         self.path = Path(path)
         self.layout = layout
         self.ranking = ranking

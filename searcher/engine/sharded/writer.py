@@ -11,24 +11,26 @@ from __future__ import annotations
 from typing import Any, Iterable, Optional
 
 from searcher.article import Article
+from searcher.errors import ShardUnavailable
 
 from .layout import Layout, shard_of
 
 
 class ShardedWriter:
+    """base.ArticleWriter over the shards' own writers, wherever they run."""
+
     def __init__(self, layout: Layout, runner: Any, jobs: int):
         self.layout = layout
         self.runner = runner
-        self.jobs = jobs
-        self._writers: dict[int, Any] = {}
-
-    def _writer(self, shard: int) -> Any:
-        if shard not in self._writers:
-            self._writers[shard] = self.runner.backend(shard).writer(self.jobs)
-        return self._writers[shard]
+        # Shards written side by side share the cores; one after another, each has them all.
+        each = max(1, jobs // layout.count) if getattr(runner, "parallel", False) else jobs
+        self._empty = _answers(runner.each("writer.open", each))
 
     def stored(self, article_id: str) -> Optional[tuple[str, str]]:
-        return self._writer(shard_of(article_id, self.layout.count)).stored(article_id)
+        shard = shard_of(article_id, self.layout.count)
+        if self._empty[shard]:
+            return None  # ids met again in the run are known to ingest, not looked up
+        return self.runner.call(shard, "writer.stored", article_id)
 
     def commit(self, articles: list[tuple[Article, str, bool]], deletions: Iterable[str]) -> None:
         count = self.layout.count
@@ -37,14 +39,19 @@ class ShardedWriter:
             batches.setdefault(shard_of(entry[0].id, count), ([], []))[0].append(entry)
         for article_id in deletions:
             batches.setdefault(shard_of(article_id, count), ([], []))[1].append(article_id)
-        for shard in sorted(batches):
-            written, deleted = batches[shard]
-            self._writer(shard).commit(written, deleted)
+        answers = self.runner.run({shard: ("writer.commit", batch) for shard, batch in batches.items()})
+        _answers([answers[shard] for shard in sorted(answers)])
 
     def finish(self) -> int:
-        return sum(self._writer(shard).finish() for shard in range(self.layout.count))
+        return sum(_answers(self.runner.each("writer.finish")))
 
     def close(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
+        self.runner.each("writer.close")  # a shard that cannot be reached has nothing to release here
+
+
+def _answers(answers: list[Any]) -> list[Any]:
+    """The answers, or the first shard's failure raised: a write needs every shard."""
+    for answer in answers:
+        if isinstance(answer, ShardUnavailable):
+            raise answer
+    return answers
