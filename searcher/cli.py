@@ -326,6 +326,18 @@ def query_options(fn: Callable) -> Callable:
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 
 
+def partial_option(fn: Callable) -> Callable:
+    return click.option("--allow-partial", is_flag=True,
+                        help="On a sharded archive, answer from the shards that can be read when some "
+                             "cannot (said on stderr; JSON marks it partial). Default: fail, naming the shard.")(fn)
+
+
+def _say_partial(missing: list[str]) -> None:
+    if missing:
+        click.echo(f"Partial results: {len(missing)} shard(s) could not be read ({', '.join(missing)}); "
+                   "totals and counts are those of the other shards.", err=True)
+
+
 @cli.command("search")
 @click.argument("query")
 @index_option
@@ -344,11 +356,12 @@ FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 @click.option("--fields", default=None, help="Columns, comma-separated (rank,id,date,title,authors,"
                                              "sources,tags,publisher,url,score,snippet).")
 @click.option("--color/--no-color", default=None, help="Bold the matched words (default: on a terminal).")
+@partial_option
 @output_options(FORMATS)
 def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, offset: int, sort: Sort,
                match: Match, plain: bool, facets: tuple[str, ...], facet_limit: int,
                filters: tuple[str, ...], since: str | None, until: str | None, fields: str | None,
-               color: bool | None, fmt: str, tablefmt: str) -> None:
+               color: bool | None, allow_partial: bool, fmt: str, tablefmt: str) -> None:
     """Search the archive. QUERY uses the syntax in the README."""
     from .api import Archive
     from .cli_render import search_result
@@ -358,12 +371,13 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
     # Exports answer the query as given; only a person reading a table is
     # offered any-word results (told so on stderr).
     human = fmt in ("table", "markdown")
-    with Archive.open(index_dir) as archive:
+    with Archive.open(index_dir, allow_partial=allow_partial) as archive:
         result = archive.search(query, limit=limit, offset=offset, sort=sort, match=match, facets=facets,
                                 facet_limit=facet_limit, filters=_filters(filters), since=since, until=until,
                                 syntax=not plain, fallback=human)
     if result.fallback == "any":
         click.echo(f"No article has every word of {query!r}; showing articles with any of them.", err=True)
+    _say_partial(result.missing_shards)
     width = shutil.get_terminal_size((160, 24)).columns
     bold = _use_color(color)
     # click.echo strips ANSI codes off a terminal unless told the colour was asked for.
@@ -393,9 +407,10 @@ def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str
 @click.option("--by", type=click.Choice(["year", "month", "week", "day"]), default="month", show_default=True)
 @click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True)
 @query_options
+@partial_option
 @output_options(("table", "json", "csv", "markdown"))
 def timeline_cmd(query: str, index_dir: str | None, by: str, match: Match, filters: tuple[str, ...],
-                 since: str | None, until: str | None, fmt: str, tablefmt: str) -> None:
+                 since: str | None, until: str | None, allow_partial: bool, fmt: str, tablefmt: str) -> None:
     """Matching articles per period, every period in the span (zeros included).
 
     When the span holds more than 10,000 periods (an article dated 0001
@@ -404,8 +419,9 @@ def timeline_cmd(query: str, index_dir: str | None, by: str, match: Match, filte
     from .api import Archive
     from .cli_render import timeline_output
 
-    with Archive.open(index_dir) as archive:
+    with Archive.open(index_dir, allow_partial=allow_partial) as archive:
         timeline = archive.timeline(query, by=by, match=match, filters=_filters(filters), since=since, until=until)
+    _say_partial(timeline.missing_shards)
     click.echo(timeline_output(timeline, fmt, tablefmt))
 
 

@@ -81,7 +81,7 @@ class ShardUnavailable(SearcherError):
     def __init__(self, shard: str, reason: str):
         self.shard = shard
         self.reason = reason
-        super().__init__(f"shard {shard} is unavailable: {reason}")
+        super().__init__(f"{shard} is unavailable: {reason}")
 
     def __reduce__(self):  # sent between processes and cluster workers
         return type(self), (self.shard, self.reason)

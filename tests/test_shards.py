@@ -292,3 +292,29 @@ def test_similar_is_whooshs_more_like(demo):
         got = [(article.id, score) for article, score in backend.similar(fields["id"], 10)]
         assert [i for i, _ in got] == [i for i, _ in expected]
         assert [s for _, s in got] == pytest.approx([s for _, s in expected], rel=1e-12)
+
+
+def test_cli_sharded_archive_prints_as_one_index(tmp_path):
+    from click.testing import CliRunner
+
+    from searcher.cli import cli
+
+    runner = CliRunner()
+    one, sharded = str(tmp_path / "one"), str(tmp_path / "sharded")
+    assert runner.invoke(cli, ["index", str(REPO / "corpus"), "--index", one, "-q"]).exit_code == 0
+    made = runner.invoke(cli, ["index", str(REPO / "corpus"), "--index", sharded, "--shards", "3", "-q"])
+    assert made.exit_code == 0, made.output
+    for args in (["search", "gas pipeline", "--facet", "tags"], ["search", "bank", "--format", "csv"],
+                 ["timeline", "gas", "--by", "year"], ["facets", "tags"], ["search", "gas", "--sort", "-date"]):
+        expected = runner.invoke(cli, args + ["--index", one])
+        got = runner.invoke(cli, args + ["--index", sharded])
+        assert got.exit_code == expected.exit_code == 0
+        assert got.output == expected.output, args
+    shutil.rmtree(tmp_path / "sharded" / "shard-001")
+    failed = runner.invoke(cli, ["search", "gas", "--index", sharded])
+    assert failed.exit_code == 2
+    assert failed.stderr.count("\n") == 1 and "shard shard-001" in failed.stderr and "unavailable" in failed.stderr
+    partial = runner.invoke(cli, ["search", "gas", "--index", sharded, "--allow-partial",
+                                                       "--format", "json"])
+    assert partial.exit_code == 0
+    assert "Partial results: 1 shard(s)" in partial.stderr and '"partial": true' in partial.stdout

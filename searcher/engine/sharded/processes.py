@@ -17,7 +17,7 @@ from typing import Any, Optional
 from searcher.errors import SearcherError, ShardUnavailable
 from searcher.query.ranking import Ranking
 
-from .runners import Answer, Calls, RunnerBase, ShardHost
+from .runners import Answer, Calls, RunnerBase, ShardHost, shard_label
 
 _STOP = "stop"
 
@@ -130,7 +130,7 @@ class Processes(RunnerBase):
             code = worker.process.exitcode
             worker.connection.close()
         ended = f"exit status {code}" if code is not None and code >= 0 else f"signal {-code}" if code else "gone"
-        return ShardUnavailable(f"{self.names[shard]} ({self.folders[shard]})",
+        return ShardUnavailable(shard_label(self.folders[shard]),
                                 f"the process serving it ended ({ended}; {type(exc).__name__})")
 
     def close(self) -> None:

@@ -30,13 +30,19 @@ def failure_reason(exc: BaseException, path: Path) -> Optional[str]:
     """Why shard ``path`` could not answer, or None when ``exc`` is an error of the request itself."""
     from searcher.engine import whoosh
 
-    if isinstance(exc, (IndexNotFound, IndexDamaged, IndexOutdated, OSError)):
+    if isinstance(exc, IndexNotFound):
+        return "it holds no index (its folder is missing or empty)"
+    if isinstance(exc, (IndexDamaged, IndexOutdated, OSError)):
         return " ".join(str(exc).split()) or type(exc).__name__
     if isinstance(exc, SearcherError):
         return None
     if whoosh.failed_on_damage(exc, path):
         return f"reading it failed: {type(exc).__name__}: {exc}"
     return None
+
+
+def shard_label(folder: Path) -> str:
+    return f"shard {folder.name} ({folder})"
 
 
 class ShardHost:
@@ -64,7 +70,7 @@ class ShardHost:
             reason = failure_reason(exc, self.folder)
             if reason is None:
                 raise
-            raise ShardUnavailable(f"{self.folder.name} ({self.folder})", reason) from exc
+            raise ShardUnavailable(shard_label(self.folder), reason) from exc
 
     def _call(self, method: str, args: tuple) -> Any:
         if method == WRITER + "open":
