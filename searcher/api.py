@@ -101,6 +101,23 @@ class Archive:
             backend.refuse_foreign_folder(path)  # before the lock file is made in it
         return cls(path, create_locked(path, backend.exists, lambda p: backend.create(p, ranking)), ranking, engine)
 
+    @classmethod
+    def connect(cls, address: Any, path: Optional[PathLike] = None, *, ranking: Ranking = DEFAULT_RANKING,
+                shards: Optional[int] = None, allow_partial: bool = False) -> "Archive":
+        """A sharded archive on a Dask cluster (the ``cluster`` extra).
+        ``address``: the scheduler's (``tcp://host:8786``) or a
+        ``distributed.Client``; ``path``: the archive's folder, the same path
+        on every worker, each holding the shards on its disk. With
+        ``shards``, the archive is made there when no worker holds it.
+        Searches run on the workers; ``add()`` reads files on this machine
+        and commits each shard's articles on its worker, keeping the
+        manifest and the writing lock in ``path`` here."""
+        from .engine import sharded
+
+        path = Path(path) if path is not None else default_index_path()
+        return cls(path, sharded.connect(address, path, ranking, shards=shards, allow_partial=allow_partial),
+                   ranking, "sharded")
+
     def add(
         self,
         items: Union[PathLike, Article, Iterable[Union[PathLike, Article]]],

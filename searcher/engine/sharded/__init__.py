@@ -67,6 +67,38 @@ def create(path: Path, ranking: Ranking, shards: Optional[int] = None,
     return open(path, ranking, processes=processes)
 
 
+def connect(address: Any, path: Path, ranking: Ranking, *, shards: Optional[int] = None,
+            allow_partial: bool = False) -> "ShardedBackend":
+    """The sharded archive at ``path`` on the workers of the Dask cluster at
+    ``address`` (a scheduler address or a distributed.Client); made there
+    with ``shards`` shards when no worker holds it."""
+    from searcher.errors import IndexNotFound as NotFound
+
+    from . import cluster
+    from .backend import ShardedBackend
+
+    client = cluster.client_for(address)
+    owns = client is not address
+    root = str(path)
+    try:
+        try:
+            layout, served = cluster.placement(client, root)
+        except NotFound:
+            if shards is None:
+                raise
+            layouts.check_count(shards)
+            cluster.create_on_cluster(client, root, shards, ranking)
+            layout, served = cluster.placement(client, root)
+        if shards is not None and shards != layout.count:
+            raise InvalidArgument(f"the archive at {path} has {layout.count} shards, not {shards}")
+    except BaseException:
+        if owns:
+            client.close()
+        raise
+    runner = cluster.DaskRunner(client, root, layout, served, ranking, owns_client=owns)
+    return ShardedBackend(Path(path), layout, ranking, runner, allow_partial)
+
+
 def refuse_foreign_folder(path: Path) -> None:
     """InvalidArgument for a folder holding other files, or an index that is not sharded."""
     from searcher.engine import whoosh
