@@ -129,7 +129,8 @@ class ShardedBackend:
     def stats(self, top: int) -> Stats:
         every_value = 2 ** 31  # a value's count is a sum over shards
         parts = self._all("stats", every_value)
-        here = [f for f in self.path.iterdir() if f.is_file()] if self.path.is_dir() else []  # a cluster's client may hold none
+        # The layout file and manifest here (a cluster's client may hold no folder).
+        here = [f for f in self.path.iterdir() if f.is_file()] if self.path.is_dir() else []
         size = sum(part.size_bytes for part in parts) + sum(f.stat().st_size for f in here)
         result = gather.merged_stats(parts, top, str(self.path), size)
         from searcher.article import Skipped
