@@ -71,7 +71,7 @@ class Archive:
         ShardUnavailable)."""
         path = Path(path) if path is not None else default_index_path()
         module = _engine(engine, path)
-        if module is _engine("sharded", path):
+        if module is engine_module("sharded"):
             sharded: Any = module
             return cls(path, sharded.open(path, ranking, allow_partial=allow_partial, processes=processes),
                        ranking, engine)
@@ -90,8 +90,7 @@ class Archive:
 
         path = Path(path) if path is not None else default_index_path()
         if shards is not None:
-            from .engine import sharded
-
+            sharded: Any = engine_module("sharded")  # its create takes the shard count
             if not sharded.exists(path):
                 sharded.refuse_foreign_folder(path)
             made = create_locked(path, sharded.exists, lambda p: sharded.create(p, ranking, shards, processes))
@@ -112,8 +111,7 @@ class Archive:
         Searches run on the workers; ``add()`` reads files on this machine
         and commits each shard's articles on its worker, keeping the
         manifest and the writing lock in ``path`` here."""
-        from .engine import sharded
-
+        sharded: Any = engine_module("sharded")
         path = Path(path) if path is not None else default_index_path()
         return cls(path, sharded.connect(address, path, ranking, shards=shards, allow_partial=allow_partial),
                    ranking, "sharded")
@@ -299,6 +297,10 @@ class Archive:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def engine_module(name: str) -> "BackendModule":
+    return engine.backend(name)
 
 
 def _engine(name: str, path: Path) -> "BackendModule":
