@@ -22,7 +22,7 @@ from searcher.results import Stats
 from ..base import CorpusStats, DayCounts, Execution, Plan
 from . import gather
 from .layout import Layout, shard_of
-from .runners import Answer, RunnerBase
+from .runners import RunnerBase
 
 
 class ShardedBackend:
@@ -35,17 +35,26 @@ class ShardedBackend:
         self._analysis: Any = None
 
     # -- gathering -------------------------------------------------------------
-    def _each(self, method: str, *args: Any) -> tuple[list[Any], list[str]]:
-        """Every shard's answer, and the shards that could not answer (only
-        when partial answers are allowed; else the first failure is raised)."""
-        answers: list[Answer] = self.runner.each(method, *args)
-        failed = [answer for answer in answers if isinstance(answer, ShardUnavailable)]
+    def _partial(self, method: str, *args: Any, shards: Optional[list[int]] = None) -> tuple[dict[int, Any], list[str]]:
+        """The answers of ``shards`` (default: all), and the shards that
+        could not answer: allowed only with allow_partial, and never all of
+        them; else the first failure is raised."""
+        chosen = range(self.layout.count) if shards is None else shards
+        answers = self.runner.run({shard: (method, args) for shard in chosen})
+        failed = [answer for answer in answers.values() if isinstance(answer, ShardUnavailable)]
         if failed and (not self.allow_partial or len(failed) == len(answers)):
             raise failed[0]
-        return [a for a in answers if not isinstance(a, ShardUnavailable)], [f.shard for f in failed]
+        found = {shard: a for shard, a in sorted(answers.items()) if not isinstance(a, ShardUnavailable)}
+        return found, [f.shard for f in failed]
 
     def _all(self, method: str, *args: Any) -> list[Any]:
-        return self._each(method, *args)[0]
+        """Every shard's answer; any failure is raised (answers that cannot
+        say they are partial: counts, statistics, similar articles)."""
+        answers = self.runner.each(method, *args)
+        for answer in answers:
+            if isinstance(answer, ShardUnavailable):
+                raise answer
+        return answers
 
     # -- the interface -----------------------------------------------------------
     @property
@@ -72,11 +81,15 @@ class ShardedBackend:
 
     def execute(self, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
         per_shard = gather.shard_plan(plan)
+        shards: Optional[list[int]] = None
+        missing: list[str] = []
         if stats is None and plan.sort == "relevance":
-            stats = self.corpus_stats(plan)
-        parts, missing = self._each("execute", per_shard, stats)
-        merged = gather.merged_execution(plan, parts)
-        merged.missing = missing
+            found, missing = self._partial("corpus_stats", per_shard)
+            stats = gather.summed_stats(list(found.values()))
+            shards = list(found)  # a partial answer is scored with its own shards' statistics
+        parts, lost = self._partial("execute", per_shard, stats, shards=shards)
+        merged = gather.merged_execution(plan, list(parts.values()))
+        merged.missing = missing + lost
         return merged
 
     def searchable(self, node: tree.Node) -> bool:
@@ -91,8 +104,8 @@ class ShardedBackend:
         return gather.summed_counts(self._all("facet", node, filters, name))
 
     def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts:
-        parts, missing = self._each("days", node, filters, by)
-        summed = gather.summed_days(parts)
+        parts, missing = self._partial("days", node, filters, by)
+        summed = gather.summed_days(list(parts.values()))
         summed.missing = missing
         return summed
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,8 @@ def write_layout(root: Path, count: int) -> Layout:
     root = Path(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
-        temporary = root / (LAYOUT_FILE + ".tmp")
+        # Workers sharing a disk may write it at once: each its own temporary file.
+        temporary = root / f"{LAYOUT_FILE}.{os.getpid()}.tmp"
         temporary.write_text(json.dumps({"format": FORMAT, "shards": count}) + "\n", encoding="utf-8")
         fsync_path(temporary)
         temporary.replace(root / LAYOUT_FILE)

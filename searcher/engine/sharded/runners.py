@@ -78,6 +78,8 @@ class ShardHost:
             self._writer = self.backend.writer(*args)
             return self.backend.doc_count() == 0  # empty: no id to look up in it
         if method.startswith(WRITER):
+            if self._writer is None and method == WRITER + "close":
+                return None  # a host started again after a loss holds no writer to release
             if self._writer is None:
                 raise SearcherError(f"no indexing run is writing {self.folder}")
             answer = getattr(self._writer, method[len(WRITER):])(*args)
