@@ -170,6 +170,32 @@ def index_option(fn: Callable) -> Callable:
                         help=INDEX_HELP, callback=_remember_index)(fn)
 
 
+def _remember_cluster(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    ctx.meta["searcher.cluster"] = value
+    return value
+
+
+def cluster_option(fn: Callable) -> Callable:
+    """--cluster: the archive is a sharded one on a Dask cluster (README, "A cluster")."""
+    return click.option("--cluster", metavar="ADDRESS", default=None, envvar="SEARCHER_CLUSTER",
+                        expose_value=False, callback=_remember_cluster,
+                        help="The Dask scheduler of the cluster holding the archive (tcp://host:8786; "
+                             "$SEARCHER_CLUSTER); --index is then its folder on the workers.")(fn)
+
+
+def _open_archive(index_dir: str | None, allow_partial: bool = False, shards: int | None = None,
+                  create: bool = False) -> Any:
+    """The archive the command names: on a cluster when --cluster is given."""
+    from .api import Archive
+
+    address = click.get_current_context().meta.get("searcher.cluster")
+    if address:
+        return Archive.connect(address, index_dir, shards=shards, allow_partial=allow_partial)
+    if create:
+        return Archive.create(index_dir, shards=shards)
+    return Archive.open(index_dir, allow_partial=allow_partial)
+
+
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="searcher")
 def cli() -> None:
@@ -249,6 +275,7 @@ def write_options(fn: Callable) -> Callable:
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @write_options
+@cluster_option
 @click.option("--exclude", multiple=True, metavar="GLOB",
               help="In folders, leave out files or folders matching this (repeatable): '*.txt', 'drafts/*'.")
 @click.option("--verbose", "-v", is_flag=True, help="Name every file passed over (not an article format), with why.")
@@ -262,7 +289,6 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
     """Read articles from files and folders (recursively) into the index.
 
     Exit status 1 when some input was skipped (each is listed with its reason)."""
-    from .api import Archive
     from .cli_render import index_report
 
     progress = _progress(quiet)
@@ -270,7 +296,7 @@ def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int |
         if paths and not any(os.path.lexists(p) for p in paths):
             # Nothing to read: no index is created for it.
             raise click.UsageError(f"no such file or folder: {', '.join(paths)}")
-        with Archive.create(index_dir, shards=shards) as archive:
+        with _open_archive(index_dir, shards=shards, create=True) as archive:
             report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait,
                                  exclude=exclude)
     finally:
@@ -341,6 +367,7 @@ def _say_partial(missing: list[str]) -> None:
 @cli.command("search")
 @click.argument("query")
 @index_option
+@cluster_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--page", type=click.IntRange(min=1), default=None, help="Page number (pages of --limit hits).")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many hits.")
@@ -363,7 +390,6 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
                filters: tuple[str, ...], since: str | None, until: str | None, fields: str | None,
                color: bool | None, allow_partial: bool, fmt: str, tablefmt: str) -> None:
     """Search the archive. QUERY uses the syntax in the README."""
-    from .api import Archive
     from .cli_render import search_result
 
     if page is not None:
@@ -371,7 +397,7 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
     # Exports answer the query as given; only a person reading a table is
     # offered any-word results (told so on stderr).
     human = fmt in ("table", "markdown")
-    with Archive.open(index_dir, allow_partial=allow_partial) as archive:
+    with _open_archive(index_dir, allow_partial=allow_partial) as archive:
         result = archive.search(query, limit=limit, offset=offset, sort=sort, match=match, facets=facets,
                                 facet_limit=facet_limit, filters=_filters(filters), since=since, until=until,
                                 syntax=not plain, fallback=human)
@@ -388,15 +414,15 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
 @click.argument("facet", type=click.Choice(["tags", "sources", "authors", "publisher", "year", "month"]))
 @click.argument("query", default="")
 @index_option
+@cluster_option
 @query_options
 @output_options(("table", "json", "csv", "markdown"))
 def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str, ...], since: str | None,
                until: str | None, fmt: str, tablefmt: str) -> None:
     """Every value of FACET with its article count, over QUERY's matches (all articles without one)."""
-    from .api import Archive
     from .cli_render import facet_output
 
-    with Archive.open(index_dir) as archive:
+    with _open_archive(index_dir) as archive:
         counts = archive.facet(facet, query, filters=_filters(filters), since=since, until=until)
     click.echo(facet_output(facet, counts, fmt, tablefmt))
 
@@ -404,6 +430,7 @@ def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str
 @cli.command("timeline")
 @click.argument("query", default="")
 @index_option
+@cluster_option
 @click.option("--by", type=click.Choice(["year", "month", "week", "day"]), default="month", show_default=True)
 @click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True)
 @query_options
@@ -416,10 +443,9 @@ def timeline_cmd(query: str, index_dir: str | None, by: str, match: Match, filte
     When the span holds more than 10,000 periods (an article dated 0001
     among today's, by day), only the periods with articles are listed,
     and the table says so."""
-    from .api import Archive
     from .cli_render import timeline_output
 
-    with Archive.open(index_dir, allow_partial=allow_partial) as archive:
+    with _open_archive(index_dir, allow_partial=allow_partial) as archive:
         timeline = archive.timeline(query, by=by, match=match, filters=_filters(filters), since=since, until=until)
     _say_partial(timeline.missing_shards)
     click.echo(timeline_output(timeline, fmt, tablefmt))
@@ -428,16 +454,16 @@ def timeline_cmd(query: str, index_dir: str | None, by: str, match: Match, filte
 @cli.command("similar")
 @click.argument("article_id")
 @index_option
+@cluster_option
 @click.option("--limit", "-n", type=click.IntRange(min=1), default=10, show_default=True)
 @click.option("--fields", default=None, help="Columns, comma-separated.")
 @output_options(("table", "json", "jsonl", "csv", "markdown"))
 def similar_cmd(article_id: str, index_dir: str | None, limit: int, fields: str | None, fmt: str,
                 tablefmt: str) -> None:
     """The articles closest in content to ARTICLE_ID (itself excluded)."""
-    from .api import Archive
     from .cli_render import hits_output, to_json
 
-    with Archive.open(index_dir) as archive:
+    with _open_archive(index_dir) as archive:
         hits = archive.similar(article_id, limit=limit)
     if fmt == "json":
         click.echo(to_json({"id": article_id, "hits": [hit.to_dict() for hit in hits]}))
@@ -449,13 +475,13 @@ def similar_cmd(article_id: str, index_dir: str | None, limit: int, fields: str 
 @cli.command("show")
 @click.argument("article_id")
 @index_option
+@cluster_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def show_cmd(article_id: str, index_dir: str | None, fmt: str) -> None:
     """Print one whole article."""
-    from .api import Archive
     from .cli_render import article_text, to_json
 
-    with Archive.open(index_dir) as archive:
+    with _open_archive(index_dir) as archive:
         article = archive.get(article_id)
     click.echo(to_json(article.to_dict()) if fmt == "json" else article_text(article))
 
@@ -483,13 +509,13 @@ def parse_cmd(paths: tuple[str, ...], fmt: str) -> None:
 
 @cli.command("stats")
 @index_option
+@cluster_option
 @output_options(("table", "json"))
 def stats_cmd(index_dir: str | None, fmt: str, tablefmt: str) -> None:
     """Article count, date span, top tags, sources and authors, size on disk."""
-    from .api import Archive
     from .cli_render import stats_report
 
-    with Archive.open(index_dir) as archive:
+    with _open_archive(index_dir) as archive:
         stats = archive.stats()
     click.echo(stats_report(stats, fmt, tablefmt))
 

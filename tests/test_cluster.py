@@ -137,3 +137,28 @@ def test_allow_partial_on_a_cluster_names_the_missing_shard(cluster, tmp_path, o
     assert got.partial and "shard-001" in got.missing_shards[0] and got.total < whole
     _wait_for_workers(cluster, 2)
     archive.close()
+
+
+def test_cli_on_a_cluster_prints_as_one_index(cluster, tmp_path):
+    from click.testing import CliRunner
+
+    from searcher.cli import cli
+
+    runner = CliRunner()
+    address = cluster.scheduler.address
+    one, remote = str(tmp_path / "one"), str(tmp_path / "remote")
+    assert runner.invoke(cli, ["index", str(REPO / "corpus"), "--index", one, "-q"]).exit_code == 0
+    made = runner.invoke(cli, ["index", str(REPO / "corpus"), "--index", remote, "--shards", "3",
+                               "--cluster", address, "-q"])
+    assert made.exit_code == 0, made.output
+    for args in (["search", "gas pipeline", "--facet", "tags"], ["timeline", "gas", "--by", "year"],
+                 ["facets", "sources"], ["stats", "--format", "json"]):
+        expected = runner.invoke(cli, args + ["--index", one])
+        got = runner.invoke(cli, args + ["--index", remote, "--cluster", address])
+        assert got.exit_code == expected.exit_code == 0, got.output
+        if args[0] == "stats":  # the path and size differ
+            assert got.output.split('"size_bytes"')[0].replace(remote, one) == expected.output.split('"size_bytes"')[0]
+        else:
+            assert got.output == expected.output, args
+    unreachable = runner.invoke(cli, ["search", "gas", "--index", remote, "--cluster", "tcp://127.0.0.1:9"])
+    assert unreachable.exit_code == 2 and "cannot reach the Dask scheduler" in unreachable.stderr

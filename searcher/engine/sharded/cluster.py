@@ -128,7 +128,7 @@ class DaskRunner(RunnerBase):
         self.ranking = ranking
         self.names = layout.names()
         self._owns_client = owns_client
-        self._actors: dict[int, Any] = {}
+        self._actors: dict[int, tuple[Any, Any]] = {}  # shard -> (the future that made it, the actor)
         self._stale = False  # a worker was lost: ask the cluster again where the shards are
 
     def _label(self, shard: int) -> str:
@@ -145,8 +145,9 @@ class DaskRunner(RunnerBase):
                 raise ShardUnavailable(self._label(shard), "no worker of the cluster holds it")
             made = self.client.submit(ShardActor, self.root, shard, self.ranking, actor=True,
                                       workers=[worker], allow_other_workers=False, pure=False)
-            self._actors[shard] = made.result()
-        return self._actors[shard]
+            # The future is kept: Dask deletes an actor once no future holds it.
+            self._actors[shard] = (made, made.result())
+        return self._actors[shard][1]
 
     def run(self, calls: Calls) -> dict[int, Answer]:
         answers: dict[int, Answer] = {}
@@ -179,7 +180,7 @@ class DaskRunner(RunnerBase):
         return ShardUnavailable(self._label(shard), f"its worker {worker} was lost ({type(exc).__name__}: {exc})")
 
     def close(self) -> None:
-        for actor in self._actors.values():
+        for _, actor in self._actors.values():
             try:
                 actor.close().result()
             except Exception:  # a lost worker holds nothing to close
