@@ -249,20 +249,20 @@ class Archive:
         jobs: Optional[int] = None,
         wait: Optional[float] = None,
         paths: Iterable[PathLike] = (),
+        shards: Optional[int] = None,
     ) -> "RebuildReport":
         """Rebuild the index from the files its manifest records and the
         files and folders in ``paths`` (the only sources when the manifest
         is unreadable or missing), into a new folder next to it that then
         replaces it in one step. Articles no existing file provides (added
         as Articles, or from files that have vanished, which are reported)
-        are kept from the old index where it can still be read."""
-        from .ingest.indexer import DEFAULT_COMMIT_EVERY
-
-        backend = _engine(self.engine, self.path)
-        report = backend.rebuild_index(self.path, commit_every=commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
-                                       progress=progress, wait=wait, paths=paths)
+        are kept from the old index where it can still be read.
+        ``shards``: rebuild into a sharded archive of that many shards
+        (resharding one, or sharding a single index)."""
         self.close()
-        self._open_backend = backend.open(self.path, self.ranking)
+        report = type(self).rebuild_at(self.path, engine=self.engine, commit_every=commit_every, jobs=jobs,
+                                       progress=progress, wait=wait, paths=paths, shards=shards)
+        self._open_backend = _engine(self.engine, self.path).open(self.path, self.ranking)
         return report
 
     @classmethod
@@ -273,6 +273,9 @@ class Archive:
 
         path = Path(path) if path is not None else default_index_path()
         options["commit_every"] = options.get("commit_every") or DEFAULT_COMMIT_EVERY
+        if options.get("shards") is not None:
+            return engine_module("sharded").rebuild_index(path, **options)
+        options.pop("shards", None)
         return _engine(engine, path).rebuild_index(path, **options)
 
     @classmethod

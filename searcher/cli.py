@@ -565,8 +565,10 @@ def check_cmd(index_dir: str | None, quick: bool, clean: bool, fmt: str) -> None
 @click.argument("paths", nargs=-1, type=click.Path())
 @write_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--shards", type=click.IntRange(min=1, max=4096), default=None, metavar="N",
+              help="Rebuild into N shards (reshard a sharded archive, or shard a single index).")
 def rebuild_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-                quiet: bool, wait: float, fmt: str) -> None:
+                quiet: bool, wait: float, fmt: str, shards: int | None) -> None:
     """Rebuild the index from the files its manifest records and the files
     and folders PATHS (the only sources when the manifest is unreadable or
     missing; name a moved source folder's new place here), in a new folder
@@ -578,7 +580,7 @@ def rebuild_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int
     progress = _progress(quiet)
     try:
         report = Archive.rebuild_at(index_dir, commit_every=commit_every, jobs=jobs, progress=progress, wait=wait,
-                                    paths=paths)
+                                    paths=paths, shards=shards)
     finally:
         if progress:
             progress.close()

@@ -114,9 +114,15 @@ def check_index(path: Path, deep: bool = True, clean: bool = False) -> "CheckRep
     return check_sharded(path, deep=deep, clean=clean)
 
 
-def rebuild_index(path: Path, **options: Any) -> "RebuildReport":
-    raise InvalidArgument(f"rebuilding a sharded archive ({path}) is not supported yet: "
-                          "index its files into a new folder with --shards")
+def rebuild_index(path: Path, shards: Optional[int] = None, **options: Any) -> "RebuildReport":
+    """Rebuild from the files the manifest records (see Archive.rebuild);
+    ``shards``: into that many shards (default: as many as now); the folder
+    may also hold a single index, which is then sharded."""
+    from .rebuild import rebuild_sharded
+
+    if shards is not None:
+        layouts.check_count(shards)
+    return rebuild_sharded(path, shards, **options)
 
 
 def failed_on_damage(exc: BaseException, path: Path) -> bool:

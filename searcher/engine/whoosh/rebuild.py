@@ -68,10 +68,10 @@ def remove_stale_work_folders(index_dir: Path) -> list[str]:
 # -- sources ------------------------------------------------------------------
 
 
-def _refuse_without_sources(index_dir: Path, paths: list[Path]) -> None:
+def _refuse_without_sources(index_dir: Path, paths: list[Path], target: Any) -> None:
     """No index, or nothing to rebuild it from: say what to do."""
     has_manifest = (index_dir / MANIFEST_NAME).exists()
-    if not index_dir.is_dir() or (not has_manifest and _latest_generation(_names(index_dir)) < 0):
+    if not index_dir.is_dir() or (not has_manifest and not target.has_index(index_dir)):
         raise IndexNotFound(f"no index at {index_dir}")
     if not has_manifest and not paths:
         raise SearcherError(f"{index_dir} has no manifest ({MANIFEST_NAME}): nothing records the files to "
@@ -156,14 +156,14 @@ def _swap_in(new: Path, target: Path) -> Path:
     return old
 
 
-def _carry_over(old: Path, new: Path, carried: list[tuple[Path, Path]]) -> None:
+def _carry_over(old: Path, new: Path, carried: list[tuple[Path, Path]], own_entry: Callable[[str], bool]) -> None:
     """Move what the old folder holds besides the index (a .gitignore, files
     of the user's) into the new one, which replaces it whole; ``carried``
     gets (new place, old place) of each as it moves, to move back if the
     swap fails (also when a later move fails)."""
     for entry in sorted(old.iterdir()):
         target = new / entry.name
-        if index_entry(entry.name) or target.exists():
+        if own_entry(entry.name) or target.exists():
             continue
         os.rename(entry, target)
         carried.append((target, entry))
@@ -198,21 +198,78 @@ def _follow_generation(new: Path, old_generation: int) -> None:
         fsync_dir(new)
 
 
+# -- what is rebuilt --------------------------------------------------------------
+
+
+class WhooshTarget:
+    """A rebuild's new index: one Whoosh index (a sharded archive has its
+    own target, engine/sharded/rebuild.py, with the same methods)."""
+
+    def __init__(self) -> None:
+        self.ix: Any = None
+        self.folder: Optional[Path] = None
+
+    def create(self, new: Path) -> None:
+        from searcher.engine.whoosh.store import create_index
+
+        self.folder, self.ix = new, create_index(new)
+
+    def writer(self, jobs: Optional[int]) -> Any:
+        from searcher.readers.parallel import jobs_or_default
+
+        from .writing import WhooshWriter
+
+        assert self.folder is not None
+        return WhooshWriter(self.ix, self.folder, jobs_or_default(jobs))
+
+    def ids(self) -> set[str]:
+        with self.ix.searcher() as searcher:
+            return {stored["id"] for stored in searcher.all_stored_fields()}
+
+    def doc_count(self) -> int:
+        return self.ix.doc_count()
+
+    def close(self) -> None:
+        if self.ix is not None:
+            self.ix.close()
+
+    def finish(self, old: Path) -> None:
+        """Ready to be swapped in for the index at ``old``."""
+        assert self.folder is not None
+        _follow_generation(self.folder, _latest_generation(_names(old)))
+        checksums.record_checksums(self.folder)  # the rebuilt files, as each commit's are
+
+    @staticmethod
+    def old_documents(index_dir: Path, notes: list[tuple[str, int]]) -> Iterator[dict]:
+        return _old_documents(index_dir, notes)
+
+    @staticmethod
+    def own_entry(name: str) -> bool:
+        """Whether a name in the folder is the index's (not carried into the new one)."""
+        return index_entry(name)
+
+    @staticmethod
+    def has_index(index_dir: Path) -> bool:
+        return _latest_generation(_names(index_dir)) >= 0
+
+
 # -- rebuild --------------------------------------------------------------------
 
 
 def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = None,
                   progress: Optional[Callable[[IndexProgress], None]] = None,
-                  wait: Optional[float] = None, paths: Iterable[Any] = ()) -> RebuildReport:
+                  wait: Optional[float] = None, paths: Iterable[Any] = (), target: Any = None) -> RebuildReport:
     """Rebuild the index from the files its manifest records and ``paths``,
-    in a new folder next to it swapped in at the end; see ``Archive.rebuild``."""
+    in a new folder next to it swapped in at the end; see ``Archive.rebuild``.
+    ``target``: what the new folder holds (default: one Whoosh index)."""
     index_dir = Path(index_dir)
     paths = [Path(p) for p in paths]
-    _refuse_without_sources(index_dir, paths)
+    target = target if target is not None else WhooshTarget()
+    _refuse_without_sources(index_dir, paths, target)
     fd = locking.acquire(index_dir, wait)
-    swap = _Swap(index_dir)
+    swap = _Swap(index_dir, target)
     try:
-        report = _rebuild_into(swap.new, index_dir, paths, commit_every, jobs, progress)
+        report = _rebuild_into(swap.new, index_dir, paths, commit_every, jobs, progress, target)
         swap.swap_in()
     except BaseException:
         swap.undo()
@@ -224,7 +281,7 @@ def rebuild_index(index_dir: Path, *, commit_every: int, jobs: Optional[int] = N
 
 
 def _rebuild_into(new: Path, index_dir: Path, paths: list[Path], commit_every: int, jobs: Optional[int],
-                  progress) -> RebuildReport:
+                  progress, target: Any) -> RebuildReport:
     """Build the whole new index in ``new``, ready to be swapped in."""
     report = RebuildReport()
     cleared = remove_stale_work_folders(index_dir)
@@ -232,9 +289,8 @@ def _rebuild_into(new: Path, index_dir: Path, paths: list[Path], commit_every: i
         report.notes.append(f"removed {len(cleared)} folders killed rebuilds left: {', '.join(cleared)}")
     manifest = _load_manifest(index_dir, paths, report.notes)
     shutil.rmtree(new, ignore_errors=True)
-    _build(index_dir, new, manifest, paths, report, commit_every, jobs, progress)
-    _follow_generation(new, _latest_generation(_names(index_dir)))
-    checksums.record_checksums(new)  # the rebuilt files, as each commit's are
+    _build(index_dir, new, manifest, paths, report, commit_every, jobs, progress, target)
+    target.finish(index_dir)
     return report
 
 
@@ -243,8 +299,9 @@ class _Swap:
     swap (waiters re-check and wait on it), and the user's files carried
     into it."""
 
-    def __init__(self, index_dir: Path) -> None:
+    def __init__(self, index_dir: Path, target: Any) -> None:
         self.index_dir = index_dir
+        self.target = target
         self.new = index_dir.parent / f".{index_dir.name}.rebuild-{os.getpid()}"
         self.old: Optional[Path] = None
         self.fd: Optional[int] = None
@@ -252,7 +309,7 @@ class _Swap:
 
     def swap_in(self) -> None:
         self.fd = locking.acquire(self.new)
-        _carry_over(self.index_dir, self.new, self.carried)
+        _carry_over(self.index_dir, self.new, self.carried, self.target.own_entry)
         self.old = _swap_in(self.new, self.index_dir)
         if fsync_enabled():
             fsync_dir(self.index_dir.parent)  # the swap itself survives a power cut
@@ -273,54 +330,43 @@ class _Swap:
 
 
 def _build(index_dir: Path, new: Path, manifest: Manifest, paths: list[Path], report: RebuildReport,
-           commit_every: int, jobs: Optional[int], progress) -> None:
-    from searcher.engine.whoosh.store import create_index
-
+           commit_every: int, jobs: Optional[int], progress, target: Any) -> None:
     recorded = sorted(set(manifest.files) | set(manifest.skipped))
     present = [s for s in recorded if Path(s).exists()]
     vanished = [s for s in recorded if not Path(s).exists()]
     # Files under the paths given are read from there, once.
     walked = _files_under(paths, index_dir) if paths else set()
     to_read = [Path(s) for s in present if s not in walked] + paths
-    ix = create_index(new)
+    target.create(new)
     try:
-        from_files = _read_sources(ix, new, to_read, report, commit_every, jobs, progress)
+        from_files = _read_sources(target, new, to_read, report, commit_every, jobs, progress)
         # Not the old copies of articles an existing file provided: that
         # file, re-read, decides.
         decided = {i for s in present if s in manifest.files for i in manifest.files[s].ids}
         notes: list[tuple[str, int]] = []
-        have, readable = _keep_old(index_dir, new, ix, decided, from_files, notes, report, commit_every)
+        have, readable = _keep_old(index_dir, new, target, decided, from_files, notes, report, commit_every)
         rebuilt = Manifest.load(new)
         _report_vanished(manifest, vanished, from_files, have, rebuilt, report)
         _report_unreadable(index_dir, manifest, readable, notes, report)
         rebuilt.save()
-        report.total = ix.doc_count()
+        report.total = target.doc_count()
     finally:
-        ix.close()
+        target.close()
 
 
-def _read_sources(ix, new: Path, to_read: list[Path], report: RebuildReport, commit_every: int,
+def _read_sources(target: Any, new: Path, to_read: list[Path], report: RebuildReport, commit_every: int,
                   jobs: Optional[int], progress) -> set[str]:
     """Index the source files and folders into ``new``; the ids they gave."""
     from searcher.ingest.indexer import Indexer
 
-    files = Indexer(_writer(ix, new, jobs), new, commit_every, jobs=jobs).add_paths(to_read, progress=progress)
+    files = Indexer(target.writer(jobs), new, commit_every, jobs=jobs).add_paths(to_read, progress=progress)
     for name in ("new", "updated", "unchanged", "removed", "files_read", "files_unchanged", "ignored"):
         setattr(report, name, getattr(files, name))
     report.skipped = list(files.skipped)
-    with ix.searcher() as searcher:
-        return {stored["id"] for stored in searcher.all_stored_fields()}
+    return target.ids()
 
 
-def _writer(ix, new: Path, jobs: Optional[int]):
-    from searcher.readers.parallel import jobs_or_default
-
-    from .writing import WhooshWriter
-
-    return WhooshWriter(ix, new, jobs_or_default(jobs))
-
-
-def _keep_old(index_dir: Path, new: Path, ix, decided: set[str], from_files: set[str],
+def _keep_old(index_dir: Path, new: Path, target: Any, decided: set[str], from_files: set[str],
               notes: list[tuple[str, int]], report: RebuildReport, commit_every: int) -> tuple[set[str], set[str]]:
     """Add what only the old index holds (articles added as Article objects,
     from a run stopped before recording its file, from files that vanished);
@@ -331,13 +377,13 @@ def _keep_old(index_dir: Path, new: Path, ix, decided: set[str], from_files: set
     have = set(from_files)
     keep: list[Article] = []
     readable: set[str] = set()
-    for stored in _old_documents(index_dir, notes):
+    for stored in target.old_documents(index_dir, notes):
         readable.add(stored["id"])
         if stored["id"] not in decided and stored["id"] not in have:
             have.add(stored["id"])
             keep.append(to_article(stored))
     if keep:
-        Indexer(_writer(ix, new, 1), new, commit_every, jobs=1).add_articles(keep)
+        Indexer(target.writer(1), new, commit_every, jobs=1).add_articles(keep)
     report.kept = len(keep)
     report.new += len(keep)
     return have, readable
