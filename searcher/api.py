@@ -149,7 +149,9 @@ class Archive:
             raise TypeError("add() takes paths or Articles, not both at once")
         with writer_lock(self.path, wait=wait):
             jobs = jobs_or_default(jobs)
-            indexer = Indexer(self._backend.writer(jobs), self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs)
+            writer = self._backend.writer(jobs)
+            indexer = Indexer(writer, self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
+                              parse=getattr(writer, "parse_files", None))
             if articles:
                 return indexer.add_articles(articles)
             return indexer.add_paths(paths, progress=progress, exclude=exclude)

@@ -162,3 +162,15 @@ def test_cli_on_a_cluster_prints_as_one_index(cluster, tmp_path):
             assert got.output == expected.output, args
     unreachable = runner.invoke(cli, ["search", "gas", "--index", remote, "--cluster", "tcp://127.0.0.1:9"])
     assert unreachable.exit_code == 2 and "cannot reach the Dask scheduler" in unreachable.stderr
+
+
+def test_files_are_parsed_on_the_workers_when_they_see_them(cluster, tmp_path, one):
+    archive = Archive.connect(cluster, tmp_path / "ix", shards=2)
+    with distributed.get_task_stream(client=cluster) as stream:
+        report = archive.add([REPO / "corpus"], jobs=1)
+    parsed = [task for task in stream.data if task["key"].startswith("parse_file")]
+    assert report.new == len(one)
+    assert len(parsed) == report.files_read > 1
+    assert {task["worker"] for task in parsed} <= set(cluster.scheduler_info()["workers"])
+    assert_same_search(one, archive, "gas OR election")
+    archive.close()

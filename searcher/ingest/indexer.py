@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Optional
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from ..article import Article, Skipped
 from ..readers import UNSUPPORTED, iter_files
@@ -53,8 +53,10 @@ class Indexer:
     """
 
     def __init__(self, writer: "ArticleWriter", index_dir: Path, commit_every: int = DEFAULT_COMMIT_EVERY,
-                 jobs: Optional[int] = None):
+                 jobs: Optional[int] = None, parse: Optional[Callable[[list[Path], int], Iterator[ParsedFile]]] = None):
         self.writer = writer
+        # Where files are parsed: here on ``jobs`` processes, or where the writer says (a cluster's workers).
+        self.parse = parse or parse_files
         self.jobs = jobs_or_default(jobs)
         self.index_dir = index_dir
         self.manifest = Manifest.load(index_dir)
@@ -89,7 +91,7 @@ class Indexer:
                 self.report.files_unchanged += 1
                 self.report.unchanged += len(entry.ids)
                 state.files_done += 1
-            for parsed in parse_files(changed, self.jobs):
+            for parsed in self.parse(changed, self.jobs):
                 self._add_parsed(parsed)
                 state.files_done += 1
                 state.articles = self.report.new + self.report.updated + self.report.unchanged

@@ -16,14 +16,18 @@ shared file system, where the shards are spread over the workers in turn).
 """
 from __future__ import annotations
 
+import logging
+import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 from searcher.errors import InvalidArgument, SearcherError, ShardUnavailable
 from searcher.query.ranking import Ranking
 
 from .layout import LAYOUT_FILE, Layout, read_layout, shard_name
 from .runners import Answer, Calls, RunnerBase, ShardHost, shard_label
+
+log = logging.getLogger("searcher")
 
 
 # -- on the workers ----------------------------------------------------------
@@ -172,6 +176,23 @@ class DaskRunner(RunnerBase):
         if errors:
             raise errors[0]
         return answers
+
+    def parse_files(self, paths: list[Path], jobs: int) -> Iterator[Any]:
+        """Files parsed on the workers when every worker sees them (a shared
+        file system: the first file is looked for), in order, a few per
+        worker in flight; else here on ``jobs`` processes."""
+        from searcher.readers.parallel import in_order, parse_file, parse_files
+
+        if not paths:
+            return
+        seen = self.client.run(os.path.exists, str(paths[0]))
+        if not seen or not all(seen.values()):
+            log.info("the workers do not see %s: files are parsed on this machine", paths[0])
+            yield from parse_files(paths, jobs)
+            return
+        executor = self.client.get_executor(pure=False)
+        slots = sum(info.get("nthreads", 1) for info in self.client.scheduler_info()["workers"].values())
+        yield from in_order(paths, max(1, slots), lambda path: executor.submit(parse_file, path))
 
     def _lost(self, shard: int, exc: BaseException) -> ShardUnavailable:
         self._actors.pop(shard, None)

@@ -25,6 +25,8 @@ class ShardedWriter:
         # Shards written side by side share the cores; one after another, each has them all.
         each = max(1, jobs // layout.count) if getattr(runner, "parallel", False) else jobs
         self._empty = _answers(runner.each("writer.open", each))
+        # A cluster parses the files on its workers when they see them (ingest asks for this).
+        self.parse_files = getattr(runner, "parse_files", None)
 
     def stored(self, article_id: str) -> Optional[tuple[str, str]]:
         shard = shard_of(article_id, self.layout.count)
