@@ -31,20 +31,34 @@ log = logging.getLogger("searcher")
 
 
 # -- on the workers ----------------------------------------------------------
-class ShardActor:
-    """A Dask actor on the worker holding a shard: the shard stays open
-    between calls, and a call goes straight to the worker (no scheduler on
-    the way: ~2 ms a round against ~7 ms for a task, bench/README.md);
-    Dask runs one call of an actor at a time."""
+class WorkerShards:
+    """A Dask actor on a worker, serving the shards this archive keeps there:
+    each stays open between calls, and one call carries a round's requests
+    for all of them, straight to the worker (no scheduler on the way), so a
+    search costs the client a message a worker, not a shard
+    (bench/README.md, "Issue 14"). Dask runs one call of an actor at a time."""
 
-    def __init__(self, root: str, shard: int, ranking: Ranking):
-        self.host = ShardHost(Path(root) / shard_name(shard), ranking)
+    def __init__(self, root: str, ranking: Ranking):
+        self.root, self.ranking = root, ranking
+        self.hosts: dict[int, ShardHost] = {}
 
-    def call(self, method: str, args: tuple) -> Any:
-        return self.host.call(method, args)
+    def call(self, calls: Calls) -> dict[int, Answer]:
+        """Each shard's answer or ShardUnavailable; the request's own error is raised."""
+        answers: dict[int, Answer] = {}
+        for shard, (method, args) in calls.items():
+            host = self.hosts.get(shard)
+            if host is None:
+                host = self.hosts[shard] = ShardHost(Path(self.root) / shard_name(shard), self.ranking)
+            try:
+                answers[shard] = host.call(method, args)
+            except ShardUnavailable as failure:
+                answers[shard] = failure
+        return answers
 
     def close(self) -> None:
-        self.host.close()
+        for host in self.hosts.values():
+            host.close()
+        self.hosts.clear()
 
 
 def held_shards(root: str) -> tuple[Optional[int], list[int]]:
@@ -132,47 +146,47 @@ class DaskRunner(RunnerBase):
         self.ranking = ranking
         self.names = layout.names()
         self._owns_client = owns_client
-        self._actors: dict[int, tuple[Any, Any]] = {}  # shard -> (the future that made it, the actor)
+        self._actors: dict[str, tuple[Any, Any]] = {}  # worker -> (the future that made it, the actor)
         self._stale = False  # a worker was lost: ask the cluster again where the shards are
 
     def _label(self, shard: int) -> str:
         return shard_label(Path(self.root) / shard_name(shard))
 
-    def _actor(self, shard: int) -> Any:
-        if self._stale:
-            self._actors.clear()
-            self.layout, self.served = placement(self.client, self.root)
-            self._stale = False
-        if shard not in self._actors:
-            worker = self.served.get(shard)
-            if worker is None:
-                raise ShardUnavailable(self._label(shard), "no worker of the cluster holds it")
-            made = self.client.submit(ShardActor, self.root, shard, self.ranking, actor=True,
+    def _actor(self, worker: str) -> Any:
+        if worker not in self._actors:
+            made = self.client.submit(WorkerShards, self.root, self.ranking, actor=True,
                                       workers=[worker], allow_other_workers=False, pure=False)
             # The future is kept: Dask deletes an actor once no future holds it.
-            self._actors[shard] = (made, made.result())
-        return self._actors[shard][1]
+            self._actors[worker] = (made, made.result())
+        return self._actors[worker][1]
 
     def run(self, calls: Calls) -> dict[int, Answer]:
+        if self._stale:
+            self._close_actors()
+            self.layout, self.served = placement(self.client, self.root)
+            self._stale = False
         answers: dict[int, Answer] = {}
+        by_worker: dict[str, Calls] = {}
+        for shard, call in calls.items():
+            worker = self.served.get(shard)
+            if worker is None:
+                answers[shard] = ShardUnavailable(self._label(shard), "no worker of the cluster holds it")
+            else:
+                by_worker.setdefault(worker, {})[shard] = call
         futures = {}
-        for shard, (method, args) in calls.items():
+        for worker, its_calls in by_worker.items():
             try:
-                futures[shard] = self._actor(shard).call(method, args)
-            except ShardUnavailable as failure:
-                answers[shard] = failure
+                futures[worker] = self._actor(worker).call(its_calls)
             except Exception as exc:  # the worker left between placement and call
-                answers[shard] = self._lost(shard, exc)
+                answers.update(self._lost(worker, its_calls, exc))
         errors = []
-        for shard, future in futures.items():
+        for worker, future in futures.items():
             try:
-                answers[shard] = future.result()
-            except ShardUnavailable as failure:
-                answers[shard] = failure
+                answers.update(future.result())
             except SearcherError as exc:
                 errors.append(exc)  # the request's own error, the same on every shard
             except Exception as exc:  # Dask: "Worker holding Actor was lost", a closed connection
-                answers[shard] = self._lost(shard, exc)
+                answers.update(self._lost(worker, by_worker[worker], exc))
         if errors:
             raise errors[0]
         return answers
@@ -194,18 +208,21 @@ class DaskRunner(RunnerBase):
         slots = sum(info.get("nthreads", 1) for info in self.client.scheduler_info()["workers"].values())
         yield from in_order(paths, max(1, slots), lambda path: executor.submit(parse_file, path))
 
-    def _lost(self, shard: int, exc: BaseException) -> ShardUnavailable:
-        self._actors.pop(shard, None)
+    def _lost(self, worker: str, calls: Calls, exc: BaseException) -> dict[int, ShardUnavailable]:
+        self._actors.pop(worker, None)
         self._stale = True
-        worker = self.served.get(shard, "?")
-        return ShardUnavailable(self._label(shard), f"its worker {worker} was lost ({type(exc).__name__}: {exc})")
+        reason = f"its worker {worker} was lost ({type(exc).__name__}: {exc})"
+        return {shard: ShardUnavailable(self._label(shard), reason) for shard in calls}
 
-    def close(self) -> None:
+    def _close_actors(self) -> None:
         for _, actor in self._actors.values():
             try:
                 actor.close().result()
             except Exception:  # a lost worker holds nothing to close
                 pass
         self._actors.clear()
+
+    def close(self) -> None:
+        self._close_actors()
         if self._owns_client:
             self.client.close()
