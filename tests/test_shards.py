@@ -374,3 +374,21 @@ def test_rebuild_reshards_and_keeps_every_article(tmp_path, demo, before, after)
         for query in queries:  # the same articles: the same scores, whatever the shards
             assert ranking(rebuilt.search(query, limit=100).hits) == before_results[query], query
         assert rebuilt.check().ok
+
+
+def test_facet_counts_are_sums_before_the_top_is_cut():
+    """A value in no shard's own top can lead the archive's: shards send every value, the sum is cut."""
+    from collections import Counter
+
+    from searcher.engine.base import Execution, Plan
+    from searcher.engine.sharded import gather
+    from searcher.query import tree
+
+    plan = Plan(tree.MatchAll(), facets=("tags",), facet_limit=1, limit=2)
+    asked = gather.shard_plan(plan)
+    assert asked.facet_limit is None and asked.offset == 0 and asked.limit == 2
+    parts = [Execution(total=9, page=[], facets={"tags": [("x", 5), ("y", 4)]}),
+             Execution(total=5, page=[], facets={"tags": [("z", 4), ("y", 4)]})]
+    merged = gather.merged_execution(plan, parts)
+    assert merged.facets == {"tags": [("y", 8)]} and merged.total == 14
+    assert gather.summed_counts([Counter(a=1), Counter(a=2, b=1)]) == Counter(a=3, b=1)
