@@ -174,3 +174,16 @@ def test_files_are_parsed_on_the_workers_when_they_see_them(cluster, tmp_path, o
     assert {task["worker"] for task in parsed} <= set(cluster.scheduler_info()["workers"])
     assert_same_search(one, archive, "gas OR election")
     archive.close()
+
+
+def test_check_on_a_cluster_checks_each_shard_on_its_worker(cluster, tmp_path, one):
+    archive = Archive.connect(cluster, tmp_path / "ix", shards=3)
+    archive.add([REPO / "corpus"], jobs=1)
+    report = archive.check()
+    assert report.ok and report.articles == len(one) and report.ids_recorded == len(one)
+    _kill_worker_of(cluster, archive, 0)
+    failed = archive.check()
+    assert not failed.ok and "shard-000" in failed.errors[0] and "cannot be checked" in failed.errors[0]
+    _wait_for_workers(cluster, 2)
+    assert archive.check().ok
+    archive.close()

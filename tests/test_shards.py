@@ -245,7 +245,7 @@ def test_a_shard_process_killed_during_a_search_fails_it_and_is_started_again(tm
 
     searching = threading.Thread(target=search)
     searching.start()
-    time.sleep(1.0)
+    time.sleep(2.0)  # the search has sent its request (ms; generous for a loaded machine)
     os.kill(pid, signal.SIGKILL)  # during the search
     searching.join(timeout=30)
     assert len(failures) == 1

@@ -153,6 +153,13 @@ class ShardedBackend:
         result.skipped_files = [Skipped(origin, reason) for origin, reason in manifest.skipped.items()]
         return result
 
+    def check_archive(self, deep: bool, clean: bool) -> Any:
+        """``searcher check`` through the runner: each shard checked where it is (on a cluster, its worker)."""
+        from .check import combined_check
+
+        answers = self.runner.run({shard: ("check_shard", (deep, clean)) for shard in range(self.layout.count)})
+        return combined_check(self.path, self.layout.count, answers)
+
     def writer(self, jobs: int) -> Any:
         from .writer import ShardedWriter
 

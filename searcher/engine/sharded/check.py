@@ -3,33 +3,55 @@ the manifest against the articles of all shards, each article in its shard."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Optional
 
-from searcher.errors import IndexNotFound
+from searcher.errors import IndexNotFound, ShardUnavailable
 from searcher.results import CheckReport, ProblemKind
 
-from .layout import read_layout, shard_of
+from .layout import read_layout, shard_name, shard_of
 
 _EXAMPLES = 5
 
 
-def check_sharded(root: Path, deep: bool = True, clean: bool = False) -> CheckReport:
-    from searcher.engine.whoosh.check import check_index, check_manifest, read_manifest
+def check_shard(folder: Path, deep: bool, clean: bool) -> Optional[tuple[CheckReport, set[str]]]:
+    """One shard's check and the ids it holds (None: its folder is missing); runs where the shard is."""
+    from searcher.engine.whoosh.check import check_index
 
+    if not folder.is_dir():
+        return None
+    ids: set[str] = set()
+    return check_index(folder, deep=deep, clean=clean, ids=ids), ids
+
+
+def check_sharded(root: Path, deep: bool = True, clean: bool = False) -> CheckReport:
+    """Every shard checked here, in the archive's folder."""
     root = Path(root)
     if not root.is_dir():
         raise IndexNotFound(f"no index at {root}")
     layout = read_layout(root)
+    folders = layout.folders(root)
+    return combined_check(root, layout.count, {n: check_shard(folders[n], deep, clean) for n in range(layout.count)})
+
+
+def combined_check(root: Path, count: int, answers: dict[int, Any]) -> CheckReport:
+    """The archive's report from each shard's check_shard answer (or the
+    ShardUnavailable that kept it from answering), the manifest here."""
+    from searcher.engine.whoosh.check import check_manifest, read_manifest
+
     report = CheckReport(path=str(root))
     present: set[str] = set()
-    for number, folder in enumerate(layout.folders(root)):
-        if not folder.is_dir():
-            report.add_problem(ProblemKind.SHARD_MISSING, f"shard {folder.name} is missing ({folder})")
+    for number in range(count):
+        name = shard_name(number)
+        answer = answers[number]
+        if answer is None or isinstance(answer, ShardUnavailable):
+            why = "is missing" if answer is None else f"cannot be checked: {answer}"
+            report.add_problem(ProblemKind.SHARD_MISSING, f"shard {name} {why} ({root / name})")
             continue
-        ids: set[str] = set()
-        _add(report, check_index(folder, deep=deep, clean=clean, ids=ids), folder.name)
-        misplaced = sorted(i for i in ids if shard_of(i, layout.count) != number)
+        shard_report, ids = answer
+        _add(report, shard_report, name)
+        misplaced = sorted(i for i in ids if shard_of(i, count) != number)
         if misplaced:
-            report.add_problem(ProblemKind.WRONG_SHARD, f"{folder.name} holds {len(misplaced)} articles of other "
+            report.add_problem(ProblemKind.WRONG_SHARD, f"{name} holds {len(misplaced)} articles of other "
                                f"shards: {', '.join(map(repr, misplaced[:_EXAMPLES]))}")
         present |= ids
     check_manifest(read_manifest(root, report), present, report)

@@ -73,6 +73,10 @@ class ShardHost:
             raise ShardUnavailable(shard_label(self.folder), reason) from exc
 
     def _call(self, method: str, args: tuple) -> Any:
+        if method == "check_shard":  # without opening it: a damaged shard is what check is for
+            from .check import check_shard
+
+            return check_shard(self.folder, *args)
         if method == WRITER + "open":
             self._close_writer()
             self._writer = self.backend.writer(*args)
