@@ -241,7 +241,8 @@ class Archive:
         manifest lists present, no foreign files in the folder. ``ok`` is
         False when something is wrong; leftovers of an interrupted write are
         warnings, removed with ``clean=True`` when no run is writing."""
-        through_backend = getattr(self._open_backend, "check_archive", None)  # a sharded archive: each shard where it is
+        # A sharded archive checks each shard where it is (a cluster: on its worker).
+        through_backend = getattr(self._open_backend, "check_archive", None)
         if through_backend is not None:
             return through_backend(deep, clean)
         return _engine(self.engine, self.path).check_index(self.path, deep, clean)
