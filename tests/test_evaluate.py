@@ -48,9 +48,33 @@ def engine(request, tmp_path_factory):
     backend.close()
 
 
+def _words_of_patterns(query, reader):
+    """``query`` with each pattern spelled out as what we define it to be:
+    over SCORED_WORDS words in the index, their documents at one constant
+    score (the boost); else an Or of its words, each word's BM25F summed,
+    times the boost -- Whoosh's own evaluation of that in any segment size
+    (its MultiTerm instead scores by segment: see evaluate._bounded)."""
+    from searcher.engine.whoosh.evaluate import _expands
+    from searcher.engine.whoosh.expand import SCORED_WORDS, _Bounded
+
+    def spelled(q):
+        if not (isinstance(q, _Bounded) and _expands(q)):
+            return q
+        words = sorted({word for _, word in q.existing_terms(reader, expand=True)})
+        if not words:
+            return wq.NullQuery
+        terms = [wq.Term(q.field(), word) for word in words]
+        if len(words) > SCORED_WORDS:
+            return wq.ConstantScoreQuery(wq.Or(terms), score=q.boost)
+        return wq.Or(terms, boost=q.boost) if len(terms) > 1 else terms[0].with_boost(q.boost)
+
+    return query.accept(spelled)
+
+
 def _compare(searcher, query, expect_arrays: bool = True) -> int:
     """Every match, score and the ranking: ours against Whoosh's; the total."""
-    theirs = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
+    reference = _words_of_patterns(query, searcher.reader())
+    theirs = [(hit.docnum, hit.score) for hit in searcher.search(reference, limit=None)]
     walked = sorted(searcher.docs_for_query(query))
     evaluated = Evaluator(DEFAULT_RANKING.k1, DEFAULT_RANKING.b).evaluate(searcher, query)
     assert evaluated.total == len(walked) == len(theirs)
@@ -131,11 +155,10 @@ def test_arrays_hold_what_the_blocks_hold(tmp_path):
 
 @pytest.mark.parametrize("text", ["w1?", "w1?^3 AND gas", "title:summ*^2 OR w12*^2", "sanctons~^2", "pip*^2"])
 def test_patterns_scored_as_in_segments_past_whooshs_preload_size(engine, monkeypatch, text):
-    # Whoosh scores an Or of a few pattern words only in segments over
-    # 5,000 documents (smaller ones are preloaded unscored); force both sides
-    # to the large-segment path, which this small index would not take.
+    # Whoosh scores an Or of a few words only in segments over 5,000
+    # documents (smaller ones are preloaded unscored, 1 each); we score them
+    # in every segment: force Whoosh's Or to the large-segment path too.
     monkeypatch.setattr(wq.Or, "matcher_type", wq.Or.DEFAULT_MATCHER)
-    monkeypatch.setattr(evaluate, "PRELOAD_DOCS", 0)
     backend, _ = engine
     snapshot = backend.searching.snapshot()
     assert _compare(snapshot.searcher, snapshot.compile(parse(text))) > 0

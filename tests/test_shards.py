@@ -288,7 +288,9 @@ def reuters(shared_dir, tmp_path_factory):
 
 REUTERS_QUERIES = ["oil", "crude oil prices", '"interest rates"', "opec NEAR/5 output", "title:coffee",
                    "wheat -corn", "(bank OR banks) AND rate", "date:[1987-03-01 TO 1987-03-31] AND trade",
-                   "atleast3(dollar)", "yen PRE/3 dollar", "shares", "tonnes"]
+                   "atleast3(dollar)", "yen PRE/3 dollar", "shares", "tonnes",
+                   # Patterns: scored by the archive's words, whatever the shards' segment sizes.
+                   "oil*", "petro*", "whe?t", "coffe~1", "title:coffe*^2 OR cocoa"]
 
 
 @pytest.mark.slow

@@ -68,11 +68,18 @@ class CorpusStats:
     doc_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
     # Occurrences in all documents (what "similar" weighs an article's words by).
     collection_frequencies: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Each pattern's (prefix, wildcard, fuzzy) words, by the backend's key for
+    # it: whether it is scored word by word depends on how many it has in
+    # the whole archive.
+    pattern_words: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def add(self, other: "CorpusStats") -> "CorpusStats":
+        words = dict(self.pattern_words)
+        for key, found in other.pattern_words.items():
+            words[key] = words.get(key, frozenset()) | found
         return CorpusStats(self.doc_count + other.doc_count, _summed(self.field_lengths, other.field_lengths),
                            _summed(self.doc_frequencies, other.doc_frequencies),
-                           _summed(self.collection_frequencies, other.collection_frequencies))
+                           _summed(self.collection_frequencies, other.collection_frequencies), words)
 
 
 def _summed(one: dict, other: dict) -> dict:

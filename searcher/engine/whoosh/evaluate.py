@@ -40,8 +40,6 @@ if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
-# Whoosh's Or preloads unscored matches in segments this small (query.compound.Or._matcher).
-PRELOAD_DOCS = 5000
 
 
 @dataclass
@@ -104,6 +102,7 @@ class SegmentEvaluation:
         self.reader = state.reader
         self.k1, self.b = k1, b
         self._patterns: dict[int, tuple[object, list]] = {}
+        self.pattern_sizes: dict[int, int] = {}  # id(leaf) -> its words in the whole archive
 
     def run(self, query) -> Matches:
         found = self.node(query)
@@ -172,28 +171,29 @@ class SegmentEvaluation:
         return Matches.constant(np.flatnonzero(inside), q.boost)
 
     def _bounded(self, q: _Bounded) -> Matches:
-        """A pattern's words (expand.py). Many: one constant score, the boost.
-        Few: as Whoosh's MultiTerm matcher scores them, quirks included. One
-        word is its plain Term (BM25F, the boost not applied); several are an
-        Or, which Whoosh evaluates by segment size: over PRELOAD_DOCS documents
-        (or two words) the words' BM25F summed times the boost (weighting=None
-        falls back to the searcher's), else preloaded unscored, 1 each."""
+        """A pattern's words (expand.py). Many (over SCORED_WORDS in the
+        whole archive): one constant score, the boost. Few: the words' BM25F
+        summed, times the boost. Both decided by the archive's words, not
+        the segment's, so that merges and shards leave the scores as they
+        are. (Whoosh decides by segment: in segments of <= 5,000 documents
+        it scores several words 1 each, and one word ignores the boost;
+        tests/test_evaluate.py compares with its large-segment path.)"""
         if not _expands(q):
             return self._walked(q)  # Whoosh's Every
         fieldname = q.field()
         terms = self.pattern_terms(q)
         arrays = self.state.arrays
-        if len(terms) > SCORED_WORDS or (len(terms) > 2 and self.state.doccount <= PRELOAD_DOCS):
-            run = arrays.run_ids(terms[0][1], terms[-1][1], len(terms)) if isinstance(q, wq.Prefix) else None
+        if self.pattern_sizes.get(id(q), len(terms)) > SCORED_WORDS:
+            run = arrays.run_ids(terms[0][1], terms[-1][1], len(terms)) if isinstance(q, wq.Prefix) and terms else None
             parts = [run] if run is not None else [arrays.ids_of(fieldname, word, info) for word, info in terms]
-            return Matches.constant(_any_of(self.state.doccount, parts), q.boost if len(terms) > SCORED_WORDS else 1.0)
+            return Matches.constant(_any_of(self.state.doccount, parts), q.boost)
         scored = []
         for word, info in terms:
             ids, weights = arrays.postings_of(fieldname, word, info)
             scored.append(Matches(ids, self.term_scores(fieldname, word, ids, weights)))
-        if len(terms) == 1:
-            return scored[0]
-        return _boosted(_union(scored), q.boost)
+        if not scored:
+            return Matches.empty()
+        return _boosted(scored[0] if len(scored) == 1 else _union(scored), q.boost)
 
     def pattern_terms(self, q: _Bounded) -> list[tuple[bytes, object]]:
         """(word, term info) of each word a pattern stands for in this
@@ -382,10 +382,19 @@ _DISPATCH = {
 _ORDERED = [(_Bounded, SegmentEvaluation._bounded)]
 
 
-def _expanded_patterns(query, segments: list[SegmentEvaluation]) -> dict[int, frozenset[bytes]]:
+def pattern_key(leaf) -> str:
+    """A pattern leaf's identity across processes (each shard compiles its own tree)."""
+    return repr((type(leaf).__name__, leaf.field(), leaf.text, getattr(leaf, "maxdist", None),
+                 getattr(leaf, "prefixlength", None)))
+
+
+def _expanded_patterns(query, segments: list[SegmentEvaluation],
+                       archive_words: Optional[dict[str, frozenset[str]]] = None) -> dict[int, frozenset[bytes]]:
     """Each pattern leaf's words in the whole index (by ``id(leaf)``), from
-    the segments' words, which evaluation then reuses; QueryTooBroad when
-    one stands for more than MAX_WORDS."""
+    the segments' words, which evaluation then reuses; each segment is told
+    how many words the leaf stands for in the whole archive (``archive_words``,
+    a sharded archive's union; else this index's); QueryTooBroad when one
+    stands for more than MAX_WORDS."""
     expanded = {}
     for leaf in query.leaves():
         if isinstance(leaf, _Bounded) and _expands(leaf):
@@ -394,6 +403,12 @@ def _expanded_patterns(query, segments: list[SegmentEvaluation]) -> dict[int, fr
                 words.update(word for word, _ in segment.pattern_terms(leaf))
                 if len(words) > expand.MAX_WORDS:
                     raise too_broad(leaf)
+            given = archive_words.get(pattern_key(leaf)) if archive_words else None
+            size = len(given) if given is not None else len(words)
+            if size > expand.MAX_WORDS:
+                raise too_broad(leaf)
+            for segment in segments:
+                segment.pattern_sizes[id(leaf)] = size
             expanded[id(leaf)] = frozenset(words)
     return expanded
 
@@ -449,7 +464,8 @@ class Evaluator:
         self._states: dict[int, tuple[object, SegmentState]] = {}
         self._pool: Optional["ThreadPoolExecutor"] = None
 
-    def evaluate(self, searcher, query) -> Evaluated:
+    def evaluate(self, searcher, query, archive_words: Optional[dict[str, frozenset[str]]] = None) -> Evaluated:
+        """``archive_words``: each pattern's words in the whole archive (a sharded archive's statistics)."""
         kept: dict[int, tuple[object, SegmentState]] = {}
         offsets, segments = [], []
         for sub, offset in searcher.subsearchers or [(searcher, 0)]:
@@ -460,7 +476,7 @@ class Evaluator:
             offsets.append(offset)
             segments.append(SegmentEvaluation(sub, state, self.k1, self.b))
         self._states = kept
-        expanded = _expanded_patterns(query, segments)
+        expanded = _expanded_patterns(query, segments, archive_words)
         if self.threads > 1 and len(segments) > 1:
             found = list(self._threads().map(lambda segment: segment.run(query), segments))
         else:

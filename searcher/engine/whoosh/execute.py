@@ -69,10 +69,13 @@ class Snapshot:
         self.compile = searching.compile
         self._evaluator = searching.evaluator
         self.expanded: dict[int, frozenset[bytes]] = {}  # pattern words met by evaluate, by id(leaf)
+        self.given_stats: Optional[CorpusStats] = None  # the archive's, for a shard of a sharded one
 
     def evaluate(self, query: "wq.Query") -> Evaluated:
-        """Every match of ``query`` with its BM25F score, segment by segment."""
-        evaluated = self._evaluator.evaluate(self.searcher, query)
+        """Every match of ``query`` with its BM25F score, segment by segment
+        (with a sharded archive's statistics when ``given_stats`` is set)."""
+        words = self.given_stats.pattern_words if self.given_stats is not None else None
+        evaluated = self._evaluator.evaluate(self.searcher, query, words)
         self.expanded.update(evaluated.expanded)
         return evaluated
 
@@ -124,6 +127,7 @@ def plan_stats(snapshot: Snapshot, plan: Plan) -> CorpusStats:
 def execute(snapshot: Snapshot, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
     """The plan's page, total and facets; scored with ``stats`` when given
     (a shard of a sharded archive), else with the index's own."""
+    snapshot.given_stats = stats
     with scoring_with(snapshot.searcher, stats):
         return _execute(snapshot, plan)
 

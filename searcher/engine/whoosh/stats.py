@@ -56,7 +56,22 @@ def local_stats(searcher, query) -> CorpusStats:
             frequencies[(fieldname, word)] = searcher.doc_frequency(fieldname, word)
     return CorpusStats(doc_count=searcher.doc_count_all(),
                        field_lengths={name: searcher.field_length(name) for name in scorable},
-                       doc_frequencies=frequencies)
+                       doc_frequencies=frequencies, pattern_words=_pattern_words(query, searcher.reader()))
+
+
+def _pattern_words(query, reader) -> dict[str, frozenset[str]]:
+    """Each pattern leaf's words in this index (at most MAX_WORDS + 1: enough to say it is too broad)."""
+    from itertools import islice
+
+    from .evaluate import _expands, pattern_key
+    from .expand import MAX_WORDS, _Bounded
+
+    found = {}
+    for leaf in _leaves(query):
+        if isinstance(leaf, _Bounded) and _expands(leaf):
+            words = (_text(word) for _, word in leaf.existing_terms(reader, expand=True))
+            found[pattern_key(leaf)] = frozenset(islice(words, MAX_WORDS + 1))
+    return found
 
 
 class _GivenStats:
