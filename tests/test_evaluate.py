@@ -10,7 +10,6 @@ import math
 import numpy as np
 import pytest
 
-from searcher.engine.whoosh import evaluate
 from searcher.engine.whoosh.accel import arrays
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.imports import query as wq
