@@ -394,3 +394,18 @@ def test_facet_counts_are_sums_before_the_top_is_cut():
     merged = gather.merged_execution(plan, parts)
     assert merged.facets == {"tags": [("y", 8)]} and merged.total == 14
     assert gather.summed_counts([Counter(a=1), Counter(a=2, b=1)]) == Counter(a=3, b=1)
+
+
+@pytest.mark.parametrize("count", SPLITS)
+def test_a_deep_page_is_fetched_whole_as_one_indexs(demo, count):
+    """Past the first page the shards send ids and only the page is fetched: the hits are whole."""
+    one, sharded = demo[0], demo[count]
+    for sort in ("relevance", "-date"):
+        expected = one.search("gas OR power OR election", limit=5, offset=5, sort=sort)
+        got = sharded.search("gas OR power OR election", limit=5, offset=5, sort=sort)
+        assert got.total == expected.total and len(got.hits) == 5
+        for hit in got.hits:
+            article = one.get(hit.id)
+            assert (hit.title, hit.date, hit.url, hit.authors) == (article.title, article.date, article.url,
+                                                                   article.authors)
+            assert hit.snippet  # made from the fetched body

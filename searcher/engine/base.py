@@ -35,6 +35,10 @@ class Plan:
     limit: int = 10
     facets: tuple[str, ...] = ()
     facet_limit: Optional[int] = 10
+    # False: the page's articles as ids only (Article(id=...)), fetched
+    # whole later (a sharded archive's deep pages: the shards' candidates
+    # are many, the page's articles few).
+    fetch: bool = True
 
 
 @dataclass
@@ -53,6 +57,8 @@ class Execution:
     order: list[float] = field(default_factory=list)
     # Shards that could not answer (a partial answer, when allowed).
     missing: list[str] = field(default_factory=list)
+    # A merged answer's shard of each page entry.
+    sources: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -173,6 +179,9 @@ class Backend(Protocol):
         """The best ``limit`` articles for weighted body words, ``article_id`` left out."""
 
     def get(self, article_id: str) -> Optional[Article]: ...
+
+    def fetch(self, article_ids: list[str]) -> list[Optional[Article]]:
+        """The articles of these ids (None for one not here), from the index as one search reads it."""
 
     def stats(self, top: int) -> Stats: ...
 

@@ -9,6 +9,7 @@ same articles would.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Optional
 
@@ -87,10 +88,33 @@ class ShardedBackend:
             found, missing = self._partial("corpus_stats", per_shard)
             stats = gather.summed_stats(list(found.values()))
             shards = list(found)  # a partial answer is scored with its own shards' statistics
+        # A deep page: the shards send ids for their offset + limit
+        # candidates, and only the page's articles are fetched whole.
+        deep = plan.offset > 0 and plan.fetch
+        if deep:
+            per_shard = replace(per_shard, fetch=False)
         parts, lost = self._partial("execute", per_shard, stats, shards=shards)
-        merged = gather.merged_execution(plan, list(parts.values()))
+        merged = gather.merged_execution(plan, list(parts.values()), list(parts))
         merged.missing = missing + lost
+        if deep:
+            self._fetch(merged)
         return merged
+
+    def _fetch(self, merged: Execution) -> None:
+        """The page's articles, whole, from their shards (one call each)."""
+        wanted: dict[int, list[str]] = {}
+        for (article, _), shard in zip(merged.page, merged.sources):
+            wanted.setdefault(shard, []).append(article.id)
+        found = self._all_of({shard: ("fetch", (ids,)) for shard, ids in wanted.items()})
+        whole = {article.id: article for answer in found.values() for article in answer if article is not None}
+        merged.page = [(whole.get(article.id, article), score) for article, score in merged.page]
+
+    def _all_of(self, calls: dict) -> dict[int, Any]:
+        answers = self.runner.run(calls)
+        for answer in answers.values():
+            if isinstance(answer, ShardUnavailable):
+                raise answer
+        return answers
 
     def searchable(self, node: tree.Node) -> bool:
         return any(self._all("searchable", node))

@@ -7,6 +7,7 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import replace
+from typing import Optional
 
 from searcher.query.periods import ranked
 from searcher.results import Stats
@@ -29,9 +30,12 @@ def summed_stats(parts: list[CorpusStats]) -> CorpusStats:
     return total
 
 
-def merged_execution(plan: Plan, parts: list[Execution]) -> Execution:
+def merged_execution(plan: Plan, parts: list[Execution], numbers: Optional[list[int]] = None) -> Execution:
+    """The archive's answer; ``numbers``: each part's shard (default: its place),
+    ties broken by it, and kept as ``sources`` of the page's entries."""
+    numbers = numbers if numbers is not None else list(range(len(parts)))
     entries = heapq.merge(*[[(key, shard, place, hit) for place, (key, hit) in enumerate(zip(part.order, part.page))]
-                            for shard, part in enumerate(parts)])
+                            for shard, part in zip(numbers, parts)])
     page = list(entries)[plan.offset:plan.offset + plan.limit]
     facets = {}
     for name in plan.facets:
@@ -43,8 +47,10 @@ def merged_execution(plan: Plan, parts: list[Execution]) -> Execution:
     for part in parts:
         for field, words in part.terms.items():
             terms[field] = terms.get(field, frozenset()) | words
-    return Execution(total=sum(part.total for part in parts), page=[hit for _, _, _, hit in page],
-                     facets=facets, terms=terms, order=[key for key, _, _, _ in page])
+    merged = Execution(total=sum(part.total for part in parts), page=[hit for _, _, _, hit in page],
+                       facets=facets, terms=terms, order=[key for key, _, _, _ in page])
+    merged.sources = [shard for _, shard, _, _ in page]
+    return merged
 
 
 def summed_days(parts: list[DayCounts]) -> DayCounts:

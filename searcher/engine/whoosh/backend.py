@@ -119,6 +119,14 @@ class WhooshBackend:
 
         return get_article(self.ix, article_id)
 
+    @reads_index
+    def fetch(self, article_ids: list[str]) -> list[Optional[Article]]:
+        from .documents import to_article
+
+        searcher = self.searching.snapshot().searcher
+        found = [searcher.document(id=article_id) for article_id in article_ids]
+        return [to_article(fields) if fields else None for fields in found]
+
     def stats(self, top: int) -> Stats:
         from .store import stats
 

@@ -11,6 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
+from searcher.article import Article
 from searcher.errors import InvalidArgument
 from searcher.query import tree
 from searcher.query.fields import filter_facet
@@ -163,7 +164,8 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
         assert docnums is not None
         total = len(docnums)
     terms = {field: field_terms(query, searcher.reader(), field, snapshot.expanded) for field in ("body", "title")}
-    return Execution(total=total, page=[(to_article(fields), score) for fields, score in page],
+    articles = [to_article(fields) if plan.fetch else Article(id=fields["id"]) for fields, _ in page]
+    return Execution(total=total, page=[(article, score) for article, (_, score) in zip(articles, page)],
                      facets=facets, terms=terms, order=order)
 
 
