@@ -261,7 +261,7 @@ def test_paging_match_any_markdown_and_jsonl(run):
 def test_progress_off_a_terminal_is_a_plain_line_a_minute(capsys):
     """stderr that is not a terminal (nohup, a log file) gets one line per
     minute of indexing, not a self-rewriting bar, and nothing before."""
-    from searcher.cli import _progress, _ProgressLog
+    from searcher.cli_progress import _progress, _ProgressLog
     from searcher.results import IndexProgress
 
     now = [100.0]
