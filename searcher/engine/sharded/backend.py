@@ -49,10 +49,15 @@ class ShardedBackend:
         return found, [f.shard for f in failed]
 
     def _all(self, method: str, *args: Any) -> list[Any]:
-        """Every shard's answer; any failure is raised (answers that cannot
-        say they are partial: counts, statistics, similar articles)."""
-        answers = self.runner.each(method, *args)
-        for answer in answers:
+        """Every shard's answer, in shard order (answers that cannot say they
+        are partial: counts, statistics, similar articles)."""
+        answers = self._all_of({shard: (method, args) for shard in range(self.layout.count)})
+        return [answers[shard] for shard in range(self.layout.count)]
+
+    def _all_of(self, calls: dict) -> dict[int, Any]:
+        """The answers to ``calls``; any shard's failure is raised."""
+        answers = self.runner.run(calls)
+        for answer in answers.values():
             if isinstance(answer, ShardUnavailable):
                 raise answer
         return answers
@@ -109,13 +114,6 @@ class ShardedBackend:
         whole = {article.id: article for answer in found.values() for article in answer if article is not None}
         merged.page = [(whole.get(article.id, article), score) for article, score in merged.page]
 
-    def _all_of(self, calls: dict) -> dict[int, Any]:
-        answers = self.runner.run(calls)
-        for answer in answers.values():
-            if isinstance(answer, ShardUnavailable):
-                raise answer
-        return answers
-
     def searchable(self, node: tree.Node) -> bool:
         return any(self._all("searchable", node))
 
@@ -135,16 +133,13 @@ class ShardedBackend:
 
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:
         """The article's key words weighed with the archive's frequencies, then searched on every shard."""
-        owner = self._shard(article_id)
-        weights = self.runner.call(owner, "similar_words", article_id)
+        weights = self.similar_words(article_id)
         if weights is None:
             from searcher.errors import ArticleNotFound
 
             raise ArticleNotFound(f"no article with id {article_id!r}")
         stats = self.word_stats(sorted(weights))
-        terms = self.runner.call(owner, "key_terms", weights, stats)
-        parts = self._all("similar_to", terms, article_id, limit, stats)
-        return gather.merged_execution(Plan(tree.MatchAll(), limit=limit), parts).page
+        return self.similar_to(self.key_terms(weights, stats), article_id, limit, stats).page
 
     def similar_words(self, article_id: str) -> Optional[dict[str, float]]:
         return self.runner.call(self._shard(article_id), "similar_words", article_id)

@@ -49,16 +49,12 @@ class ShardedTarget:
             self.backend.close()
 
     def finish(self, old: Path) -> None:
-        """Each shard's generation after the old one's (open readers refresh), its checksums recorded."""
-        from searcher.engine.whoosh import checksums
-        from searcher.engine.whoosh.check import _latest_generation, _names
-        from searcher.engine.whoosh.rebuild import _follow_generation
+        """Each shard ready to replace the old archive's shard of its name (open readers refresh)."""
+        from searcher.engine.whoosh.rebuild import ready_to_swap
 
         assert self.folder is not None
         for folder in read_layout(self.folder).folders(self.folder):
-            before = old / folder.name
-            _follow_generation(folder, _latest_generation(_names(before)) if before.is_dir() else -1)
-            checksums.record_checksums(folder)
+            ready_to_swap(folder, old / folder.name)
 
     @staticmethod
     def old_documents(index_dir: Path, notes: list[tuple[str, int]]) -> Iterator[dict]:

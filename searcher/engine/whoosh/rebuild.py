@@ -181,6 +181,13 @@ def _carry_back(carried: list[tuple[Path, Path]]) -> bool:
     return back
 
 
+def ready_to_swap(new: Path, old: Path) -> None:
+    """The rebuilt index in ``new`` ready to replace the one in ``old`` (which
+    may be absent): numbered after it, its files' checksums recorded."""
+    _follow_generation(new, _latest_generation(_names(old)) if old.is_dir() else -1)
+    checksums.record_checksums(new)  # the rebuilt files, as each commit's are
+
+
 def _follow_generation(new: Path, old_generation: int) -> None:
     """Number the new index's table of contents after the old one's, so that
     a reader open on the old index sees a newer generation and refreshes."""
@@ -234,10 +241,8 @@ class WhooshTarget:
             self.ix.close()
 
     def finish(self, old: Path) -> None:
-        """Ready to be swapped in for the index at ``old``."""
         assert self.folder is not None
-        _follow_generation(self.folder, _latest_generation(_names(old)))
-        checksums.record_checksums(self.folder)  # the rebuilt files, as each commit's are
+        ready_to_swap(self.folder, old)
 
     @staticmethod
     def old_documents(index_dir: Path, notes: list[tuple[str, int]]) -> Iterator[dict]:
