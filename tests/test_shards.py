@@ -144,7 +144,23 @@ def test_every_article_is_in_the_shard_its_id_names(demo):
         assert all(shard_of(i, 5) == number for i in ids)
         seen.extend(ids)
     assert len(seen) == len(set(seen)) == len(demo[0])
-    assert shard_of("reuters-21578:1", 5) == shard_of("reuters-21578:1", 5)
+
+
+
+def test_an_ids_shard_is_the_same_in_every_process():
+    """Not Python's hash (salted per process): the same shard on every machine and run."""
+    import os
+    import subprocess
+    import sys
+
+    ids = [f"gen-{n:09d}" for n in range(50)]
+    here = [shard_of(i, 7) for i in ids]
+    code = "from searcher.engine.sharded.layout import shard_of; print([shard_of(f'gen-{n:09d}', 7) for n in range(50)])"
+    for seed in ("1", "2"):
+        other = subprocess.run([sys.executable, "-c", code], env={**os.environ, "PYTHONHASHSEED": seed},
+                               capture_output=True, text=True, check=True).stdout
+        assert other.strip() == str(here)
+    assert len(set(here)) == 7  # spread over every shard
 
 
 @pytest.mark.parametrize("processes", [True, False])
