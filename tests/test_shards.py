@@ -192,6 +192,21 @@ def test_shard_count_is_fixed_at_creation(tmp_path):
         assert reopened.engine == "whoosh" and len(reopened) > 0
 
 
+def test_a_shard_that_holds_no_article_answers_as_empty(tmp_path):
+    # Few articles over many shards leave some shards without a segment.
+    from datetime import datetime
+
+    from searcher import Article
+
+    articles = [Article(id=f"a{n}", title=f"gold report {n}", body="gold and oil prices", tags=["markets"],
+                        date=datetime(2024, 5, n + 1)) for n in range(3)]
+    with Archive.create(tmp_path / "ix", shards=8, processes=False) as archive:
+        archive.add(articles)
+        assert len({shard_of(a.id, 8) for a in articles}) <= 3  # at least five shards are empty
+        result = archive.search("gold", facets=["tags", "year"], sort="-date")
+        assert result.total == 3 and dict(result.facets["tags"]) == {"markets": 3}
+        assert sum(count for _, count in archive.timeline("gold").periods) == 3
+        assert {h.id for h in archive.similar("a0")} == {"a1", "a2"}
 def test_a_missing_shard_fails_the_search_naming_it(tmp_path):
     archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3)
     archive.close()
@@ -208,6 +223,8 @@ def test_a_missing_shard_fails_the_search_naming_it(tmp_path):
 
 
 def test_check_finds_an_article_in_the_wrong_shard(tmp_path):
+    from datetime import datetime
+
     from searcher import Article
 
     archive = _build(tmp_path / "ix", [REPO / "corpus"], shards=3)
@@ -374,6 +391,8 @@ def test_cli_sharded_archive_prints_as_one_index(tmp_path):
 def test_rebuild_reshards_and_keeps_every_article(tmp_path, demo, before, after):
     """A rebuild re-reads the manifest's files into N shards (the same count,
     another, or a single index sharded), keeping articles no file provides."""
+    from datetime import datetime
+
     from searcher import Article
 
     path = tmp_path / "ix"

@@ -35,7 +35,8 @@ class ValueColumn:
         for value_id, term in enumerate(self.values):
             self.by_lower.setdefault(term.lower(), []).append(value_id)
         self._segments = [(offset, segment.doc_count_all(), segment_values(segment, field, folder))
-                          for segment, offset in reader.leaf_readers()]
+                          for segment, offset in reader.leaf_readers()
+                          if segment.segment() is not None]  # an index without segments has none
 
     def count(self, docnums: Iterable[int]) -> Counter:
         """Documents per value over index-wide ``docnums``, segment by segment."""

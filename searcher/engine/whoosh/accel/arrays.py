@@ -144,6 +144,8 @@ class SegmentArrays:
 
     def _open(self) -> Optional[_Directory]:
         segment = self._reader.segment()
+        if segment is None:  # an index without segments (Whoosh's EmptyReader): nothing to read
+            return None
         storage = getattr(self._reader, "_storage", None)
         name = segment.make_filename(EXTENSION)
         if storage is None or not storage.file_exists(name):
