@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
+from searcher.query.ranking import bm25_tf
+
 from . import expand
 from .accel.arrays import SegmentArrays, field_lengths
 from .accel.imports import query as wq
@@ -133,7 +135,7 @@ class SegmentEvaluation:
         return self.state.arrays.postings(fieldname, btext)
 
     def term_scores(self, fieldname: str, btext: bytes, ids: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Whoosh's BM25F (scoring.bm25) for every posting at once."""
+        """BM25 (searcher/query/ranking.py) for every posting at once."""
         field = self.searcher.schema[fieldname]
         if not field.scorable:
             return weights.copy()  # Whoosh scores an unscorable field by the weight
@@ -141,8 +143,7 @@ class SegmentEvaluation:
         idf = parent.idf(fieldname, btext)
         avgfl = parent.avg_field_length(fieldname) or 1
         lengths = self.state.lengths(fieldname)[ids]
-        k1, b = self.k1, self.b
-        return idf * ((weights * (k1 + 1)) / (weights + k1 * ((1 - b) + b * lengths / avgfl)))
+        return idf * bm25_tf(weights, lengths, avgfl, self.k1, self.b)
 
     def _every(self, q: "wq.Every") -> Matches:
         if q.fieldname not in (None, "", "*"):

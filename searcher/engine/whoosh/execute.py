@@ -21,13 +21,13 @@ from searcher.query.request import Filters
 
 from ..base import CorpusStats, DayCounts, Execution, Plan
 from .accel.imports import query as wq
-from .accel.imports import scoring
 from .columns import VALUE_FACETS, FacetCache
 from .compile import Compiler
 from .documents import to_article
 from .evaluate import Evaluated, Evaluator
 from .queries import DateRangeQuery, FilterQuery
 from .stats import local_stats, scoring_with
+from .weighting import ArchiveBM25
 
 
 class Searching:
@@ -36,7 +36,7 @@ class Searching:
     def __init__(self, ix, ranking: Ranking):
         folder = getattr(getattr(ix, "storage", None), "folder", None)
         self._folder = Path(folder) if folder else None  # where value columns are saved
-        self._searcher = ix.searcher(weighting=scoring.BM25F(B=ranking.b, K1=ranking.k1))
+        self._searcher = ix.searcher(weighting=ArchiveBM25(ranking))
         self._facets = FacetCache(self._searcher.reader(), self._folder)
         # Whoosh re-reads and unpickles the schema on every ix.schema access;
         # one copy also keeps the analyzers' word caches warm.

@@ -1,8 +1,8 @@
 """Archive-wide statistics for scoring: what one index holds, and scoring
 with statistics given from outside (a sharded archive's sums).
 
-BM25F reads two things of the whole collection: a word's idf (Whoosh:
-``log(N / (df + 1)) + 1``, N counting documents not yet merged away) and a
+BM25 reads two things of the whole collection: a word's idf
+(searcher/query/ranking.py; N counts documents not yet merged away) and a
 field's average length. Both are asked of the top searcher (``parent.idf``,
 ``parent.avg_field_length``: our evaluator and Whoosh's scorers alike), so
 giving that searcher the archive's figures for one query scores every
@@ -11,8 +11,9 @@ document as one index of the whole archive would.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from math import log
 from typing import Iterator, Optional
+
+from searcher.query.ranking import idf
 
 from ..base import CorpusStats
 
@@ -89,7 +90,7 @@ class _GivenStats:
         if df is None:
             self.missing.add(key)
             df = self.searcher.doc_frequency(fieldname, text)
-        return log(self.stats.doc_count / (df + 1)) + 1
+        return idf(self.stats.doc_count, df)
 
     def avg_field_length(self, fieldname: str, default=None):
         if not self.searcher.schema[fieldname].scorable:

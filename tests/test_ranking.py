@@ -1,0 +1,90 @@
+"""The ranking function is the documented BM25 (searcher/query/ranking.py):
+every hit's score equals a reference computed here from the raw text.
+
+The fixture's words are ones the analysis leaves as they are (no stems, no
+stop words), so the reference can count words with ``str.split``; fields
+are at most 10 words, where the index keeps lengths exactly (longer ones are
+kept in one byte, up to 9% over: the docstring of ranking.py).
+"""
+import math
+
+import pytest
+
+from searcher import Archive, Article
+from searcher.query.ranking import DEFAULT_RANKING, Ranking, bm25_tf, idf
+
+DOCS = [
+    ("r1", "gold market", "gold gold oil river"),
+    ("r2", "oil", "oil market wheat copper copper tiger"),
+    ("r3", "river lion", "lion lion lion zebra"),
+    ("r4", "copper", "gold wheat"),
+    ("r5", "tiger zebra wheat", "market market market market bank bank river oil oil gold"),
+    ("r6", "bank", "bank copper zebra tiger lion"),
+]
+
+
+def reference(query: list[str], ranking: Ranking) -> dict[str, float]:
+    """BM25 as written in ranking.py's docstring, from the texts alone:
+    ln(1 + (N - df + 0.5) / (df + 0.5)) * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)),
+    summed over the query's words and the two fields, the title's times title_boost."""
+    fields = {"title": [d[1].split() for d in DOCS], "body": [d[2].split() for d in DOCS]}
+    n = len(DOCS)
+    scores: dict[str, float] = {}
+    for field, texts in fields.items():
+        avgdl = sum(len(t) for t in texts) / n
+        weight = ranking.title_boost if field == "title" else 1.0
+        for word in query:
+            df = sum(1 for t in texts if word in t)
+            if not df:
+                continue
+            w_idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+            for (doc_id, _, _), text in zip(DOCS, texts):
+                tf = text.count(word)
+                if tf:
+                    part = tf * (ranking.k1 + 1) / (tf + ranking.k1 * (1 - ranking.b + ranking.b * len(text) / avgdl))
+                    scores[doc_id] = scores.get(doc_id, 0.0) + weight * w_idf * part
+    return scores
+
+
+@pytest.fixture(scope="module")
+def ranked_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ranking") / "index"
+    with Archive.create(path) as archive:
+        archive.add([Article(id=i, title=t, body=b) for i, t, b in DOCS])
+    return path
+
+
+@pytest.mark.parametrize("ranking", [DEFAULT_RANKING, Ranking(k1=2.0, b=0.3, title_boost=3.0)],
+                         ids=["default", "k1=2 b=0.3 title x3"])
+@pytest.mark.parametrize("query", ["gold", "zebra", "oil market", "copper tiger bank", "lion wheat river gold"])
+def test_scores_equal_the_reference_bm25(ranked_path, ranking, query):
+    expected = reference(query.split(), ranking)
+    with Archive.open(ranked_path, ranking=ranking) as archive:
+        result = archive.search(query, match="any", limit=10, snippets=False)
+    got = {hit.id: hit.score for hit in result.hits}
+    assert got == pytest.approx(expected, rel=1e-9)
+    # Best first: the reference's scores in descending order.
+    assert [h.score for h in result.hits] == pytest.approx(sorted(expected.values(), reverse=True), rel=1e-9)
+
+
+def test_the_same_scores_on_a_sharded_archive(tmp_path):
+    expected = reference(["copper", "tiger", "bank"], DEFAULT_RANKING)
+    with Archive.create(tmp_path / "sharded", shards=3, processes=False) as archive:
+        archive.add([Article(id=i, title=t, body=b) for i, t, b in DOCS])
+        got = {h.id: h.score for h in archive.search("copper tiger bank", match="any", snippets=False).hits}
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_idf_is_lucenes_and_never_negative():
+    assert idf(10, 1) == pytest.approx(math.log(1 + 9.5 / 1.5))
+    assert idf(10, 10) == pytest.approx(math.log(1 + 0.5 / 10.5))
+    assert all(idf(100, df) > 0 for df in range(0, 101))
+    # Rarer words weigh more, everywhere.
+    assert all(idf(100, df) > idf(100, df + 1) for df in range(0, 100))
+
+
+def test_term_frequency_saturates_and_length_normalises():
+    assert bm25_tf(1, 10, 10, 1.2, 0.75) == pytest.approx(1.0)  # one occurrence, average length
+    assert bm25_tf(1000, 10, 10, 1.2, 0.75) < 1.2 + 1  # bounded by k1 + 1
+    assert bm25_tf(2, 20, 10, 1.2, 0.75) < bm25_tf(2, 10, 10, 1.2, 0.75)  # longer fields weigh less
+    assert bm25_tf(2, 20, 10, 1.2, 0.0) == bm25_tf(2, 10, 10, 1.2, 0.0)  # b = 0: no normalisation
