@@ -223,7 +223,6 @@ def test_a_missing_shard_fails_the_search_naming_it(tmp_path):
 
 
 def test_check_finds_an_article_in_the_wrong_shard(tmp_path):
-    from datetime import datetime
 
     from searcher import Article
 
@@ -391,7 +390,6 @@ def test_cli_sharded_archive_prints_as_one_index(tmp_path):
 def test_rebuild_reshards_and_keeps_every_article(tmp_path, demo, before, after):
     """A rebuild re-reads the manifest's files into N shards (the same count,
     another, or a single index sharded), keeping articles no file provides."""
-    from datetime import datetime
 
     from searcher import Article
 
