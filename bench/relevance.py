@@ -1,6 +1,6 @@
 """Relevance on the TIME test collection (issue 7): what we rank first, against plain BM25.
 
-    python bench/relevance.py [--eval DIR] [--runs DIR] [--trials N]
+    python bench/relevance.py [--eval DIR] [--reuters DIR] [--runs DIR] [--trials N]
 
 DIR defaults to ../shared/eval/time: time-docs.jsonl (423 TIME articles,
 1963, no titles), time-queries.tsv (42 natural-language queries, ``id TAB
@@ -25,6 +25,11 @@ Snippets and matched-term lists are switched off while searching
 (``search(..., snippets=False)``): they do not affect the order, and building them for 1000 hits a query is over 90% of
 the time. ``--runs DIR`` also writes each system's run as a TREC run file.
 
+Issue 15's sections (bench/relevance_methods.py): term proximity and RM3
+feedback, each cross-validated, against plain BM25 and BM25 + RM3
+(bench/bm25_baselines.py), on TIME and on a second judged set built from
+Reuters-21578's topic labels (bench/judged_sets.py says how).
+
 tests/test_relevance.py imports the metric functions and ``search_run`` from
 here (importlib, by path), so they exist once.
 """
@@ -32,110 +37,50 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import math
 import re
 import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 REPO = Path(__file__).resolve().parents[1]
-EVAL_DIR = REPO.parent / "shared" / "eval" / "time"
-DOCS, QUERIES, QRELS = "time-docs.jsonl", "time-queries.tsv", "time-qrels.txt"
-LIMIT = 1000
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for folder in (REPO, REPO / "bench"):
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+import relevance_methods  # noqa: E402
+from bm25_baselines import bm25_baseline, porter_tokens  # noqa: E402,F401
+from ir_metrics import (  # noqa: E402,F401
+    LIMIT,
+    METRICS,
+    Qrels,
+    Row,
+    Run,
+    average_precision,
+    cross_validated,
+    delta,
+    evaluate,
+    figure,
+    markdown,
+    ndcg_at,
+    p_text,
+    per_query,
+    precision_at,
+    randomization_p,
+    recall_at,
+    scored,
+)
+from judged_sets import DOCS, QRELS, QUERIES, REUTERS_DIR, TIME_DIR, read_qrels, read_queries, reuters_collection  # noqa: E402,F401
 
-Run = dict[str, list[str]]  # query id -> doc ids, best first
-Qrels = dict[str, dict[str, int]]  # query id -> doc id -> relevance grade
-
-
-# -- collection ---------------------------------------------------------
-
-def read_queries(path: Path) -> list[tuple[str, str]]:
-    rows = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            qid, text = line.split("\t", 1)
-            rows.append((qid.strip(), text.strip()))
-    return rows
-
-
-def read_qrels(path: Path) -> Qrels:
-    qrels: Qrels = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            qid, _, doc, rel = line.split()
-            qrels.setdefault(qid, {})[doc] = int(rel)
-    return qrels
+EVAL_DIR = TIME_DIR
 
 
 def as_typed(text: str) -> str:
     """The query text unchanged (with ``syntax=True``: read with our query syntax)."""
     return text
-
-
-# -- metrics (trec_eval's definitions; means over every query in the qrels) --
-
-def average_precision(ranking: list[str], rels: dict[str, int]) -> float:
-    relevant = sum(1 for grade in rels.values() if grade > 0)
-    if not relevant:
-        return 0.0
-    found, total = 0, 0.0
-    for rank, doc in enumerate(ranking, 1):
-        if rels.get(doc, 0) > 0:
-            found += 1
-            total += found / rank
-    return total / relevant
-
-
-def ndcg_at(ranking: list[str], rels: dict[str, int], k: int = 10) -> float:
-    """Gain = grade, discount log2(rank + 1) (trec_eval ndcg_cut)."""
-    dcg = sum(rels.get(doc, 0) / math.log2(rank + 1) for rank, doc in enumerate(ranking[:k], 1))
-    ideal = sorted((g for g in rels.values() if g > 0), reverse=True)[:k]
-    idcg = sum(g / math.log2(rank + 1) for rank, g in enumerate(ideal, 1))
-    return dcg / idcg if idcg else 0.0
-
-
-def precision_at(ranking: list[str], rels: dict[str, int], k: int = 10) -> float:
-    return sum(1 for doc in ranking[:k] if rels.get(doc, 0) > 0) / k
-
-
-def recall_at(ranking: list[str], rels: dict[str, int], k: int = 100) -> float:
-    relevant = sum(1 for grade in rels.values() if grade > 0)
-    return sum(1 for doc in ranking[:k] if rels.get(doc, 0) > 0) / relevant if relevant else 0.0
-
-
-METRICS: dict[str, Callable[[list[str], dict[str, int]], float]] = {
-    "MAP": average_precision, "nDCG@10": ndcg_at, "P@10": precision_at, "R@100": recall_at,
-}
-
-
-def per_query(run: Run, qrels: Qrels, metric: str = "MAP") -> dict[str, float]:
-    return {qid: METRICS[metric](run.get(qid, [])[:LIMIT], rels) for qid, rels in qrels.items()}
-
-
-def evaluate(run: Run, qrels: Qrels) -> dict[str, float]:
-    """Mean of each metric over every query that has judgements (a query
-    missing from the run counts 0, as trec_eval -c)."""
-    return {name: statistics.fmean(per_query(run, qrels, name).values()) for name in METRICS}
-
-
-def randomization_p(a: dict[str, float], b: dict[str, float], trials: int = 20000, seed: int = 7) -> float:
-    """Two-sided paired randomization test of mean(a - b): random sign flips."""
-    import numpy as np
-
-    diffs = np.array([a[q] - b[q] for q in sorted(a)])
-    if not diffs.any():
-        return 1.0
-    signs = np.random.default_rng(seed).choice((-1.0, 1.0), size=(trials, len(diffs)))
-    extreme = np.abs((signs * diffs).mean(axis=1)) >= abs(diffs.mean()) - 1e-12
-    return (extreme.sum() + 1) / (trials + 1)
 
 
 # -- analyzer variants (built here; searcher/engine/whoosh/schema.py is untouched) --
@@ -225,6 +170,9 @@ class Analysis:
 
 # -- our system -----------------------------------------------------------
 
+PRODUCT = "product"
+
+
 @dataclass(frozen=True)
 class Config:
     name: str
@@ -235,6 +183,8 @@ class Config:
     query_stops: Optional[frozenset[str]] = None  # None: the product's Ranking().query_stop_words
     syntax: bool = False  # False: plain words (syntax=False); True: the text read as our query syntax
     query: Callable[[str], str] = as_typed
+    feedback: object = PRODUCT  # PRODUCT: the Ranking's own; None: none; or a Feedback
+    proximity: object = PRODUCT  # PRODUCT: the Ranking's own; None: none; or a Proximity
 
 
 def ranking(config: Config):
@@ -243,7 +193,10 @@ def ranking(config: Config):
 
     chosen = {"k1": config.k1, "b": config.b, "title_boost": config.title_boost,
               "query_stop_words": config.query_stops}
-    return Ranking(**{name: value for name, value in chosen.items() if value is not None})
+    product = Ranking(**{name: value for name, value in chosen.items() if value is not None})
+    # None is meaningful for these two (switched off): PRODUCT keeps the product's.
+    given = {"feedback": config.feedback, "proximity": config.proximity}
+    return replace(product, **{name: value for name, value in given.items() if value is not PRODUCT})
 
 
 @contextlib.contextmanager
@@ -285,36 +238,6 @@ def search_run(index: Path, queries: list[tuple[str, str]], config: Config = Con
     return run
 
 
-# -- baseline ---------------------------------------------------------------
-
-def porter_tokens(text: str) -> list[str]:
-    from searcher.engine.whoosh.stemming import porter_stem  # the published algorithm (Whoosh's is not)
-
-    return [porter_stem(word) for word in re.findall(r"\w+", text.lower())]
-
-
-def bm25_baseline(docs: Path, queries: list[tuple[str, str]], k1: float = 1.2, b: float = 0.75,
-                  query_stops: frozenset[str] = frozenset()) -> Run:
-    """bm25s (method "lucene") over lower-case, Porter-stemmed \\w+ tokens, no stop words
-    (``query_stops``: words left out of the queries only, before stemming)."""
-    import bm25s
-
-    records = [json.loads(line) for line in docs.read_text(encoding="utf-8").splitlines() if line.strip()]
-    ids = [str(r["id"]) for r in records]
-    retriever = bm25s.BM25(k1=k1, b=b)
-    retriever.index([porter_tokens(f"{r.get('title', '')}\n{r.get('body', '')}") for r in records],
-                    show_progress=False)
-    vocab = retriever.vocab_dict
-    run: Run = {}
-    for qid, text in queries:
-        words = " ".join(w for w in re.findall(r"\w+", text.lower()) if w not in query_stops)
-        tokens = [vocab[t] for t in porter_tokens(words) if t in vocab]
-        scores = retriever.get_scores(tokens) if tokens else [0.0] * len(ids)
-        order = sorted((i for i, s in enumerate(scores) if s > 0), key=lambda i: (-scores[i], i))
-        run[qid] = [ids[i] for i in order[:LIMIT]]
-    return run
-
-
 # -- the bench --------------------------------------------------------------
 
 ANALYSIS_EXPERIMENTS: list[tuple[str, str, Analysis]] = [
@@ -339,52 +262,34 @@ K1S = (0.9, 1.2, 1.5, 2.0)
 BS = (0.4, 0.6, 0.75, 0.9)
 
 
-@dataclass
-class Row:
-    name: str
-    run: Run
-    scores: dict[str, float] = field(default_factory=dict)
-    ap: dict[str, float] = field(default_factory=dict)
-    ndcg: dict[str, float] = field(default_factory=dict)
+class Runner:
+    """Our search on one collection, one index per analysis, each Config's Row memoised."""
 
+    def __init__(self, docs: Path, queries: list[tuple[str, str]], qrels: Qrels, work: Path):
+        self.docs, self.queries, self.qrels, self.work = docs, queries, qrels, work
+        self.indexes: dict[Optional[Analysis], Path] = {}
+        self.memo: dict[tuple, Row] = {}
 
-def scored(name: str, run: Run, qrels: Qrels) -> Row:
-    return Row(name, run, evaluate(run, qrels), per_query(run, qrels, "MAP"), per_query(run, qrels, "nDCG@10"))
+    def index_for(self, analysis: Optional[Analysis]) -> Path:
+        if analysis not in self.indexes:
+            target = self.work / f"ix{len(self.indexes)}"
+            self.indexes[analysis] = build_index(self.docs, target, Config("build", analysis=analysis))
+        return self.indexes[analysis]
 
-
-def _f(x: float) -> str:
-    return f"{x:.4f}"
-
-
-def _d(x: float) -> str:
-    return f"{x:+.4f}"
-
-
-def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def markdown(header: list[str], rows: Iterable[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "| " + " | ".join("---" for _ in header) + " |"]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def cross_validated(grid: dict[tuple[float, float], Row], qids: list[str]) -> tuple[float, list]:
-    """Two folds (alternate queries): pick k1, b on one fold, score the other."""
-    folds = [qids[0::2], qids[1::2]]
-    total, picks = 0.0, []
-    for train, test in (folds, folds[::-1]):
-        best = max(grid, key=lambda kb: statistics.fmean(grid[kb].ap[q] for q in train))
-        picks.append(best)
-        total += sum(grid[best].ap[q] for q in test)
-    return total / len(qids), picks
+    def row(self, config: Config) -> Row:
+        key = (config.analysis, config.k1, config.b, config.title_boost, config.query_stops, config.syntax,
+               config.query, config.feedback, config.proximity)
+        if key not in self.memo:
+            run = search_run(self.index_for(config.analysis), self.queries, config)
+            self.memo[key] = scored(config.name, run, self.qrels)
+        return replace(self.memo[key], name=config.name)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval", type=Path, default=EVAL_DIR, help="folder with the TIME files")
     parser.add_argument("--runs", type=Path, help="also write each run as a TREC run file here")
+    parser.add_argument("--reuters", type=Path, default=REUTERS_DIR, help="folder with Reuters-21578")
     parser.add_argument("--trials", type=int, default=20000, help="randomization test trials")
     args = parser.parse_args(argv)
     docs, queries, qrels = args.eval / DOCS, read_queries(args.eval / QUERIES), read_qrels(args.eval / QRELS)
@@ -406,21 +311,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         f"{len(stops)} query stop words")
     workdir = tempfile.TemporaryDirectory(prefix="relevance-")
     tmp = Path(workdir.name)
-    indexes: dict[Optional[Analysis], Path] = {}
-
-    def index_for(analysis: Optional[Analysis]) -> Path:
-        if analysis not in indexes:
-            indexes[analysis] = build_index(docs, tmp / f"ix{len(indexes)}", Config("build", analysis=analysis))
-        return indexes[analysis]
-
-    memo: dict[tuple, Row] = {}
-
-    def ours(config: Config) -> Row:
-        key = (config.analysis, config.k1, config.b, config.title_boost, config.query_stops, config.syntax,
-               config.query)
-        if key not in memo:
-            memo[key] = scored(config.name, search_run(index_for(config.analysis), queries, config), qrels)
-        return replace(memo[key], name=config.name)
+    runner = Runner(docs, queries, qrels, tmp / "time")
+    ours, indexes = runner.row, runner.indexes
 
     # 1. systems
     now = ours(Config(f"ours now: BM25F score order, English stop words ({len(stops)}) left out of "
@@ -436,24 +328,25 @@ def main(argv: Optional[list[str]] = None) -> int:
     say("\n## Systems (difference to the BM25 baseline; p: paired randomization test on AP)\n")
     body = []
     for row in systems:
-        body.append([row.name] + [_f(row.scores[m]) for m in METRICS]
-                    + [_d(row.scores["MAP"] - base.scores["MAP"]), _p(randomization_p(row.ap, base.ap, args.trials)),
-                       _d(row.scores["nDCG@10"] - base.scores["nDCG@10"]),
-                       _p(randomization_p(row.ndcg, base.ndcg, args.trials))])
+        body.append([row.name] + [figure(row.scores[m]) for m in METRICS]
+                    + [delta(row.scores["MAP"] - base.scores["MAP"]),
+                       p_text(randomization_p(row.ap, base.ap, args.trials)),
+                       delta(row.scores["nDCG@10"] - base.scores["nDCG@10"]),
+                       p_text(randomization_p(row.ndcg, base.ndcg, args.trials))])
     say(markdown(["system"] + list(METRICS) + ["MAP - BM25", "p (AP)", "nDCG@10 - BM25", "p (nDCG@10)"], body))
-    say(f"\nquery stop words, now against without: MAP {_d(now.scores['MAP'] - no_stops.scores['MAP'])} "
-        f"(p {_p(randomization_p(now.ap, no_stops.ap, args.trials))}), nDCG@10 "
-        f"{_d(now.scores['nDCG@10'] - no_stops.scores['nDCG@10'])} "
-        f"(p {_p(randomization_p(now.ndcg, no_stops.ndcg, args.trials))}); better on "
+    say(f"\nquery stop words, now against without: MAP {delta(now.scores['MAP'] - no_stops.scores['MAP'])} "
+        f"(p {p_text(randomization_p(now.ap, no_stops.ap, args.trials))}), nDCG@10 "
+        f"{delta(now.scores['nDCG@10'] - no_stops.scores['nDCG@10'])} "
+        f"(p {p_text(randomization_p(now.ndcg, no_stops.ndcg, args.trials))}); better on "
         f"{sum(now.ap[q] > no_stops.ap[q] + 1e-9 for q in qrels)}, worse on "
         f"{sum(now.ap[q] < no_stops.ap[q] - 1e-9 for q in qrels)} of {len(qrels)} queries (AP)")
 
     # 2. experiments, one factor at a time from now
     def experiment_cells(config: Config) -> list[str]:
         row = ours(config)
-        return [_f(row.scores["MAP"]), _d(row.scores["MAP"] - now.scores["MAP"]),
-                _p(randomization_p(row.ap, now.ap, args.trials)),
-                _f(row.scores["nDCG@10"]), _d(row.scores["nDCG@10"] - now.scores["nDCG@10"])]
+        return [figure(row.scores["MAP"]), delta(row.scores["MAP"] - now.scores["MAP"]),
+                p_text(randomization_p(row.ap, now.ap, args.trials)),
+                figure(row.scores["nDCG@10"]), delta(row.scores["nDCG@10"] - now.scores["nDCG@10"])]
 
     from whoosh.analysis import STOP_WORDS
 
@@ -481,9 +374,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     say("\n## Query stop words by query length (words after the index's analysis)\n")
     say(markdown(["words", "queries", "MAP without", "MAP now", "Δ", "nDCG@10 without", "nDCG@10 now"], [
         [label, str(len(ids)),
-         _f(statistics.fmean(no_stops.ap[q] for q in ids)), _f(statistics.fmean(now.ap[q] for q in ids)),
-         _d(statistics.fmean(now.ap[q] - no_stops.ap[q] for q in ids)),
-         _f(statistics.fmean(no_stops.ndcg[q] for q in ids)), _f(statistics.fmean(now.ndcg[q] for q in ids))]
+         figure(statistics.fmean(no_stops.ap[q] for q in ids)), figure(statistics.fmean(now.ap[q] for q in ids)),
+         delta(statistics.fmean(now.ap[q] - no_stops.ap[q] for q in ids)),
+         figure(statistics.fmean(no_stops.ndcg[q] for q in ids)), figure(statistics.fmean(now.ndcg[q] for q in ids))]
         for label, lo, hi in buckets for ids in [[q for q in qrels if lo <= length[q] <= hi]]]))
 
     # 3. BM25 k1 x b grid, judged by 2-fold cross-validation
@@ -491,14 +384,15 @@ def main(argv: Optional[list[str]] = None) -> int:
     qids = sorted(qrels, key=int)
     say("\n## BM25F k1 x b: MAP / nDCG@10\n")
     say(markdown(["k1 \\ b"] + [str(b) for b in BS],
-                 [[str(k1)] + [f"{_f(grid[k1, b].scores['MAP'])} / {_f(grid[k1, b].scores['nDCG@10'])}"
+                 [[str(k1)] + [f"{figure(grid[k1, b].scores['MAP'])} / {figure(grid[k1, b].scores['nDCG@10'])}"
                                for b in BS] for k1 in K1S]))
     best = max(grid, key=lambda kb: grid[kb].scores["MAP"])
-    cv, picks = cross_validated(grid, qids)
-    say(f"\nbest k1={best[0]} b={best[1]}: MAP {_f(grid[best].scores['MAP'])} "
-        f"({_d(grid[best].scores['MAP'] - now.scores['MAP'])}, "
-        f"p {_p(randomization_p(grid[best].ap, now.ap, args.trials))}); "
-        f"2-fold cross-validated MAP {_f(cv)} (picks {picks}) against {_f(now.scores['MAP'])} now")
+    chosen, picks = cross_validated(grid, qids)
+    cv = statistics.fmean(chosen.values())
+    say(f"\nbest k1={best[0]} b={best[1]}: MAP {figure(grid[best].scores['MAP'])} "
+        f"({delta(grid[best].scores['MAP'] - now.scores['MAP'])}, "
+        f"p {p_text(randomization_p(grid[best].ap, now.ap, args.trials))}); "
+        f"2-fold cross-validated MAP {figure(cv)} (picks {picks}) against {figure(now.scores['MAP'])} now")
 
     # 4. combinations worth considering, against now and against the baseline
     combos = [no_stops, now,
@@ -507,10 +401,10 @@ def main(argv: Optional[list[str]] = None) -> int:
               base]
     say("\n## Combinations\n")
     say(markdown(["system"] + list(METRICS) + ["MAP - now", "p", "MAP - BM25", "p", "nDCG@10 - BM25"], [
-        [row.name] + [_f(row.scores[m]) for m in METRICS]
-        + [_d(row.scores["MAP"] - now.scores["MAP"]), _p(randomization_p(row.ap, now.ap, args.trials)),
-           _d(row.scores["MAP"] - base.scores["MAP"]), _p(randomization_p(row.ap, base.ap, args.trials)),
-           _d(row.scores["nDCG@10"] - base.scores["nDCG@10"])]
+        [row.name] + [figure(row.scores[m]) for m in METRICS]
+        + [delta(row.scores["MAP"] - now.scores["MAP"]), p_text(randomization_p(row.ap, now.ap, args.trials)),
+           delta(row.scores["MAP"] - base.scores["MAP"]), p_text(randomization_p(row.ap, base.ap, args.trials)),
+           delta(row.scores["nDCG@10"] - base.scores["nDCG@10"])]
         for row in combos]))
 
     if args.runs:
@@ -521,6 +415,18 @@ def main(argv: Optional[list[str]] = None) -> int:
                 for qid, docs_ in row.run.items():
                     for rank, doc in enumerate(docs_, 1):
                         fh.write(f"{qid} Q0 {doc} {rank} {len(docs_) - rank + 1} {slug}\n")
+    # 5. issue 15: proximity and feedback, on TIME and on the Reuters topic set
+    relevance_methods.methods(say, "TIME", ours, Config("now"), docs, queries, qrels, args.trials)
+    if args.reuters.is_dir():
+        (tmp / "reuters").mkdir()
+        r_docs, r_queries, r_qrels = reuters_collection(tmp / "reuters", args.reuters)
+        say(f"\nReuters topics: {sum(1 for _ in r_docs.open())} docs, {len(r_queries)} queries, "
+            f"{sum(len(r) for r in r_qrels.values())} relevant (bench/judged_sets.py)")
+        reuters = Runner(r_docs, r_queries, r_qrels, tmp / "reuters")
+        relevance_methods.methods(say, "Reuters-21578 topics", reuters.row, Config("now"), r_docs, r_queries,
+                                  r_qrels, args.trials)
+    else:
+        say(f"\n(no Reuters-21578 at {args.reuters}: its section left out)")
     say(f"\n{len(indexes)} indexes built; {time.perf_counter() - started:.0f} s")
     workdir.cleanup()
     return 0

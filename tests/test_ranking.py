@@ -5,12 +5,19 @@ The fixture's words are ones the analysis leaves as they are (no stems, no
 stop words), so the reference can count words with ``str.split``; fields
 are at most 10 words, where the index keeps lengths exactly (longer ones are
 kept in one byte, up to 9% over: the docstring of ranking.py).
+
+The default adds a term-proximity bonus (query/proximity.py) to any-word
+searches: the BM25 tests switch it off (``BM25_ONLY``), the proximity tests
+check what it may and may not change.
 """
 import math
+from dataclasses import replace
 
 import pytest
 
 from searcher import Archive, Article
+from searcher.query.feedback import Feedback
+from searcher.query.proximity import Proximity
 from searcher.query.ranking import DEFAULT_RANKING, Ranking, bm25_tf, idf
 
 DOCS = [
@@ -54,7 +61,10 @@ def ranked_path(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize("ranking", [DEFAULT_RANKING, Ranking(k1=2.0, b=0.3, title_boost=3.0)],
+BM25_ONLY = replace(DEFAULT_RANKING, proximity=None)
+
+
+@pytest.mark.parametrize("ranking", [BM25_ONLY, Ranking(k1=2.0, b=0.3, title_boost=3.0, proximity=None)],
                          ids=["default", "k1=2 b=0.3 title x3"])
 @pytest.mark.parametrize("query", ["gold", "zebra", "oil market", "copper tiger bank", "lion wheat river gold"])
 def test_scores_equal_the_reference_bm25(ranked_path, ranking, query):
@@ -68,8 +78,8 @@ def test_scores_equal_the_reference_bm25(ranked_path, ranking, query):
 
 
 def test_the_same_scores_on_a_sharded_archive(tmp_path):
-    expected = reference(["copper", "tiger", "bank"], DEFAULT_RANKING)
-    with Archive.create(tmp_path / "sharded", shards=3, processes=False) as archive:
+    expected = reference(["copper", "tiger", "bank"], BM25_ONLY)
+    with Archive.create(tmp_path / "sharded", shards=3, processes=False, ranking=BM25_ONLY) as archive:
         archive.add([Article(id=i, title=t, body=b) for i, t, b in DOCS])
         got = {h.id: h.score for h in archive.search("copper tiger bank", match="any", snippets=False).hits}
     assert got == pytest.approx(expected, rel=1e-9)
@@ -88,3 +98,56 @@ def test_term_frequency_saturates_and_length_normalises():
     assert bm25_tf(1000, 10, 10, 1.2, 0.75) < 1.2 + 1  # bounded by k1 + 1
     assert bm25_tf(2, 20, 10, 1.2, 0.75) < bm25_tf(2, 10, 10, 1.2, 0.75)  # longer fields weigh less
     assert bm25_tf(2, 20, 10, 1.2, 0.0) == bm25_tf(2, 10, 10, 1.2, 0.0)  # b = 0: no normalisation
+
+
+CLOSE = [
+    ("far", "report", "oil prices fell as the gulf tension eased and the market for crude steadied"),
+    ("near", "report", "the market for crude steadied and oil prices fell as the gulf tension eased"),
+    ("apart", "report", "prices market notes crude then many other words here about the old days of oil"),
+    ("other", "report", "wheat and copper prices rose"),
+]
+
+
+@pytest.fixture(scope="module")
+def close_path(tmp_path_factory):
+    path = tmp_path_factory.mktemp("proximity") / "index"
+    with Archive.create(path) as archive:
+        archive.add([Article(id=i, title=t, body=b) for i, t, b in CLOSE])
+    return path
+
+
+def test_proximity_ranks_the_query_words_together_first_and_changes_nothing_else(close_path):
+    # "far" and "near" hold the same words equally often in fields of one
+    # length: plain BM25 ties them; "near" has "crude oil" within 3 words of
+    # each other, and "oil prices" adjacent in both.
+    query = "crude oil prices"
+    with Archive.open(close_path, ranking=BM25_ONLY) as archive:
+        plain = archive.search(query, match="any", snippets=False, facets=("year",))
+    with Archive.open(close_path) as archive:
+        close = archive.search(query, match="any", snippets=False, facets=("year",))
+        every_word = archive.search(query, match="all", snippets=False)
+    scores = {h.id: h.score for h in plain.hits}
+    assert scores["far"] == pytest.approx(scores["near"])
+    bonus = {h.id: h.score - scores[h.id] for h in close.hits}
+    assert bonus["near"] > bonus["far"] > 0  # "oil prices" together in both, "crude oil" only in "near"
+    assert bonus["other"] == pytest.approx(0.0) and bonus["apart"] == pytest.approx(0.0)
+    assert [h.id for h in close.hits][0] == "near"
+    # It reorders only: the same articles, totals and facets.
+    assert {h.id for h in close.hits} == {h.id for h in plain.hits} and close.total == plain.total
+    assert close.facets == plain.facets
+    # Only any-word searches by relevance get it.
+    with Archive.open(close_path, ranking=BM25_ONLY) as archive:
+        assert [h.score for h in archive.search(query, match="all", snippets=False).hits] == pytest.approx(
+            [h.score for h in every_word.hits])
+
+
+def test_proximity_and_feedback_score_a_sharded_archive_as_one_index(tmp_path):
+    ranking = replace(DEFAULT_RANKING, proximity=Proximity(slop=3, weight=0.5), feedback=Feedback(2, 5, 0.5))
+    articles = [Article(id=i, title=t, body=b) for i, t, b in DOCS + CLOSE]
+    answers = []
+    for name, shards in (("one", None), ("sharded", 3)):
+        with Archive.create(tmp_path / name, shards=shards, processes=False, ranking=ranking) as archive:
+            archive.add(articles)
+            found = archive.search("crude oil market prices", match="any", snippets=False)
+            answers.append(({h.id: h.score for h in found.hits}, found.total))
+    assert answers[0][0] == pytest.approx(answers[1][0], rel=1e-9) and answers[0][1] == answers[1][1]

@@ -8,7 +8,7 @@ from typing import Optional
 
 from ..engine.base import Backend, Plan
 from ..results import SearchResult, Timeline
-from . import stopwords, tree
+from . import feedback, proximity, stopwords, tree
 from .fields import check_facet, check_period
 from .hits import page_hits
 from .parser import date_span, parse, parse_plain
@@ -53,12 +53,29 @@ class Planner:
 
     def _run(self, node: tree.Node, span: Optional[tree.DateRange], request: SearchRequest,
              match: str) -> SearchResult:
-        plan = Plan(within(node, span), request.filters, request.sort, request.offset, request.limit,
+        ranked = match == "any" and request.sort == "relevance"
+        close = proximity.pairs(node, self.ranking.proximity) if ranked else None
+        node = within(node, span)
+        if ranked:
+            node = self.with_feedback(node, request)
+        if close is not None:
+            node = tree.Rescored(node, close)
+        plan = Plan(node, request.filters, request.sort, request.offset, request.limit,
                     request.facets, request.facet_limit)
         found = self.backend.execute(plan)
         hits = page_hits(found.page, request.offset, found.terms, self.backend.analysis, request.snippets)
         return SearchResult(query=request.query, total=found.total, hits=hits, offset=request.offset,
                             sort=request.sort, match=match, facets=found.facets, missing_shards=found.missing)
+
+    def with_feedback(self, node: tree.Node, request: SearchRequest) -> tree.Node:
+        """``node`` reranked with the words of its best articles (feedback.py), when the ranking asks for it."""
+        chosen = self.ranking.feedback
+        if chosen is None or not tree.terms(node):
+            return node
+        first = self.backend.execute(Plan(node, request.filters, "relevance", 0, chosen.docs, (), None))
+        model = feedback.relevance_model(first.page, self.backend.analysis, self.ranking.query_stop_words,
+                                         chosen.terms)
+        return feedback.expanded(node, model, chosen.original_weight)
 
     def without_stop_words(self, node: tree.Node) -> tuple[tree.Node, tuple[str, ...]]:
         """An any-word query without its bare stop words (and the words left out);

@@ -22,8 +22,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import log
+from typing import Optional
 
 from . import stopwords
+from .feedback import Feedback
+from .proximity import Proximity
 
 
 def idf(doc_count: int, doc_frequency: int) -> float:
@@ -43,14 +46,20 @@ class Ranking:
     ``k1``/``b``: BM25's term-frequency saturation and length normalisation
     (the usual defaults). ``title_boost``: a title match weighs this many
     body matches. ``query_stop_words``: left out of match="any" queries
-    (bare words only; stopwords.py). Issues 7 and 15 measured these on the
-    TIME collection (bench/README.md, Relevance).
+    (bare words only; stopwords.py). ``feedback``: pseudo-relevance
+    feedback (feedback.py) for match="any" searches ranked by relevance;
+    None: none (the default: cross-validation did not keep it).
+    ``proximity``: the bonus for consecutive query words close together
+    (proximity.py), for the same searches; None: none. Issues 7 and 15 measured these on the TIME collection
+    (bench/README.md, Relevance).
     """
 
     k1: float = 1.2
     b: float = 0.75
     title_boost: float = 2.0
     query_stop_words: frozenset[str] = stopwords.ENGLISH
+    feedback: Optional[Feedback] = None
+    proximity: Optional[Proximity] = Proximity()
 
     def term_score(self, tf, length, avg_length: float, doc_count: int, doc_frequency: int):
         """One word's BM25 score in one field (before the field's boost)."""

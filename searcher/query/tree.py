@@ -114,11 +114,21 @@ class Not:
 
 
 @dataclass(frozen=True)
+class Rescored:
+    """``query``'s articles, scored by ``query`` plus ``extra`` where they
+    match it too: ``extra`` reorders, it never adds or removes an article
+    (pseudo-relevance feedback's words, query/feedback.py)."""
+
+    query: "Node"
+    extra: "Node"
+
+
+@dataclass(frozen=True)
 class MatchAll:
     """Every article (an empty query, or one made only of negations)."""
 
 
-Node = Union[Term, Phrase, Prefix, Wildcard, Fuzzy, Near, AtLeast, DateRange, And, Or, Not, MatchAll]
+Node = Union[Term, Phrase, Prefix, Wildcard, Fuzzy, Near, AtLeast, DateRange, And, Or, Not, Rescored, MatchAll]
 
 
 def terms(node: Node) -> list[str]:
@@ -135,4 +145,6 @@ def terms(node: Node) -> list[str]:
         return [node.term.text]
     if isinstance(node, (And, Or)):
         return [word for child in node.children for word in terms(child)]
+    if isinstance(node, Rescored):
+        return terms(node.query)
     return []

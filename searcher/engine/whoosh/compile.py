@@ -150,6 +150,10 @@ class Compiler:
             return None
         return parts[0] if len(parts) == 1 else wq.Or(parts)
 
+    def _rescored(self, node: t.Rescored):
+        query, extra = self._node(node.query), self._node(node.extra)
+        return query if query is None or extra is None else wq.AndMaybe(query, extra)
+
     def _not(self, node: t.Not):
         inner = self._node(node.child)
         return wq.Not(inner) if inner is not None else None

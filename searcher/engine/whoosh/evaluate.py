@@ -253,6 +253,20 @@ class SegmentEvaluation:
         keep = ~_contains(self.node(q.b).ids, found.ids)
         return _boosted(Matches(found.ids[keep], found.scores[keep]), q.boost)
 
+    def _and_maybe(self, q: "wq.AndMaybe") -> Matches:
+        """Whoosh's AndMaybe: ``a``'s documents, ``b``'s score added where it matches."""
+        found = self.node(q.a)
+        if not len(found.ids):
+            return found
+        extra = self.node(q.b)
+        scores = found.scores.copy()
+        if len(extra.ids):
+            at = np.searchsorted(extra.ids, found.ids)
+            inside = at < len(extra.ids)
+            inside[inside] &= extra.ids[at[inside]] == found.ids[inside]
+            scores[inside] += extra.scores[at[inside]]
+        return _boosted(Matches(found.ids, scores), q.boost)
+
     def _filter(self, q: FilterQuery) -> Matches:
         found = self.node(q.child)
         return Matches(found.ids, np.zeros(len(found.ids)))
@@ -370,6 +384,7 @@ _DISPATCH = {
     wq.Or: SegmentEvaluation._or,
     wq.Not: SegmentEvaluation._not,
     wq.AndNot: SegmentEvaluation._and_not,
+    wq.AndMaybe: SegmentEvaluation._and_maybe,
     wq.Every: SegmentEvaluation._every,
     FilterQuery: SegmentEvaluation._filter,
     DateRangeQuery: SegmentEvaluation._date_range,
