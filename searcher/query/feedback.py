@@ -43,7 +43,7 @@ def relevance_model(first: Iterable[tuple[Article, Optional[float]]], analysis, 
                     terms: int) -> list[tuple[str, float]]:
     """The ``terms`` heaviest words of RM1 (a word as written in an article,
     the analysed form's first spelling), weights summing to 1."""
-    weights: Counter = Counter()
+    weights: dict[str, float] = {}
     spelling: dict[str, str] = {}
     for article, score in first:
         if not score or score <= 0:
@@ -58,7 +58,7 @@ def relevance_model(first: Iterable[tuple[Article, Optional[float]]], analysis, 
             spelling.setdefault(term, word)
         length = sum(counts.values())
         for term, tf in counts.items():
-            weights[term] += score * tf / length
+            weights[term] = weights.get(term, 0.0) + score * tf / length
     best = sorted(weights.items(), key=lambda item: (-item[1], item[0]))[:terms]
     total = sum(weight for _, weight in best)
     return [(spelling[term], weight / total) for term, weight in best] if total else []
