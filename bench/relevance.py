@@ -185,6 +185,7 @@ class Config:
     query: Callable[[str], str] = as_typed
     feedback: object = PRODUCT  # PRODUCT: the Ranking's own; None: none; or a Feedback
     proximity: object = PRODUCT  # PRODUCT: the Ranking's own; None: none; or a Proximity
+    combine_fields: object = PRODUCT  # PRODUCT: the Ranking's own; or True / False
 
 
 def ranking(config: Config):
@@ -195,7 +196,7 @@ def ranking(config: Config):
               "query_stop_words": config.query_stops}
     product = Ranking(**{name: value for name, value in chosen.items() if value is not None})
     # None is meaningful for these two (switched off): PRODUCT keeps the product's.
-    given = {"feedback": config.feedback, "proximity": config.proximity}
+    given = {"feedback": config.feedback, "proximity": config.proximity, "combine_fields": config.combine_fields}
     return replace(product, **{name: value for name, value in given.items() if value is not PRODUCT})
 
 
@@ -278,7 +279,7 @@ class Runner:
 
     def row(self, config: Config) -> Row:
         key = (config.analysis, config.k1, config.b, config.title_boost, config.query_stops, config.syntax,
-               config.query, config.feedback, config.proximity)
+               config.query, config.feedback, config.proximity, config.combine_fields)
         if key not in self.memo:
             run = search_run(self.index_for(config.analysis), self.queries, config)
             self.memo[key] = scored(config.name, run, self.qrels)

@@ -1,5 +1,5 @@
-"""Issue 15's sections of bench/relevance.py: term proximity and RM3 feedback
-on top of BM25F, each with its parameters chosen by 2-fold cross-validation,
+"""Issue 15's sections of bench/relevance.py: BM25F against BM25 per field,
+then term proximity and RM3 feedback on top of BM25F, each with its parameters chosen by 2-fold cross-validation,
 against plain BM25 and BM25 + RM3, on TIME and on the Reuters topic set.
 
 Every method's figure is its cross-validated one: each query is scored with
@@ -51,6 +51,9 @@ def methods(say: Callable[[str], None], title: str, ours: Callable, config, docs
     strong = scored("BM25 + RM3 (10 docs, 10 words, 0.5)", bm25_rm3_baseline(docs, queries), qrels)
     strong_grid = {key: scored("", bm25_rm3_baseline(docs, queries, *key), qrels) for key in FEEDBACK_GRID}
     strong_cv, strong_picks = cv_row("BM25 + RM3, cross-validated", strong_grid, qids, qrels)
+    per_field = ours(replace(config, name="ours before: BM25 per field, summed (Whoosh's BM25F)",
+                             proximity=None, feedback=None, combine_fields=False))
+    per_field_prox = ours(replace(config, name="ours before + proximity", combine_fields=False))
     bm25f = ours(replace(config, name="ours: BM25F only", proximity=None, feedback=None))
     now = ours(replace(config, name="ours now (default)"))
     proximity = {key: ours(replace(config, name=f"prox {key}", proximity=Proximity(*key), feedback=None))
@@ -66,7 +69,8 @@ def methods(say: Callable[[str], None], title: str, ours: Callable, config, docs
     say(f"{len(qids)} queries; 2-fold cross-validation (alternate query ids). Picks (fold 1, fold 2): "
         f"proximity (slop, weight) {prox_picks}; RM3 (docs, words, weight) {fb_picks}; "
         f"RM3 over proximity {both_picks}; BM25 + RM3 {strong_picks}.\n")
-    say(compare([bm25f, now, prox_cv, fb_cv, both_cv, base, strong, strong_cv], base, strong, trials))
+    rows = [per_field, per_field_prox, bm25f, now, prox_cv, fb_cv, both_cv, base, strong, strong_cv]
+    say(compare(rows, base, strong, trials))
     say("\nProximity grid, MAP (all queries, not cross-validated), slop x weight:\n")
     weights = sorted({w for _, w in PROXIMITY_GRID})
     say(markdown(["slop \\ weight"] + [str(w) for w in weights],

@@ -6,6 +6,7 @@ segment's arrays part and without it (decoded from Whoosh's blocks)."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from searcher.engine.whoosh.evaluate import Evaluator
 from searcher.engine.whoosh.execute import filtered
 from searcher.query.parser import date_span, parse
 from searcher.query.plan import within
-from searcher.query.ranking import DEFAULT_RANKING
+from searcher.query.ranking import DEFAULT_RANKING, bm25_tf, idf
 from searcher.query.request import normalise_filters
 
 from .test_docsets import QUERIES, SPANS
@@ -35,6 +36,11 @@ MORE = ['"gas pipeline talks"', '"pipeline talks"~2 AND gas', '"gas pipeline" NE
         "pip*^2", "w1?^3 AND gas", "title:summ*^2 OR w12*^2", "sanctons~^2"]
 
 
+# Whoosh scores a word field by field: the differential tests compile bare
+# words that way; BM25F's one-field scoring is checked on its own below.
+PER_FIELD = replace(DEFAULT_RANKING, combine_fields=False)
+
+
 @pytest.fixture(scope="module", params=["arrays", "blocks"])
 def engine(request, tmp_path_factory):
     path = _segmented(tmp_path_factory.mktemp("evaluate") / "ix")
@@ -42,7 +48,7 @@ def engine(request, tmp_path_factory):
         for part in path.glob("*" + arrays.EXTENSION):
             part.unlink()
     ix = whoosh_index.open_dir(str(path))
-    backend = WhooshBackend(path, ix, DEFAULT_RANKING)
+    backend = WhooshBackend(path, ix, PER_FIELD)
     yield backend, request.param
     backend.close()
 
@@ -118,12 +124,56 @@ def test_unknown_query_types_are_evaluated_by_whoosh(engine):
     assert 0 < _compare(searcher, wq.Every("title")) < searcher.doc_count()
 
 
+def _bm25f_from_whooshs_readers(searcher, words: list[str]) -> dict[int, float]:
+    """ranking.py's BM25F of bare words, from what Whoosh's own searcher
+    reports (postings, stored lengths, document frequencies): per document,
+    title and body frequencies and lengths weighted and summed, one idf from
+    the larger df."""
+    weights = {"title": DEFAULT_RANKING.title_boost, "body": 1.0}
+    k1, b, n = DEFAULT_RANKING.k1, DEFAULT_RANKING.b, searcher.doc_count_all()
+    avgdl = sum(w * searcher.avg_field_length(f) for f, w in weights.items())
+    reader, scores = searcher.reader(), {}
+    for text in words:
+        tfs: dict[int, float] = {}
+        (word,) = [token.text for token in searcher.schema["body"].analyzer(text)]
+        for field, weight in weights.items():
+            if (field, word) not in reader:
+                continue
+            postings = searcher.postings(field, word)
+            while postings.is_active():
+                tfs[postings.id()] = tfs.get(postings.id(), 0.0) + weight * postings.weight()
+                postings.next()
+        w_idf = idf(n, max(searcher.doc_frequency(f, word) for f in weights))
+        for doc, tf in tfs.items():
+            if not reader.is_deleted(doc):
+                dl = sum(w * (searcher.doc_field_length(doc, f) or 0) for f, w in weights.items())  # None: empty
+                scores[doc] = scores.get(doc, 0.0) + w_idf * bm25_tf(tf, dl, avgdl, k1, b)
+    return scores
+
+
+@pytest.mark.parametrize("text", ["gas", "pipeline", "gas OR talks OR summit", "gas AND oil"])
+def test_bare_words_score_bm25f_over_segments_and_deletions(engine, text):
+    backend, _ = engine
+    searcher = backend.searching.snapshot().searcher
+    assert len(searcher.subsearchers) == 5 and searcher.reader().has_deletions()
+    query = Compiler(searcher.schema).compile(parse(text))
+    evaluated = Evaluator(DEFAULT_RANKING.k1, DEFAULT_RANKING.b).evaluate(searcher, query)
+    got = dict(evaluated.top(evaluated.total))
+    words = [w for w in text.split() if w not in ("OR", "AND")]
+    expected = _bm25f_from_whooshs_readers(searcher, words)
+    if "AND" in text:  # both words: the documents holding each
+        both = set.intersection(*(set(_bm25f_from_whooshs_readers(searcher, [w])) for w in words))
+        expected = {doc: score for doc, score in expected.items() if doc in both}
+    assert len(got) > 10
+    assert got == pytest.approx(expected, rel=1e-9)
+
+
 def test_one_segment_index(tmp_path):
     ix = whoosh_index.open_dir(str(_build(tmp_path / "ix", writing.SegmentWriter, _articles(300))))
     with ix.searcher() as searcher:
         assert not searcher.subsearchers
         for text in ("gas", "gas AND oil", "NOT gas", '"gas pipeline"', "gas NEAR/2 oil"):
-            _compare(searcher, Compiler(ix.schema).compile(parse(text)))
+            _compare(searcher, Compiler(ix.schema, combine_fields=False).compile(parse(text)))
 
 
 def test_a_damaged_arrays_part_is_not_believed(tmp_path):
@@ -136,7 +186,7 @@ def test_a_damaged_arrays_part_is_not_believed(tmp_path):
     with ix.searcher() as searcher:
         states = [arrays.SegmentArrays(sub.reader()) for sub, _ in searcher.subsearchers]
         assert sorted(state.complete for state in states) == [False, True]
-        _compare(searcher, Compiler(ix.schema).compile(parse("gas OR oil")))
+        _compare(searcher, Compiler(ix.schema, combine_fields=False).compile(parse("gas OR oil")))
 
 
 def test_arrays_hold_what_the_blocks_hold(tmp_path):

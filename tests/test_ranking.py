@@ -1,4 +1,4 @@
-"""The ranking function is the documented BM25 (searcher/query/ranking.py):
+"""The ranking function is the documented BM25F (searcher/query/ranking.py):
 every hit's score equals a reference computed here from the raw text.
 
 The fixture's words are ones the analysis leaves as they are (no stems, no
@@ -31,9 +31,28 @@ DOCS = [
 
 
 def reference(query: list[str], ranking: Ranking) -> dict[str, float]:
-    """BM25 as written in ranking.py's docstring, from the texts alone:
-    ln(1 + (N - df + 0.5) / (df + 0.5)) * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)),
-    summed over the query's words and the two fields, the title's times title_boost."""
+    """BM25F as written in ranking.py's docstring, from the texts alone: per
+    word, tf = boost * tf_title + tf_body, dl and avgdl alike, df the larger
+    field's; ln(1 + (N - df + 0.5) / (df + 0.5)) * tf (k1 + 1) / (tf + k1 (1 - b + b dl / avgdl)),
+    summed over the query's words."""
+    titles, bodies = [d[1].split() for d in DOCS], [d[2].split() for d in DOCS]
+    n, boost = len(DOCS), ranking.title_boost
+    avgdl = (boost * sum(map(len, titles)) + sum(map(len, bodies))) / n
+    scores: dict[str, float] = {}
+    for word in query:
+        df = max(sum(1 for t in titles if word in t), sum(1 for t in bodies if word in t))
+        w_idf = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        for (doc_id, _, _), title, body in zip(DOCS, titles, bodies):
+            tf = boost * title.count(word) + body.count(word)
+            if tf:
+                dl = boost * len(title) + len(body)
+                part = tf * (ranking.k1 + 1) / (tf + ranking.k1 * (1 - ranking.b + ranking.b * dl / avgdl))
+                scores[doc_id] = scores.get(doc_id, 0.0) + w_idf * part
+    return scores
+
+
+def per_field_reference(query: list[str], ranking: Ranking) -> dict[str, float]:
+    """BM25 per field, summed, the title's times title_boost (combine_fields=False)."""
     fields = {"title": [d[1].split() for d in DOCS], "body": [d[2].split() for d in DOCS]}
     n = len(DOCS)
     scores: dict[str, float] = {}
@@ -75,6 +94,25 @@ def test_scores_equal_the_reference_bm25(ranked_path, ranking, query):
     assert got == pytest.approx(expected, rel=1e-9)
     # Best first: the reference's scores in descending order.
     assert [h.score for h in result.hits] == pytest.approx(sorted(expected.values(), reverse=True), rel=1e-9)
+
+
+@pytest.mark.parametrize("query", ["gold", "copper tiger bank", "lion wheat river gold"])
+def test_per_field_scores_equal_the_reference_when_fields_are_not_combined(ranked_path, query):
+    ranking = replace(BM25_ONLY, combine_fields=False)
+    with Archive.open(ranked_path, ranking=ranking) as archive:
+        got = {h.id: h.score for h in archive.search(query, match="any", limit=10, snippets=False).hits}
+    assert got == pytest.approx(per_field_reference(query.split(), ranking), rel=1e-9)
+
+
+def test_a_field_searched_alone_is_bm25_on_that_field(ranked_path):
+    titles = [d[1].split() for d in DOCS]
+    n, avgdl = len(DOCS), sum(map(len, titles)) / len(DOCS)
+    df = sum(1 for t in titles if "copper" in t)
+    (only,) = [(d[0], t) for d, t in zip(DOCS, titles) if "copper" in t]
+    expected = idf(n, df) * bm25_tf(1, len(only[1]), avgdl, 1.2, 0.75)
+    with Archive.open(ranked_path, ranking=BM25_ONLY) as archive:
+        (hit,) = archive.search("title:copper", limit=10, snippets=False).hits
+    assert (hit.id, hit.score) == (only[0], pytest.approx(expected, rel=1e-9))
 
 
 def test_the_same_scores_on_a_sharded_archive(tmp_path):

@@ -26,7 +26,9 @@ from .conftest import load_bench
 # 0.5701 / 0.6314 -> 0.5769 / 0.6421.
 # 2026-12-05: term proximity (query/proximity.py, slop 3, weight 0.3):
 # 0.5769 / 0.6421 -> 0.6029 / 0.6640.
-EXPECTED = {"MAP": 0.6029, "nDCG@10": 0.6640}
+# 2026-12-07: BM25F over title and body as one field (ranking.py): TIME's
+# articles have no titles, 0.6029 / 0.6640 -> 0.6030 / 0.6640.
+EXPECTED = {"MAP": 0.6030, "nDCG@10": 0.6640}
 TOLERANCE = 0.01
 # Issue 7's target: the default search at least equal to plain BM25 (bm25s
 # k1=1.2 b=0.75 in the bench; bm25s is not a test dependency, so its figures

@@ -11,7 +11,7 @@ from searcher.engine.whoosh.accel.imports import fields as wfields
 from searcher.engine.whoosh.accel.imports import query as wq
 from searcher.engine.whoosh.expand import BoundedFuzzy, BoundedPrefix, BoundedWildcard
 from searcher.engine.whoosh.phrase import PositionalPhrase
-from searcher.engine.whoosh.queries import AtLeastQuery, DateRangeQuery, near
+from searcher.engine.whoosh.queries import AtLeastQuery, CombinedTerm, DateRangeQuery, near
 from searcher.engine.whoosh.schema import NAME_FIELDS
 from searcher.query import tree as t
 from searcher.query.fields import TEXT_FIELDS
@@ -21,9 +21,11 @@ _EXACT_FIELDS = {"id": "id", "url": "url", "lang": "lang"}
 
 
 class Compiler:
-    def __init__(self, schema: "wfields.Schema", title_boost: float = DEFAULT_RANKING.title_boost):
+    def __init__(self, schema: "wfields.Schema", title_boost: float = DEFAULT_RANKING.title_boost,
+                 combine_fields: bool = DEFAULT_RANKING.combine_fields):
         self.schema = schema
         self.title_boost = title_boost  # a title match weighs this many body matches (Ranking)
+        self.combine_fields = combine_fields  # a bare word's fields scored as one (BM25F, ranking.py)
 
     def compile(self, node: t.Node) -> "wq.Query":
         query = self._node(node)
@@ -81,10 +83,26 @@ class Compiler:
         return method(node)
 
     def _term(self, node: t.Term):
+        if node.field is None and self.combine_fields:
+            combined = self._combined(node)
+            if combined is not None:
+                return combined
         return self._per_field(
             node.field,
             lambda f: self._words_query(f, self._analyse(f, node.text), 0, node.boost),
         )
+
+    def _combined(self, node: t.Term) -> Optional[CombinedTerm]:
+        """A bare word as one BM25F term over its fields, when every field
+        analyses it to the same single word (else None: per field)."""
+        targets = self._targets(None)
+        words = {tuple(tok for tok, _ in self._analyse(f, node.text)) for f, _ in targets}
+        if len(words) != 1:
+            return None
+        (word,) = words
+        if len(word) != 1:
+            return None
+        return CombinedTerm.of(word[0], targets, boost=node.boost)
 
     def _phrase(self, node: t.Phrase):
         def build(f):

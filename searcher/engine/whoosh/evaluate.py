@@ -36,7 +36,7 @@ from .accel.valuecolumns import numeric_values
 from .expand import SCORED_WORDS, _Bounded, too_broad
 from .phrase import PositionalPhrase
 from .positions import near_matches, near_spans, phrase_matches
-from .queries import AtLeastQuery, DateRangeQuery, FilterQuery, NearQuery
+from .queries import AtLeastQuery, CombinedTerm, DateRangeQuery, FilterQuery, NearQuery
 
 if TYPE_CHECKING:
     from concurrent.futures import ThreadPoolExecutor
@@ -144,6 +144,28 @@ class SegmentEvaluation:
         avgfl = parent.avg_field_length(fieldname) or 1
         lengths = self.state.lengths(fieldname)[ids]
         return idf * bm25_tf(weights, lengths, avgfl, self.k1, self.b)
+
+    def _combined(self, q: CombinedTerm) -> Matches:
+        """BM25F (searcher/query/ranking.py): the word's frequencies and the
+        fields' lengths, each times its field's weight, summed before one
+        saturation; one idf, from the largest df (the smallest idf)."""
+        parent, schema = self.parent, self.searcher.schema
+        fields = [(term.fieldname, _bytes(schema, term.fieldname, term.text), term.boost) for term in q.subqueries]
+        found = []
+        for fieldname, btext, weight in fields:
+            postings = self.term_postings(fieldname, btext) if btext is not None else None
+            if postings is not None and len(postings[0]):
+                found.append((postings, weight))
+        if not found:
+            return Matches.empty()
+        ids = found[0][0][0] if len(found) == 1 else np.unique(np.concatenate([p[0] for p, _ in found]))
+        tf = np.zeros(len(ids))
+        for (posting_ids, weights), weight in found:
+            tf[np.searchsorted(ids, posting_ids)] += weight * weights
+        length = sum(weight * self.state.lengths(name)[ids] for name, _, weight in fields)
+        avg_length = sum(weight * (parent.avg_field_length(name) or 0) for name, _, weight in fields)
+        idf = min(parent.idf(name, btext) for name, btext, _ in fields if btext is not None)
+        return Matches(ids, q.boost * idf * bm25_tf(tf, length, avg_length or 1, self.k1, self.b))
 
     def _every(self, q: "wq.Every") -> Matches:
         if q.fieldname not in (None, "", "*"):
@@ -380,6 +402,7 @@ def _boosted(found: Matches, boost: float) -> Matches:
 
 _DISPATCH = {
     wq.Term: SegmentEvaluation._term,
+    CombinedTerm: SegmentEvaluation._combined,
     wq.And: SegmentEvaluation._and,
     wq.Or: SegmentEvaluation._or,
     wq.Not: SegmentEvaluation._not,

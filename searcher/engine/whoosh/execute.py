@@ -57,7 +57,8 @@ class Searching:
         return Snapshot(self, self._searcher, self._facets)
 
     def compile(self, node: tree.Node) -> "wq.Query":
-        return Compiler(self.schema, title_boost=self.ranking.title_boost).compile(node)
+        return Compiler(self.schema, title_boost=self.ranking.title_boost,
+                        combine_fields=self.ranking.combine_fields).compile(node)
 
 
 class Snapshot:

@@ -1,11 +1,28 @@
 """Whoosh queries that Whoosh 2.7.4 lacks or gets wrong: ``atleastN``, NEAR,
-filters, and date ranges that do not walk every match in Python."""
+filters, date ranges that do not walk every match in Python, and one word
+scored over several fields at once (BM25F)."""
 from __future__ import annotations
 
 from array import array
 
 from searcher.engine.whoosh.accel.imports import WrappingQuery, matching, spans
 from searcher.engine.whoosh.accel.imports import query as wq
+
+
+class CombinedTerm(wq.Or):
+    """One word in several fields, scored as one field (BM25F,
+    searcher/query/ranking.py) by our evaluator (evaluate.py). Its children
+    are the word's Term in each field, boosted by the field's weight: what
+    matches, what statistics are gathered and what atleastN counts are an
+    Or's of them; Whoosh's own matcher, where evaluation falls back to it,
+    sums the fields' scores."""
+
+    @classmethod
+    def of(cls, text: str, fields: list[tuple[str, float]], boost: float = 1.0) -> "CombinedTerm":
+        return cls([wq.Term(name, text, boost=weight) for name, weight in fields], boost=boost)
+
+    def normalize(self):
+        return self  # an Or would merge it into its parent
 
 
 class AtLeastQuery(WrappingQuery):

@@ -88,8 +88,11 @@ class _GivenStats:
         key = (fieldname, _text(text))
         df = self.stats.doc_frequencies.get(key)
         if df is None:
-            self.missing.add(key)
+            # Absent from every shard's statistics: none of them holds it
+            # (a bare word missing from one field); present here, a fault.
             df = self.searcher.doc_frequency(fieldname, text)
+            if df:
+                self.missing.add(key)
         return idf(self.stats.doc_count, df)
 
     def avg_field_length(self, fieldname: str, default=None):
