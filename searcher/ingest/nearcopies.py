@@ -31,11 +31,12 @@ from typing import Iterable, Optional
 import numpy as np
 from datasketch import MinHash
 
-SHINGLE = 5  # words a shingle
+SHINGLE = 3  # words a shingle: 3 kept more reworded copies than 4 or 5 (bench/README.md, Near-copies)
+COPY_CONTAINMENT = 0.7  # two articles are copies from this estimated containment up (the same)
 PERMUTATIONS = 128
 SEED = 1
 SCHEME = "affine32"  # datasketch's default since 2.0, pinned: signatures are stored
-MIN_WORDS = 2 * SHINGLE  # shorter texts (a caption, a table heading) get no signature
+MIN_WORDS = 25  # shorter texts (a caption, a table heading) get no signature: contained in too much
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: every shingle's words weigh differently
 _WORD = re.compile(r"\w+")
@@ -86,6 +87,10 @@ class Signature:
         """Estimated share of the smaller article's shingles found in the larger."""
         j = self.resemblance(other)
         return min(1.0, j * (self.size + other.size) / ((1 + j) * min(self.size, other.size)))
+
+    def copies(self, other: "Signature", threshold: float = COPY_CONTAINMENT) -> bool:
+        """Whether the two articles are copies of one story."""
+        return self.containment(other) >= threshold
 
     def to_bytes(self) -> bytes:
         return self.hashes.astype("<u4").tobytes()
