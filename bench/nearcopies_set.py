@@ -29,6 +29,7 @@ REUTERS_DIR = SHARED / "corpora" / "reuters21578"
 NEWS_HTML_DIR = SHARED / "corpora" / "news-html"
 MIN_WORDS = 80
 AMBIGUOUS = 0.5
+OVERLAP_SHINGLE = 5  # words a shingle when finding overlapping originals: fixed, not the signature default
 PER_TOPIC = 40
 
 OUTLETS = ["Daily Courier", "The Morning Ledger", "Business Wire Today", "Metro Times", "The Globe Herald",
@@ -82,10 +83,10 @@ def distinct(items: list[Item]) -> tuple[list[Item], int]:
     lsh = MinHashLSH(threshold=0.2, num_perm=nc.PERMUTATIONS)
     kept, sets, dropped = [], {}, 0
     for item in items:
-        sig = nc.signature(item.body)
+        sig = nc.signature(item.body, OVERLAP_SHINGLE)
         if sig is None:
             continue
-        grams = set(nc.shingle_hashes(nc.words(item.body)).tolist())
+        grams = set(nc.shingle_hashes(nc.words(item.body), OVERLAP_SHINGLE).tolist())
         overlapping = any(len(grams & sets[other]) / min(len(grams), len(sets[other])) >= AMBIGUOUS
                           for other in lsh.query(_minhash(sig)))
         if overlapping:
