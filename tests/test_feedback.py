@@ -61,3 +61,17 @@ def test_feedback_reorders_an_any_word_search_and_keeps_its_answer(tmp_path):
     # The first round's words raise both articles by what each holds of them.
     assert all(h.score > p.score for h, p in zip(sorted(after.hits, key=lambda h: h.id),
                                                    sorted(plain.hits, key=lambda h: h.id)))
+
+
+def test_the_expansion_words_are_not_highlighted(tmp_path):
+    # feedback only reorders: a hit's matched terms and highlights are the
+    # words the user asked for, not the first round's words
+    with Archive.create(tmp_path / "ix") as archive:
+        archive.add([Article(id=i, title=t, body=b) for i, t, b in ARTICLES])
+    fed = replace(DEFAULT_RANKING, feedback=Feedback(docs=2, terms=5, original_weight=0.5))
+    with Archive.open(tmp_path / "ix", ranking=fed) as archive:
+        result = archive.search("tanker", match="any")
+        plain = archive.search("tanker", match="all")
+    first = next(h for h in result.hits if h.id == "a")
+    assert first.matched_terms == ["tanker"] == next(h for h in plain.hits if h.id == "a").matched_terms
+    assert [first.snippet[start:end] for start, end in first.highlights] == ["tanker", "tanker"]

@@ -164,7 +164,8 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
     if total is None:
         assert docnums is not None
         total = len(docnums)
-    terms = {field: field_terms(query, searcher.reader(), field, snapshot.expanded) for field in ("body", "title")}
+    asked = _without_rescoring(compiled)
+    terms = {field: field_terms(asked, searcher.reader(), field, snapshot.expanded) for field in ("body", "title")}
     articles = [to_article(fields) if plan.fetch else Article(id=fields["id"]) for fields, _ in page]
     return Execution(total=total, page=[(article, score) for article, (_, score) in zip(articles, page)],
                      facets=facets, terms=terms, order=order)
@@ -206,6 +207,15 @@ def _period_query(facet: str, value: str) -> "wq.Query":
         example = "2022" if facet == "year" else "2022-09"
         raise InvalidArgument(f"bad {facet} filter {value!r} (use {example})") from None
     return DateRangeQuery("date", start, end, endexcl=True)
+
+
+def _without_rescoring(query: "wq.Query") -> "wq.Query":
+    """The words asked for: a Rescored query's extra words (feedback's
+    expansion, proximity's pairs; compiled as AndMaybe, and only there)
+    reorder the hits but are not matched terms to highlight."""
+    while isinstance(query, wq.AndMaybe):
+        query = query.a
+    return query
 
 
 def field_terms(query: "wq.Query", reader, field: str,
