@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from nearcopies_set import Item, _minhash, labelled_set  # noqa: E402
+from nearcopies_set import Item, labelled_set  # noqa: E402
 
 from searcher.ingest import nearcopies as nc  # noqa: E402
 
@@ -35,7 +35,7 @@ def candidate_pairs(signatures: dict[str, nc.Signature]) -> set[tuple[str, str]]
     lsh = MinHashLSH(threshold=CANDIDATES, num_perm=nc.PERMUTATIONS)
     pairs = set()
     for key, sig in signatures.items():
-        minhash = _minhash(sig)
+        minhash = sig.minhash()
         pairs.update((min(key, other), max(key, other)) for other in lsh.query(minhash))
         lsh.insert(key, minhash)
     return pairs

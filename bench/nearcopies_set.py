@@ -66,9 +66,8 @@ def originals() -> list[Item]:
         text = path.read_text(encoding="utf-8", errors="replace").strip()
         if len(text.split()) >= MIN_WORDS:
             first, _, rest = text.partition("\n")
-            found.append(Item(f"page:{path.parent.parent.name}/{path.stem}", "", first, rest or text, "web"))
-    for item in found:
-        item.family = item.id
+            page = f"page:{path.parent.parent.name}/{path.stem}"
+            found.append(Item(page, page, first, rest or text, "web"))
     return found
 
 
@@ -86,25 +85,17 @@ def distinct(items: list[Item]) -> tuple[list[Item], int]:
         sig = nc.signature(item.body, OVERLAP_SHINGLE)
         if sig is None:
             continue
-        grams = set(nc.shingle_hashes(nc.words(item.body), OVERLAP_SHINGLE).tolist())
+        grams, minhash = set(nc.shingle_hashes(nc.words(item.body), OVERLAP_SHINGLE).tolist()), sig.minhash()
         overlapping = any(len(grams & sets[other]) / min(len(grams), len(sets[other])) >= AMBIGUOUS
-                          for other in lsh.query(_minhash(sig)))
+                          for other in lsh.query(minhash))
         if overlapping:
             dropped += 1
             continue
         sets[item.id] = grams
-        lsh.insert(item.id, _minhash(sig))
+        lsh.insert(item.id, minhash)
         kept.append(item)
     return kept, dropped
 
-
-def _minhash(sig):
-    from datasketch import MinHash
-
-    from searcher.ingest import nearcopies as nc
-
-    return MinHash(num_perm=nc.PERMUTATIONS, seed=nc.SEED, scheme=nc.SCHEME, hashvalues=sig.hashes,
-                   permutations=nc._TEMPLATE.permutations)
 
 
 def paragraphs(body: str) -> list[str]:

@@ -26,7 +26,7 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass
-from typing import Iterable, Optional
+from typing import Optional
 
 import numpy as np
 from datasketch import MinHash
@@ -97,7 +97,12 @@ class Signature:
 
     @classmethod
     def from_bytes(cls, data: bytes, size: int) -> "Signature":
-        return cls(np.frombuffer(data, dtype="<u4").astype(np.uint64), size)
+        return cls(np.frombuffer(data, dtype="<u4").astype(np.uint32), size)
+
+    def minhash(self) -> MinHash:
+        """As datasketch's MinHash (for its LSH index)."""
+        return MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashvalues=self.hashes,
+                       permutations=_TEMPLATE.permutations)
 
 
 def signature(text: str, size: int = SHINGLE) -> Optional[Signature]:
@@ -119,7 +124,3 @@ def _reusable() -> MinHash:
         found = _LOCAL.minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashfunc=int,
                                          permutations=_TEMPLATE.permutations)
     return found
-
-
-def signatures(texts: Iterable[str], size: int = SHINGLE) -> list[Optional[Signature]]:
-    return [signature(text, size) for text in texts]
