@@ -4,9 +4,10 @@ measure and threshold, and what a signature costs next to indexing.
 
     python bench/nearcopies.py [--seed 1] [--per-topic 40]
 
-Candidates come from datasketch's LSH at a low threshold (CANDIDATES);
-each candidate pair is then decided by the estimated resemblance or
-containment (searcher/ingest/nearcopies.py). "exact" rows decide by the
+Candidates come from the banding an index's groups use
+(searcher/nearcopies.py: datasketch's optimal bands for a 0.3 resemblance,
+the same candidates as its MinHashLSH); each candidate pair is then decided
+by the estimated resemblance or containment. "exact" rows decide by the
 shingle sets themselves: the measure's own error, without MinHash's.
 """
 from __future__ import annotations
@@ -21,24 +22,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
 from nearcopies_set import Item, labelled_set  # noqa: E402
 
-from searcher.ingest import nearcopies as nc  # noqa: E402
+from searcher import nearcopies as nc  # noqa: E402
 
-CANDIDATES = 0.3
+CANDIDATES = 0.3  # the resemblance the bands are laid out for (nc.BANDS, nc.ROWS)
 THRESHOLDS = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 
 
 def candidate_pairs(signatures: dict[str, nc.Signature]) -> set[tuple[str, str]]:
-    from datasketch import MinHashLSH
-
-    lsh = MinHashLSH(threshold=CANDIDATES, num_perm=nc.PERMUTATIONS)
-    pairs = set()
-    for key, sig in signatures.items():
-        minhash = sig.minhash()
-        pairs.update((min(key, other), max(key, other)) for other in lsh.query(minhash))
-        lsh.insert(key, minhash)
-    return pairs
+    keys = list(signatures)
+    hashes = np.stack([signatures[key].hashes for key in keys])
+    found = nc.candidate_pairs(hashes, np.array([signatures[key].size for key in keys]))
+    return {(min(keys[a], keys[b]), max(keys[a], keys[b]))
+            for a, b in zip(found.first.tolist(), found.second.tolist())}
 
 
 def positives(items: list[Item]) -> set[tuple[str, str]]:

@@ -77,7 +77,7 @@ def distinct(items: list[Item]) -> tuple[list[Item], int]:
     threshold), and how many were left out."""
     from datasketch import MinHashLSH
 
-    from searcher.ingest import nearcopies as nc
+    from searcher import nearcopies as nc
 
     lsh = MinHashLSH(threshold=0.2, num_perm=nc.PERMUTATIONS)
     kept, sets, dropped = [], {}, 0

@@ -1,4 +1,4 @@
-"""Near-copy signatures (searcher/ingest/nearcopies.py): MinHash estimates
+"""Near-copy signatures and groups (searcher/nearcopies.py): MinHash estimates
 against the exact shingle sets they stand for."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import sys
 import numpy as np
 import pytest
 
-from searcher.ingest import nearcopies as nc
+from searcher import nearcopies as nc
 
 VOCABULARY = [f"w{i}" for i in range(3000)]
 
@@ -94,8 +94,113 @@ def test_signatures_are_the_same_in_another_process():
     # stored signatures compare across runs: nothing may depend on Python's
     # per-process string hashing
     text = "\n".join(_story(random.Random(8)))
-    code = ("import sys; from searcher.ingest import nearcopies as nc; "
+    code = ("import sys; from searcher import nearcopies as nc; "
             "sys.stdout.write(nc.signature(sys.stdin.read()).to_bytes().hex())")
     other = subprocess.run([sys.executable, "-c", code], input=text, capture_output=True, text=True, check=True,
                            env={**os.environ, "PYTHONHASHSEED": "12345"}).stdout
     assert other == nc.signature(text).to_bytes().hex()
+
+
+def _signatures(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    found = [nc.signature(text) for text in texts]
+    hashes = np.stack([s.hashes if s else np.zeros(nc.PERMUTATIONS, np.uint32) for s in found])
+    return hashes, np.array([s.size if s else 0 for s in found])
+
+
+def _family_texts(seed: int, families: int, copies: int) -> tuple[list[str], list[int]]:
+    """``families`` stories, each with ``copies`` edited copies (a paragraph
+    dropped, a byline added); the family of each text."""
+    rng = random.Random(seed)
+    texts, family = [], []
+    for number in range(families):
+        story = _story(rng)
+        for copy in range(copies):
+            kept = [p for i, p in enumerate(story) if i != copy % len(story)] if copy else story
+            texts.append(f"By Reporter {copy}\n" + "\n".join(kept))
+            family.append(number)
+    return texts, family
+
+
+def test_bands_give_the_candidates_datasketchs_lsh_gives():
+    from datasketch import MinHashLSH
+
+    texts, _ = _family_texts(5, 12, 3)
+    rng = random.Random(6)  # and pairs sharing a few sentences only
+    texts += [texts[i][:400] + " ".join(rng.choice(VOCABULARY) for _ in range(200)) for i in range(0, 36, 3)]
+    hashes, sizes = _signatures(texts)
+    ours = nc.candidate_pairs(hashes, sizes)
+    lsh = MinHashLSH(threshold=0.3, num_perm=nc.PERMUTATIONS)
+    assert (lsh.b, lsh.r) == (nc.BANDS, nc.ROWS)
+    theirs = set()
+    for row, text in enumerate(texts):
+        minhash = nc.signature(text).minhash()
+        theirs.update((min(row, int(other)), max(row, int(other))) for other in lsh.query(minhash))
+        lsh.insert(str(row), minhash)
+    assert set(zip(ours.first.tolist(), ours.second.tolist())) == theirs
+    assert len(theirs) > 36  # the copies and some partial overlaps
+
+
+def test_pairs_carry_the_containment_a_signature_estimates():
+    texts, _ = _family_texts(7, 4, 4)
+    hashes, sizes = _signatures(texts)
+    pairs = nc.candidate_pairs(hashes, sizes)
+    signatures = [nc.signature(text) for text in texts]
+    for a, b, value in zip(pairs.first.tolist(), pairs.second.tolist(), pairs.containment.tolist()):
+        assert value == pytest.approx(signatures[a].containment(signatures[b]), abs=1e-6)
+
+
+def test_groups_are_the_families_of_copies():
+    texts, family = _family_texts(8, 20, 4)
+    hashes, sizes = _signatures(texts)
+    pairs = nc.candidate_pairs(hashes, sizes).at(nc.COPY_CONTAINMENT)
+    labels = nc.components(len(texts), pairs.first, pairs.second)
+    for row, label in enumerate(labels.tolist()):
+        assert label == family.index(family[row])  # the family's first row: the smallest linked
+
+
+def test_a_text_without_a_signature_is_a_group_of_its_own():
+    texts, _ = _family_texts(9, 2, 2)
+    hashes, sizes = _signatures(texts + ["too short", "too short"])
+    pairs = nc.candidate_pairs(hashes, sizes)
+    assert not set(pairs.first.tolist()) & {4, 5} and not set(pairs.second.tolist()) & {4, 5}
+    assert nc.components(6, pairs.first, pairs.second).tolist() == [0, 0, 2, 2, 4, 5]
+
+
+def test_components_follow_chains_in_any_order():
+    rng = random.Random(10)
+    rows = list(range(200))
+    rng.shuffle(rows)
+    chain = list(zip(rows[:99], rows[1:100]))  # one chain over 100 shuffled rows, the rest alone
+    rng.shuffle(chain)
+    labels = nc.components(200, np.array([a for a, _ in chain]), np.array([b for _, b in chain]))
+    assert {labels[r] for r in rows[:100]} == {min(rows[:100])}
+    assert all(labels[r] == r for r in rows[100:])
+
+
+def test_many_articles_sharing_one_band_all_join_one_group():
+    text = "\n".join(_story(random.Random(11)))
+    hashes, sizes = _signatures([text] * 60)  # one run of 60 equal keys in every band
+    pairs = nc.candidate_pairs(hashes, sizes)
+    assert len(pairs.first) < 60 * 59 // 2  # not every pair of the run
+    assert set(nc.components(60, pairs.first, pairs.second).tolist()) == {0}
+
+
+def test_a_record_reads_back_as_the_signature():
+    signature = nc.signature("\n".join(_story(random.Random(12))))
+    hashes, sizes = nc.records(signature.record() + nc.NO_SIGNATURE)
+    assert np.array_equal(hashes[0], signature.hashes) and sizes.tolist() == [signature.size, 0]
+    assert len(signature.record()) == nc.RECORD_BYTES
+
+
+@pytest.mark.parametrize("given, expected", [(None, nc.COPY_CONTAINMENT), ("moderate", nc.COPY_CONTAINMENT),
+                                             ("HIGH", 0.9), ("0.85", 0.85), (1, 1.0)])
+def test_similarity_names_and_numbers(given, expected):
+    assert nc.threshold_of(given) == expected
+
+
+@pytest.mark.parametrize("given", ["low", "0.2", "1.5", "nan"])
+def test_a_bad_similarity_is_refused_with_the_choices(given):
+    from searcher.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument, match="moderate"):
+        nc.threshold_of(given)

@@ -14,7 +14,7 @@ sys.path.insert(0, str(BENCH))
 import nearcopies as bench  # noqa: E402
 import nearcopies_set  # noqa: E402
 
-from searcher.ingest import nearcopies as nc  # noqa: E402
+from searcher import nearcopies as nc  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not nearcopies_set.REUTERS_DIR.is_dir(),
                                                    reason="Reuters-21578 not in ../shared")]

@@ -1,0 +1,261 @@
+"""Near-copy signatures (issue 16): how much of two articles' text is the same.
+
+A syndicated copy keeps most of the wire story's words in order; its
+headline is rewritten, a paragraph cut, a byline or dateline added. So an
+article's text is read as the set of its overlapping word ``SHINGLE``-grams
+(lower-cased words, numbers kept: two earnings tables differ in their
+figures), and two articles compare by the share of shingles they have in
+common. datasketch's MinHash estimates that share from ``PERMUTATIONS``
+minimum hashes per article, with no need to keep the text; its scheme and
+seed are pinned, so a signature written today compares with one written by
+a later version.
+
+Two estimates, both from the signatures and the shingle counts:
+
+- resemblance, |A & B| / |A | B| (Broder): low for a copy with a paragraph
+  cut from a short story (one of four paragraphs gone: about 0.75);
+- containment of the smaller in the larger, |A & B| / min(|A|, |B|):
+  a cut copy stays near 1; derived from the resemblance as
+  J (|A| + |B|) / ((1 + J) min(|A|, |B|)).
+
+Groups: candidate pairs from LSH banding of the signatures (BANDS bands
+of ROWS hashes: two articles whose band is equal are candidates), each
+decided by its estimated containment, and the groups are the connected
+sets of copies (single link). The same signatures give the same groups
+whichever engine or shard holds them.
+
+bench/nearcopies.py measures both on a labelled set and sets the default.
+"""
+from __future__ import annotations
+
+import re
+import threading
+import zlib
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from datasketch import MinHash
+
+SHINGLE = 3  # words a shingle: 3 kept more reworded copies than 4 or 5 (bench/README.md, Near-copies)
+COPY_CONTAINMENT = 0.7  # two articles are copies from this estimated containment up (the same)
+PERMUTATIONS = 128
+SEED = 1
+SCHEME = "affine32"  # datasketch's default since 2.0, pinned: signatures are stored
+MIN_WORDS = 25  # shorter texts (a caption, a table heading) get no signature: contained in too much
+# datasketch's optimal banding for a 0.3 resemblance over 128 permutations:
+# a copy half the length of its original at containment 0.7 resembles it ~0.3.
+BANDS, ROWS = 37, 3
+SIMILARITY = {"moderate": COPY_CONTAINMENT, "high": 0.9}  # named thresholds (--similarity)
+LOWEST_THRESHOLD = 0.5  # below it the bands miss too many candidates to call the result groups
+_RUN_REACH = 16  # articles sharing a band: all pairs up to this many apart, then linked to the first
+
+_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: every shingle's words weigh differently
+_WORD = re.compile(r"\w+")
+_WORD_HASHES: dict[str, int] = {}  # CRC-32 of words met: most words of an article are not new
+_LOCAL = threading.local()
+_TEMPLATE = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME)  # its permutations, made once
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text.casefold())
+
+
+def shingle_hashes(tokens: list[str], size: int = SHINGLE) -> np.ndarray:
+    """The distinct 32-bit hashes of ``tokens``' ``size``-word shingles: a
+    CRC-32 per word, combined along each shingle in numpy (hashing every
+    shingle's text with datasketch's SHA-1 cost four times as much)."""
+    count = len(tokens) - size + 1
+    if count < 1:
+        return np.empty(0, dtype=np.uint32)
+    known = _WORD_HASHES.get
+    word = np.array([known(token) or _word_hash(token) for token in tokens], dtype=np.uint64)
+    combined = np.zeros(count, dtype=np.uint64)
+    for offset in range(size):  # a polynomial hash of the shingle's words, modulo 2**64
+        combined = combined * _MULTIPLIER + word[offset:offset + count]
+    return np.unique(((combined >> np.uint64(32)) ^ combined).astype(np.uint32))
+
+
+def _word_hash(token: str) -> int:
+    if len(_WORD_HASHES) > 1_000_000:  # a news vocabulary's common words fit; a stream of rare ones resets it
+        _WORD_HASHES.clear()
+    value = _WORD_HASHES[token] = zlib.crc32(token.encode("utf-8"))
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class Signature:
+    """An article's MinHash (``hashes``, one per permutation) and its number
+    of distinct shingles (``size``)."""
+
+    hashes: np.ndarray
+    size: int
+
+    def resemblance(self, other: "Signature") -> float:
+        """Estimated |A & B| / |A | B|."""
+        return float(np.count_nonzero(self.hashes == other.hashes)) / len(self.hashes)
+
+    def containment(self, other: "Signature") -> float:
+        """Estimated share of the smaller article's shingles found in the larger."""
+        j = self.resemblance(other)
+        return min(1.0, j * (self.size + other.size) / ((1 + j) * min(self.size, other.size)))
+
+    def copies(self, other: "Signature", threshold: float = COPY_CONTAINMENT) -> bool:
+        """Whether the two articles are copies of one story."""
+        return self.containment(other) >= threshold
+
+    def to_bytes(self) -> bytes:
+        return self.hashes.astype("<u4").tobytes()
+
+    def record(self) -> bytes:
+        """The fixed-width record an index stores: the size, then the hashes
+        (RECORD_BYTES; all zeros is "no signature")."""
+        return np.concatenate(([self.size], self.hashes)).astype("<u4").tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, size: int) -> "Signature":
+        return cls(np.frombuffer(data, dtype="<u4").astype(np.uint32), size)
+
+    def minhash(self) -> MinHash:
+        """As datasketch's MinHash (for its LSH index)."""
+        return MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashvalues=self.hashes,
+                       permutations=_TEMPLATE.permutations)
+
+
+def signature(text: str, size: int = SHINGLE) -> Optional[Signature]:
+    """``text``'s signature; None when it has fewer than MIN_WORDS words."""
+    tokens = words(text)
+    if len(tokens) < MIN_WORDS:
+        return None
+    hashes = shingle_hashes(tokens, size)
+    minhash = _reusable()
+    minhash.clear()
+    minhash.update_batch(hashes.tolist())
+    return Signature(minhash.hashvalues.copy(), len(hashes))
+
+
+def _reusable() -> MinHash:
+    """This thread's MinHash, cleared for each text (making one copies the permutations)."""
+    found = getattr(_LOCAL, "minhash", None)
+    if found is None:
+        found = _LOCAL.minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashfunc=int,
+                                         permutations=_TEMPLATE.permutations)
+    return found
+
+
+RECORD_BYTES = 4 * (1 + PERMUTATIONS)
+NO_SIGNATURE = bytes(RECORD_BYTES)
+
+
+def records(data: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """Stored records (``Signature.record``) one after another -> (hashes
+    (n, PERMUTATIONS) uint32, sizes (n,) int64; 0: no signature)."""
+    table = np.frombuffer(data, dtype="<u4").reshape(-1, 1 + PERMUTATIONS)
+    return table[:, 1:].astype(np.uint32), table[:, 0].astype(np.int64)
+
+
+def threshold_of(similarity: "str | float | None") -> float:
+    """A --similarity value (a name of SIMILARITY or a number) as a containment threshold."""
+    if similarity is None:
+        return COPY_CONTAINMENT
+    if isinstance(similarity, str) and similarity.strip().lower() in SIMILARITY:
+        return SIMILARITY[similarity.strip().lower()]
+    try:
+        value = float(similarity)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if not LOWEST_THRESHOLD <= value <= 1.0:
+        from .errors import InvalidArgument
+
+        names = ", ".join(f"{name} ({level})" for name, level in SIMILARITY.items())
+        raise InvalidArgument(f"bad similarity {similarity!r}: use {names} or a number from "
+                              f"{LOWEST_THRESHOLD} to 1")
+    return value
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Candidate pairs of articles (row numbers, ``first`` < ``second``) with
+    their estimated containment: what groups at any threshold are made of."""
+
+    first: np.ndarray
+    second: np.ndarray
+    containment: np.ndarray
+
+    def at(self, threshold: float) -> "Pairs":
+        keep = self.containment >= threshold
+        return Pairs(self.first[keep], self.second[keep], self.containment[keep])
+
+
+def candidate_pairs(hashes: np.ndarray, sizes: np.ndarray) -> Pairs:
+    """Pairs of rows that share a band, with their estimated containment
+    (rows with size 0 have no signature and pair with nothing)."""
+    rows = np.flatnonzero(sizes > 0)
+    found = [_band_pairs(_band_keys(hashes[rows], band)) for band in range(BANDS)]
+    first = np.concatenate([rows[a] for a, _ in found]) if found else np.empty(0, np.int64)
+    second = np.concatenate([rows[b] for _, b in found]) if found else np.empty(0, np.int64)
+    low, high = np.minimum(first, second), np.maximum(first, second)
+    keys = np.unique(low.astype(np.int64) * len(sizes) + high)
+    first, second = keys // max(1, len(sizes)), keys % max(1, len(sizes))
+    return Pairs(first, second, containments(hashes, sizes, first, second))
+
+
+def _band_keys(hashes: np.ndarray, band: int) -> np.ndarray:
+    part = hashes[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
+    key = np.zeros(len(hashes), dtype=np.uint64)
+    for column in range(part.shape[1]):  # equal bands give equal keys; a rare collision is decided later
+        key = key * _MULTIPLIER + part[:, column]
+    return key
+
+
+def _band_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of ``keys`` that are equal: every pair within _RUN_REACH of
+    each other in sorted order, and each one with the first of its run."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    shared = np.zeros(len(keys), dtype=bool)
+    same = ordered[1:] == ordered[:-1]
+    shared[1:] |= same
+    shared[:-1] |= same
+    order, ordered = order[shared], ordered[shared]  # most bands are nobody else's
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    run_start = order[np.repeat(starts, np.diff(np.r_[starts, len(order)]))]
+    firsts, seconds = [run_start], [order]
+    for reach in range(1, _RUN_REACH):
+        equal = np.flatnonzero(ordered[reach:] == ordered[:-reach])
+        if not len(equal):
+            break
+        firsts.append(order[equal])
+        seconds.append(order[equal + reach])
+    first, second = np.concatenate(firsts), np.concatenate(seconds)
+    keep = first != second
+    return first[keep], second[keep]
+
+
+def containments(hashes: np.ndarray, sizes: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Signature.containment for many pairs of rows at once."""
+    result = np.empty(len(first), dtype=np.float32)
+    for start in range(0, len(first), 65536):  # bounded memory: 8 MB of comparisons at a time
+        a, b = first[start:start + 65536], second[start:start + 65536]
+        j = np.count_nonzero(hashes[a] == hashes[b], axis=1) / hashes.shape[1]
+        sa, sb = sizes[a], sizes[b]
+        result[start:start + 65536] = np.minimum(1.0, j * (sa + sb) / ((1 + j) * np.minimum(sa, sb)))
+    return result
+
+
+def components(count: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Each of ``count`` rows' group: the smallest row linked to it through the pairs."""
+    parent = np.arange(count)
+    while len(first):
+        roots_a, roots_b = parent[first], parent[second]
+        if np.array_equal(roots_a, roots_b):
+            break
+        low = np.minimum(roots_a, roots_b)
+        np.minimum.at(parent, roots_a, low)  # each root hooked under the lowest root it meets
+        np.minimum.at(parent, roots_b, low)
+        while True:  # every row straight to its root
+            hop = parent[parent]
+            if np.array_equal(hop, parent):
+                break
+            parent = hop
+    return parent
