@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from searcher import nearcopies
 from searcher.article import Article
 from searcher.engine.whoosh.schema import BOUNDARY_TOKEN, NAME_FIELDS, VALUE_SEP
 
@@ -12,7 +13,9 @@ def _clean(value: str) -> str:
     return " ".join(value.replace(VALUE_SEP, " ").split())
 
 
-def to_document(article: Article, fingerprint: str = "") -> dict[str, Any]:
+def to_document(article: Article, fingerprint: str = "", signed: bool = True) -> dict[str, Any]:
+    """``signed``: with the body's near-copy signature (an index made before
+    them has no column for it)."""
     doc: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -22,6 +25,10 @@ def to_document(article: Article, fingerprint: str = "") -> dict[str, Any]:
     }
     if article.url:
         doc["url"] = article.url
+    if signed:
+        signature = nearcopies.signature(article.body)
+        if signature is not None:
+            doc["nearcopy"] = signature.record()
     if article.language:
         doc["lang"] = article.language.lower()
     if article.date is not None:

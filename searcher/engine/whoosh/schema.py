@@ -8,7 +8,8 @@ original case, for facet counts and display.
 from __future__ import annotations
 
 from searcher.engine.whoosh.accel.analysis import FastText
-from searcher.engine.whoosh.accel.imports import accent_map, analysis, fields
+from searcher.engine.whoosh.accel.imports import accent_map, analysis, columns, fields
+from searcher.nearcopies import RECORD_BYTES
 from searcher.engine.whoosh.stemming import mark, porter_stem
 
 # Joins multi-valued fields into one stored string; never appears in text.
@@ -71,5 +72,8 @@ def build_schema() -> fields.Schema:
         lang=fields.ID(stored=True),
         origin=fields.STORED(),
         fingerprint=fields.STORED(),
+        # The body's near-copy signature (searcher/nearcopies.py), a fixed
+        # width per document, read a whole segment at a time for the groups.
+        nearcopy=fields.COLUMN(columns.FixedBytesColumn(RECORD_BYTES)),
         **name_fields,
     ))

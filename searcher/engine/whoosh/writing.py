@@ -96,6 +96,7 @@ class WhooshWriter:
         self._searcher = ix.searcher()
         self._empty = self._searcher.doc_count_all() == 0
         self._merges = BackgroundMerges(ix, self.index_dir, WRITER_LIMIT_MB, jobs)
+        self._signed = "nearcopy" in self._searcher.schema  # an older index has no signatures
 
     def stored(self, article_id: str) -> Optional[tuple[str, str]]:
         if self._empty:
@@ -125,7 +126,7 @@ class WhooshWriter:
             # A replacement deletes the older copy; a new article is just
             # added, which spares Whoosh a term lookup per document.
             for article, fingerprint, replaces in articles:
-                doc = to_document(article, fingerprint)
+                doc = to_document(article, fingerprint, self._signed)
                 (writer.update_document if replaces else writer.add_document)(**doc)
 
         # Small segments are merged in the background (merging.py), by
