@@ -9,8 +9,8 @@ from . import engine
 from .article import Article, Skipped
 from .errors import ArchiveClosed, ArticleNotFound
 from .query.ranking import DEFAULT_RANKING, Ranking
-from .query.request import FilterValues, Match, SearchRequest, Sort, normalise_filters
-from .results import CheckReport, Hit, IndexProgress, IndexReport, RebuildReport, SearchResult, Stats, Timeline
+from .query.request import Count, FilterValues, Match, SearchRequest, Similarity, Sort, normalise_filters
+from .results import CheckReport, Hit, IndexProgress, IndexReport, RebuildReport, SearchResult, Stats, Story, Timeline
 
 DEFAULT_INDEX = "index"
 INDEX_ENV = "SEARCHER_INDEX"
@@ -180,6 +180,9 @@ class Archive:
         syntax: bool = True,
         fallback: bool = True,
         snippets: bool = True,
+        collapse: bool = False,
+        count: Count = "articles",
+        similarity: Similarity = None,
     ) -> SearchResult:
         """Search with our query language.
 
@@ -196,26 +199,67 @@ class Archive:
         bare word, return the any-word results instead (``result.fallback``
         says so); False for exports, which must answer the query as given.
         ``snippets=False``: hits without snippets and matched terms (faster).
+        ``collapse``: one hit per near-copy group (syndicated copies of one
+        story), the first in the order asked for, with the group's id, its
+        matching copies and their outlets; ``count="stories"``: facets count
+        groups, and ``result.stories`` is set (as with ``collapse``).
+        ``similarity``: how alike copies are: "moderate" (the default, an
+        estimated containment of 0.7), "high" (0.9) or a number from 0.5 to 1.
         Raises QuerySyntaxError on a malformed query.
         """
         return self.run(SearchRequest(query, limit=limit, offset=offset, sort=sort, match=match,
                                       facets=tuple(facets or ()), facet_limit=facet_limit,
                                       filters=normalise_filters(filters), since=since, until=until,
-                                      syntax=syntax, fallback=fallback, snippets=snippets))
+                                      syntax=syntax, fallback=fallback, snippets=snippets, collapse=collapse,
+                                      count=count, similarity=similarity))
 
     def run(self, request: SearchRequest) -> SearchResult:
         """``search()`` for a request built beforehand (``searcher.query.request``)."""
         return self._plans().search(request)
 
     def facet(self, name: str, query: str = "", *, filters: Filters = None,
-              since: Optional[str] = None, until: Optional[str] = None) -> list[tuple[str, int]]:
-        """Every value of one facet with its article count (all articles when no query)."""
-        return self._plans().facet(name, query, normalise_filters(filters), since, until)
+              since: Optional[str] = None, until: Optional[str] = None, count: Count = "articles",
+              similarity: Similarity = None) -> list[tuple[str, int]]:
+        """Every value of one facet with its article count (all articles when
+        no query); ``count="stories"``: near-copy groups, each counted once
+        for every value its matching copies have."""
+        return self._plans().facet(name, query, normalise_filters(filters), since, until, count, similarity)
 
     def timeline(self, query: str = "", *, by: str = "month", match: Match = "all", filters: Filters = None,
-                 since: Optional[str] = None, until: Optional[str] = None) -> Timeline:
-        """Matching articles per year, month, week or day, zeros included."""
-        return self._plans().timeline(query, by, normalise_filters(filters), match, since, until)
+                 since: Optional[str] = None, until: Optional[str] = None, count: Count = "articles",
+                 similarity: Similarity = None) -> Timeline:
+        """Matching articles per year, month, week or day, zeros included;
+        ``count="stories"``: near-copy groups, each in the period of its
+        earliest matching copy."""
+        return self._plans().timeline(query, by, normalise_filters(filters), match, since, until, count,
+                                      similarity)
+
+    def duplicates(self, article_id: str, *, similarity: Similarity = None) -> list[Hit]:
+        """The article's near-copy group, itself first, then by date: each
+        hit's ``score`` is its estimated containment against the article."""
+        from .nearcopies import threshold_of
+        from .query.hits import to_hit
+
+        found = self._backend.copies(article_id, threshold_of(similarity))
+        if found is None:
+            raise ArticleNotFound(f"no article with id {article_id!r}")
+        hits = [to_hit(article, similar, rank) for rank, (article, similar) in enumerate(found, 1)]
+        group = min(hits, key=lambda hit: (hit.date is None, hit.date or 0, hit.id)).id if len(hits) > 1 \
+            else article_id
+        for hit in hits:
+            hit.group, hit.copies = group, len(hits)
+        return hits
+
+    def stories(self, limit: int = 10, *, similarity: Similarity = None) -> list[Story]:
+        """The most republished stories: the near-copy groups with the most copies."""
+        from .nearcopies import threshold_of
+        from .query.request import check_count
+
+        check_count("limit", limit, least=1)
+        found = self._backend.top_stories(limit, threshold_of(similarity))
+        return [Story(group=article.id, title=article.title, date=article.date, url=article.url,
+                      publisher=article.publisher, copies=copies, outlets=list(outlets))
+                for article, copies, outlets in found]
 
     def similar(self, article_id: str, limit: int = 10) -> list[Hit]:
         """The articles closest in content to one article, itself excluded."""

@@ -28,8 +28,20 @@ class Hit:
     matched_terms: list[str] = field(default_factory=list)
     # "year" / "month" when the date is known only that far (``date`` is its first day).
     date_precision: str = ""
+    # A collapsed search (or a list of copies): the near-copy group's id (the
+    # id of its earliest-dated copy), how many matching articles it holds,
+    # and their outlets (publishers, most copies first).
+    group: Optional[str] = None
+    copies: Optional[int] = None
+    outlets: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        found = self._fields()
+        if self.group is not None:
+            found.update(group=self.group, copies=self.copies, outlets=self.outlets)
+        return found
+
+    def _fields(self) -> dict[str, Any]:
         return {
             "id": self.id,
             "title": self.title,
@@ -68,6 +80,10 @@ class SearchResult:
     # shards of a sharded archive that could not answer (allow_partial): the
     # hits, total and counts are then those of the other shards only.
     missing_shards: list[str] = field(default_factory=list)
+    # Near-copy groups among the matches (with collapse or count="stories");
+    # ``collapsed``: one hit per group, so pages hold groups.
+    stories: Optional[int] = None
+    collapsed: bool = False
 
     @property
     def partial(self) -> bool:
@@ -77,6 +93,7 @@ class SearchResult:
         found = {
             "query": self.query,
             "total": self.total,
+            **({"stories": self.stories, "collapsed": self.collapsed} if self.stories is not None else {}),
             "offset": self.offset,
             "sort": self.sort,
             "match": self.match,
@@ -104,6 +121,8 @@ class Timeline:
     # month): counted here, in no period, rather than given an invented one.
     coarse: int = 0
     missing_shards: list[str] = field(default_factory=list)  # as in SearchResult
+    # "stories": near-copy groups counted, each in the period of its earliest matching copy.
+    count: str = "articles"
 
     @property
     def partial(self) -> bool:
@@ -113,12 +132,31 @@ class Timeline:
         found = {
             "query": self.query,
             "by": self.by,
+            **({"count": self.count} if self.count != "articles" else {}),
             "total": self.total,
             "undated": self.undated,
             "coarse": self.coarse,
             "periods": [{"period": p, "count": c} for p, c in self.periods],
         }
         return _with_missing(found, self.missing_shards)
+
+
+@dataclass
+class Story:
+    """A near-copy group: its representative (the earliest-dated copy: its
+    id is the group's id), how many copies the archive holds, and their outlets."""
+
+    group: str
+    title: str
+    date: Optional[datetime]
+    url: str
+    publisher: str
+    copies: int
+    outlets: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "title": self.title, "date": self.date.isoformat() if self.date else None,
+                "url": self.url, "publisher": self.publisher, "copies": self.copies, "outlets": self.outlets}
 
 
 def _with_missing(found: dict[str, Any], missing: list[str]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Optional, Protocol
 
 from ..article import Article
+from ..nearcopies import COPY_CONTAINMENT
 from ..query import tree
 from ..query.ranking import Ranking
 from ..query.request import Filters, Sort
@@ -39,6 +40,23 @@ class Plan:
     # whole later (a sharded archive's deep pages: the shards' candidates
     # are many, the page's articles few).
     fetch: bool = True
+    # Near-copy groups at this containment threshold (searcher/nearcopies.py):
+    # ``collapse``, one page entry per group; ``stories``, the groups among
+    # the matches counted (Execution.stories) and facets counting groups.
+    similarity: float = COPY_CONTAINMENT
+    collapse: bool = False
+    stories: bool = False
+
+
+@dataclass(frozen=True)
+class Copies:
+    """A page entry's group among the matches: the group's id (its
+    representative's article id: the earliest-dated copy in the archive),
+    how many matching articles it holds, and their outlets (most copies first)."""
+
+    group: str
+    count: int
+    outlets: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,6 +77,10 @@ class Execution:
     missing: list[str] = field(default_factory=list)
     # A merged answer's shard of each page entry.
     sources: list[int] = field(default_factory=list)
+    # With plan.collapse: each page entry's group; with plan.stories or
+    # plan.collapse: the number of groups among the matches.
+    copies: list[Copies] = field(default_factory=list)
+    stories: Optional[int] = None
 
 
 @dataclass
@@ -158,10 +180,21 @@ class Backend(Protocol):
     def suggest(self, words: list[tuple[str, str]]) -> dict[str, list[str]]:
         """For (word, field or '') pairs the index does not hold: close indexed words."""
 
-    def facet(self, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
-        """Matching articles per value of one facet."""
+    def facet(self, node: tree.Node, filters: Optional[Filters], name: str,
+              stories: Optional[float] = None) -> Counter:
+        """Matching articles per value of one facet (``stories``: near-copy
+        groups at that threshold instead, each counted once per value its copies have)."""
 
-    def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts: ...
+    def days(self, node: tree.Node, filters: Optional[Filters], by: str,
+             stories: Optional[float] = None) -> DayCounts:
+        """Matching articles per day (``stories``: groups, each on the day of its earliest matching copy)."""
+
+    def copies(self, article_id: str, similarity: float) -> Optional[list[tuple[Article, float]]]:
+        """The article's group at ``similarity``, itself first, each with its
+        estimated containment against the article; None when it is not here."""
+
+    def top_stories(self, limit: int, similarity: float) -> list[tuple[Article, int, tuple[str, ...]]]:
+        """The groups with the most copies: (representative, copies, outlets), most copies first."""
 
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]: ...
 

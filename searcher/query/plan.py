@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Optional
 
 from ..engine.base import Backend, Plan
+from ..nearcopies import threshold_of
 from ..results import SearchResult, Timeline
 from . import feedback, proximity, stopwords, tree
 from .fields import check_facet, check_period
@@ -14,7 +15,7 @@ from .hits import page_hits
 from .parser import date_span, parse, parse_plain
 from .periods import ranked, timeline_rows
 from .ranking import Ranking
-from .request import Filters, SearchRequest, check_match
+from .request import Filters, SearchRequest, Similarity, check_counting, check_match
 from .suggest import query_words
 
 
@@ -61,11 +62,15 @@ class Planner:
         if close is not None:
             node = tree.Rescored(node, close)
         plan = Plan(node, request.filters, request.sort, request.offset, request.limit,
-                    request.facets, request.facet_limit)
+                    request.facets, request.facet_limit, similarity=threshold_of(request.similarity),
+                    collapse=request.collapse, stories=request.count == "stories")
         found = self.backend.execute(plan)
         hits = page_hits(found.page, request.offset, found.terms, self.backend.analysis, request.snippets)
+        for hit, copies in zip(hits, found.copies):
+            hit.group, hit.copies, hit.outlets = copies.group, copies.count, list(copies.outlets)
         return SearchResult(query=request.query, total=found.total, hits=hits, offset=request.offset,
-                            sort=request.sort, match=match, facets=found.facets, missing_shards=found.missing)
+                            sort=request.sort, match=match, facets=found.facets, missing_shards=found.missing,
+                            stories=found.stories, collapsed=request.collapse)
 
     def with_feedback(self, node: tree.Node, request: SearchRequest) -> tree.Node:
         """``node`` reranked with the words of its best articles (feedback.py), when the ranking asks for it."""
@@ -94,21 +99,28 @@ class Planner:
 
     # -- facets and timelines -----------------------------------------------
     def facet(self, name: str, text: str, filters: Optional[Filters], since: Optional[str],
-              until: Optional[str]) -> list[tuple[str, int]]:
+              until: Optional[str], count: str = "articles", similarity: Similarity = None) -> list[tuple[str, int]]:
         check_facet(name)
         node = within(parse(text), date_span(since, until))
-        return ranked(self.backend.facet(node, filters, name), None)
+        return ranked(self.backend.facet(node, filters, name, _stories(count, similarity)), None)
 
     def timeline(self, text: str, by: str, filters: Optional[Filters], match: str, since: Optional[str],
-                 until: Optional[str]) -> Timeline:
+                 until: Optional[str], count: str = "articles", similarity: Similarity = None) -> Timeline:
         node = parse(text, default_operator="or" if check_match(match) == "any" else "and")
         if match == "any":  # the same articles as search(match="any")
             node, _ignored = self.without_stop_words(node)
         check_period(by)
-        counts = self.backend.days(within(node, date_span(since, until)), filters, by)
+        stories = _stories(count, similarity)
+        counts = self.backend.days(within(node, date_span(since, until)), filters, by, stories)
         rows, undated = timeline_rows(counts.per_day, by)
         return Timeline(query=text, by=by, periods=rows, undated=undated, total=counts.total,
-                        coarse=counts.coarse, missing_shards=counts.missing)
+                        coarse=counts.coarse, missing_shards=counts.missing, count=count)
+
+
+def _stories(count: str, similarity: Similarity) -> Optional[float]:
+    """The near-copy threshold when counting stories, else None (articles)."""
+    threshold = threshold_of(similarity)
+    return threshold if check_counting(count) == "stories" else None
 
 
 def within(node: tree.Node, span: Optional[tree.DateRange]) -> tree.Node:

@@ -5,12 +5,17 @@ from dataclasses import dataclass
 from typing import Iterable, Literal, Mapping, Optional, Union, get_args
 
 from ..errors import InvalidArgument
+from ..nearcopies import threshold_of
 from .fields import check_facet, filter_facet
 
 Sort = Literal["relevance", "date", "-date"]
 Match = Literal["all", "any"]
+Count = Literal["articles", "stories"]
 SORTS: tuple[str, ...] = get_args(Sort)
 MATCHES: tuple[str, ...] = get_args(Match)
+COUNTS: tuple[str, ...] = get_args(Count)
+# A near-copy threshold: a name of nearcopies.SIMILARITY, a containment number, or None (the default).
+Similarity = Union[str, float, None]
 FilterValues = Union[str, Iterable[str]]
 # Filter key -> the values any of which an article must have.
 Filters = dict[str, tuple[str, ...]]
@@ -37,6 +42,12 @@ def check_match(match: str) -> str:
     if match not in MATCHES:
         raise InvalidArgument(f"match must be one of {', '.join(MATCHES)}")
     return match
+
+
+def check_counting(count: str) -> str:
+    if count not in COUNTS:
+        raise InvalidArgument(f"count must be one of {', '.join(COUNTS)}")
+    return count
 
 
 def check_count(name: str, value: Optional[int], *, least: int = 0, optional: bool = False) -> None:
@@ -66,6 +77,10 @@ class SearchRequest:
     fallback: bool = True
     # Snippets and matched terms for each hit (exports that print neither can skip them).
     snippets: bool = True
+    # Near-copy groups: one hit per group; facets counting groups ("stories").
+    collapse: bool = False
+    count: Count = "articles"
+    similarity: Similarity = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.query, str):
@@ -73,6 +88,8 @@ class SearchRequest:
         if self.sort not in SORTS:
             raise InvalidArgument(f"sort must be one of {', '.join(SORTS)}")
         check_match(self.match)
+        check_counting(self.count)
+        threshold_of(self.similarity)
         check_count("limit", self.limit)
         check_count("offset", self.offset)
         check_count("facet_limit", self.facet_limit, optional=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, NoReturn, Optional
 
 from searcher.article import Article
 from searcher.errors import ShardUnavailable
@@ -86,6 +86,8 @@ class ShardedBackend:
         return gather.summed_stats(self._all("corpus_stats", gather.shard_plan(plan)))
 
     def execute(self, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
+        if plan.collapse or plan.stories:
+            _no_groups()
         per_shard = gather.shard_plan(plan)
         shards: Optional[list[int]] = None
         missing: list[str] = []
@@ -122,10 +124,16 @@ class ShardedBackend:
 
         return gather.merged_suggestions(self._all("suggest", words), MAX_SUGGESTIONS)
 
-    def facet(self, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
+    def facet(self, node: tree.Node, filters: Optional[Filters], name: str,
+              stories: Optional[float] = None) -> Counter:
+        if stories is not None:
+            _no_groups()
         return gather.summed_counts(self._all("facet", node, filters, name))
 
-    def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts:
+    def days(self, node: tree.Node, filters: Optional[Filters], by: str,
+             stories: Optional[float] = None) -> DayCounts:
+        if stories is not None:
+            _no_groups()
         parts, missing = self._partial("days", node, filters, by)
         summed = gather.summed_days(list(parts.values()))
         summed.missing = missing
@@ -154,6 +162,12 @@ class ShardedBackend:
                    stats: CorpusStats) -> Execution:
         return gather.merged_execution(Plan(tree.MatchAll(), limit=limit),
                                        self._all("similar_to", terms, article_id, limit, stats))
+
+    def copies(self, article_id: str, similarity: float) -> Optional[list[tuple[Article, float]]]:
+        _no_groups()
+
+    def top_stories(self, limit: int, similarity: float) -> list[tuple[Article, int, tuple[str, ...]]]:
+        _no_groups()
 
     def get(self, article_id: str) -> Optional[Article]:
         return self.runner.call(self._shard(article_id), "get", article_id)
@@ -190,3 +204,11 @@ class ShardedBackend:
     def close(self) -> None:
         self.runner.close()
 
+
+
+def _no_groups() -> NoReturn:
+    from searcher.errors import InvalidArgument
+
+    # A group may span shards: its pairs need every shard's signatures at once.
+    raise InvalidArgument("near-copy groups (copies, --collapse, story counts) are not available on a "
+                          "sharded archive yet: use an archive of one index")

@@ -12,7 +12,7 @@ from searcher.query.request import Filters
 from searcher.results import Stats
 
 from ..base import CorpusStats, DayCounts, Execution, Plan
-from . import similar
+from . import collapse, similar
 from .accel.analysis import analysed_spans
 from .accel.imports import query as wq
 from .damage import reads_index
@@ -85,12 +85,22 @@ class WhooshBackend:
         return suggestions(searching.snapshot().searcher, searching.schema, words)
 
     @reads_index
-    def facet(self, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
-        return facet_counts(self.searching.snapshot(), node, filters, name)
+    def facet(self, node: tree.Node, filters: Optional[Filters], name: str,
+              stories: Optional[float] = None) -> Counter:
+        return facet_counts(self.searching.snapshot(), node, filters, name, stories)
 
     @reads_index
-    def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts:
-        return self.searching.snapshot().days(node, filters, by)
+    def days(self, node: tree.Node, filters: Optional[Filters], by: str,
+             stories: Optional[float] = None) -> DayCounts:
+        return self.searching.snapshot().days(node, filters, by, stories)
+
+    @reads_index
+    def copies(self, article_id: str, similarity: float) -> Optional[list[tuple[Article, float]]]:
+        return collapse.article_copies(self.searching.snapshot(), article_id, similarity)
+
+    @reads_index
+    def top_stories(self, limit: int, similarity: float) -> list[tuple[Article, int, tuple[str, ...]]]:
+        return collapse.top_stories(self.searching.snapshot(), limit, similarity)
 
     @reads_index
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:

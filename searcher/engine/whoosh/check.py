@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from searcher.engine.whoosh import checksums
+from searcher.engine.whoosh import checksums, copies
 from searcher.engine.whoosh.accel import valuecolumns
 from searcher.engine.whoosh.merge_child import TEMP_SUFFIX as MERGE_TEMP_SUFFIX
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
@@ -49,7 +49,7 @@ _WHOOSH_TEMP = f"{INDEX_NAME}.tmp"  # the writer's temporary folder
 _MERGE_TEMP = re.compile(rf"^{INDEX_NAME}_[0-9a-z]+{MERGE_TEMP_SUFFIX}$")  # a background merge's
 _MANIFEST_TEMP = Path(MANIFEST_NAME).with_suffix(".tmp").name
 _TEMPORARY = (_WHOOSH_TEMP, _MANIFEST_TEMP, checksums.CHECKSUMS_TEMP)
-_OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER,
+_OWN_FILES = {MANIFEST_NAME, locking.LOCK_NAME, locking.WHOOSH_LOCK_NAME, valuecolumns.FOLDER, copies.FOLDER,
               checksums.CHECKSUMS_NAME}
 _EXAMPLES = 5
 

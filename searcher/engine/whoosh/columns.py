@@ -15,6 +15,7 @@ from typing import Iterable, Optional
 import numpy as np
 
 from searcher.engine.whoosh.accel.valuecolumns import segment_values
+from searcher.engine.whoosh.copies import CopyGroups
 from searcher.engine.whoosh.schema import NAME_FIELDS
 from searcher.engine.whoosh.store import date_days, date_values
 from searcher.query import fields
@@ -34,6 +35,7 @@ class ValueColumn:
         self.by_lower: dict[str, list[int]] = {}
         for value_id, term in enumerate(self.values):
             self.by_lower.setdefault(term.lower(), []).append(value_id)
+        self._global: dict[int, np.ndarray] = {}
         self._segments = [(offset, segment.doc_count_all(), segment_values(segment, field, folder))
                           for segment, offset in reader.leaf_readers()
                           if segment.segment() is not None]  # an index without segments has none
@@ -47,6 +49,31 @@ class ValueColumn:
             if first < last:
                 counts.update(column.count(docs[first:last] - offset))
         return counts
+
+    def count_groups(self, docnums: Iterable[int], labels: np.ndarray) -> Counter:
+        """Groups per value over index-wide ``docnums``: a group counts once
+        for each value any of its documents among them has (``labels``: each docnum's group)."""
+        docs = np.sort(np.asarray(list(docnums), dtype=np.int64))
+        found_values, found_groups = [], []
+        for offset, size, column in self._segments:
+            first, last = np.searchsorted(docs, [offset, offset + size])
+            if first < last:
+                values, positions = column.entries(docs[first:last] - offset)
+                found_values.append(self._global_ids(column)[values])
+                found_groups.append(labels[docs[first:last][positions]])
+        if not found_values:
+            return Counter()
+        pairs = np.unique((np.concatenate(found_values) << 32) | np.concatenate(found_groups))
+        counts = np.bincount(pairs >> 32, minlength=len(self.values))
+        return Counter({self.values[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()})
+
+    def _global_ids(self, column) -> np.ndarray:
+        """A segment's value ids as indexes into ``values`` (made once per segment)."""
+        known = self._global.get(id(column))
+        if known is None:
+            index = {value: i for i, value in enumerate(self.values)}
+            known = self._global[id(column)] = np.array([index[t] for t in column.terms] or [0], dtype=np.int64)
+        return known
 
 
 class DateColumn:
@@ -72,6 +99,7 @@ class FacetCache:
         self._values: dict[str, ValueColumn] = {}
         self._dates: Optional[DateColumn] = None
         self._orders: dict[str, array] = {}
+        self._copies: Optional[CopyGroups] = None
 
     def values(self, facet: str) -> ValueColumn:
         if facet not in self._values:
@@ -82,6 +110,12 @@ class FacetCache:
         if self._dates is None:
             self._dates = DateColumn(self.reader)
         return self._dates
+
+    def copies(self) -> CopyGroups:
+        """The near-copy groups of this index version (copies.py)."""
+        if self._copies is None:
+            self._copies = CopyGroups(self.reader, self.folder)
+        return self._copies
 
     def date_order(self, newest_first: bool) -> array:
         """A sort key per document for date order, undated last either way
@@ -96,9 +130,24 @@ class FacetCache:
                 self._orders[key] = array("q", (last if v is None else v for v in values))
         return self._orders[key]
 
-    def count(self, facet: str, docnums: list[int]) -> Counter:
-        """Documents per value of ``facet`` among ``docnums``."""
+    def count(self, facet: str, docnums: list[int], labels: Optional[np.ndarray] = None) -> Counter:
+        """Documents per value of ``facet`` among ``docnums``; with ``labels``
+        (each docnum's near-copy group), groups: once per value their copies
+        have, once per period (at the earliest matching copy's date)."""
         if facet in VALUE_FACETS:
-            return self.values(facet).count(docnums)
+            column = self.values(facet)
+            return column.count(docnums) if labels is None else column.count_groups(docnums, labels)
         fields.check_facet(facet)
+        if labels is not None:
+            docnums = self.earliest_of_groups(docnums, labels)
         return count_by_period(self.dates().count_days(docnums), facet)
+
+    def earliest_of_groups(self, docnums: list[int], labels: np.ndarray) -> list[int]:
+        """Of ``docnums``, the earliest-dated of each group (undated last, then the smallest docnum)."""
+        docs = np.asarray(docnums, dtype=np.int64)
+        if not len(docs):
+            return []
+        keys = np.frombuffer(self.date_order(newest_first=False), dtype=np.int64)[docs]
+        order = np.lexsort((docs, keys))
+        _, first = np.unique(labels[docs[order]], return_index=True)
+        return np.sort(docs[order[first]]).tolist()

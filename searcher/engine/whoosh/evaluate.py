@@ -497,9 +497,13 @@ class Evaluated:
 
     def docnums(self) -> list[int]:
         """Every match's docnum, increasing."""
+        return self.ids().tolist()
+
+    def ids(self) -> np.ndarray:
+        """Every match's docnum, increasing, as an array."""
         if not self.parts:
-            return []
-        return np.concatenate([found.ids + offset for offset, found in self.parts]).tolist()
+            return np.empty(0, dtype=np.int64)
+        return np.concatenate([found.ids + offset for offset, found in self.parts]).astype(np.int64)
 
 
 class Evaluator:

@@ -11,6 +11,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Optional
 
+import numpy as np
+
 from searcher.article import Article
 from searcher.errors import InvalidArgument
 from searcher.query import tree
@@ -20,6 +22,7 @@ from searcher.query.ranking import Ranking
 from searcher.query.request import Filters
 
 from ..base import CorpusStats, DayCounts, Execution, Plan
+from . import collapse
 from .accel.imports import query as wq
 from .columns import VALUE_FACETS, FacetCache
 from .compile import Compiler
@@ -103,11 +106,13 @@ class Snapshot:
     def docnums(self, query: "wq.Query") -> list[int]:
         return self.evaluate(query).docnums()
 
-    def counts(self, facets: tuple[str, ...], docnums: list[int], limit: Optional[int]) -> dict:
-        return {name: ranked(self.facets.count(name, docnums), limit) for name in facets}
-
-    def days(self, node: tree.Node, filters: Optional[Filters], by: str) -> DayCounts:
+    def days(self, node: tree.Node, filters: Optional[Filters], by: str,
+             stories: Optional[float] = None) -> DayCounts:
+        """Matches per day; ``stories``: near-copy groups at that threshold,
+        each on the day of its earliest matching copy."""
         docnums = self.docnums(self.query(node, filters))
+        if stories is not None:
+            docnums = self.facets.earliest_of_groups(docnums, collapse.labels_at(self.facets, stories))
         coarse = self._coarser_than(by, docnums)
         fine = [d for d in docnums if d not in coarse] if coarse else docnums
         return DayCounts(per_day=self.facets.dates().count_days(fine), total=len(docnums), coarse=len(coarse))
@@ -138,60 +143,86 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
     searcher = snapshot.searcher
     compiled = snapshot.compile(plan.node)
     query = filtered(compiled, snapshot.filter(plan.filters))
-    docnums: Optional[list[int]] = None
+    labels = collapse.labels_at(snapshot.facets, plan.similarity) if plan.collapse or plan.stories else None
+    matches: Optional[np.ndarray] = None
     # match="any" ranks by BM25F score like any other query: putting the
     # articles that match more of the words first cost 0.16 MAP on the
     # TIME collection (bench/README.md, issue 7).
     date_alone = isinstance(compiled, DateRangeQuery) and query is compiled
     total: Optional[int] = None
+    best: list[tuple[int, Optional[float]]]
     if plan.sort == "relevance" and not date_alone:
         # Every match scored at once (evaluate.py): the page, the exact
         # total and the facets' documents from one pass.
         evaluated = snapshot.evaluate(query)
-        best = evaluated.top(plan.offset + plan.limit)[plan.offset:]
-        page = [(searcher.stored_fields(docnum), score) for docnum, score in best]
-        order = [-score for _, score in best]
         total = evaluated.total
-        if plan.facets:
-            docnums = evaluated.docnums()
+        if plan.collapse and labels is not None:
+            best = collapse.collapsed(evaluated.top, total, labels, plan.offset, plan.limit)
+        else:
+            best = list(evaluated.top(plan.offset + plan.limit)[plan.offset:])
+        if plan.facets or labels is not None:
+            matches = evaluated.ids()
     else:
-        docnums = snapshot.docnums(query)
-        page, order = _unscored_page(snapshot, plan, docnums, compiled.boost)
+        matches = np.asarray(snapshot.docnums(query), dtype=np.int64)
+        best = _unscored_page(snapshot, plan, matches.tolist(), compiled.boost, labels)
+    page = [(searcher.stored_fields(docnum), score) for docnum, score in best]
+    order = _page_order(snapshot, plan, best)
     facets = {}
     if plan.facets:
-        assert docnums is not None
-        facets = snapshot.counts(plan.facets, docnums, plan.facet_limit)
+        assert matches is not None
+        facets = {name: ranked(snapshot.facets.count(name, matches.tolist(), labels if plan.stories else None),
+                               plan.facet_limit) for name in plan.facets}
     if total is None:
-        assert docnums is not None
-        total = len(docnums)
+        assert matches is not None
+        total = len(matches)
     asked = _without_rescoring(compiled)
     terms = {field: field_terms(asked, searcher.reader(), field, snapshot.expanded) for field in ("body", "title")}
     articles = [to_article(fields) if plan.fetch else Article(id=fields["id"]) for fields, _ in page]
-    return Execution(total=total, page=[(article, score) for article, (_, score) in zip(articles, page)],
-                     facets=facets, terms=terms, order=order)
+    found = Execution(total=total, page=[(article, score) for article, (_, score) in zip(articles, page)],
+                      facets=facets, terms=terms, order=order)
+    if labels is not None:
+        assert matches is not None
+        found.stories = int(len(np.unique(labels[matches])))
+        if plan.collapse:
+            found.copies = collapse.page_copies(snapshot.facets, collapse.stored_id(searcher), labels,
+                                                [docnum for docnum, _ in best], matches)
+    return found
 
 
-def _unscored_page(snapshot: Snapshot, plan: Plan, docnums: list[int], boost: float) -> tuple[list, list[float]]:
+def _unscored_page(snapshot: Snapshot, plan: Plan, docnums: list[int], boost: float,
+                   labels: Optional[np.ndarray]) -> list[tuple[int, Optional[float]]]:
     """The page of a date-sorted search, or of a date range alone (by relevance)."""
-    searcher = snapshot.searcher
     if plan.sort == "relevance":
         # A date range alone: every match scores the range's boost and Whoosh
         # breaks ties by document number, so the page is a slice (Whoosh's
         # collector would score every match to find it).
-        chosen, score = docnums[plan.offset:plan.offset + plan.limit], boost
-        order = [-boost] * len(chosen)
+        def first(count: int) -> list[tuple[int, Optional[float]]]:
+            return [(docnum, boost) for docnum in docnums[:count]]
     else:
         # Date order from a cached key per document: one walk of the matches
         # (which the total needs anyway) and a sort in C, where Whoosh's
         # sortedby keys every match through Python.
         keys = snapshot.facets.date_order(newest_first=plan.sort == "-date")
-        chosen = heapq.nsmallest(plan.offset + plan.limit, docnums, key=keys.__getitem__)[plan.offset:]
-        score, order = None, [float(keys[docnum]) for docnum in chosen]
-    return [(searcher.stored_fields(docnum), score) for docnum in chosen], order
+
+        def first(count: int) -> list[tuple[int, Optional[float]]]:
+            return [(docnum, None) for docnum in heapq.nsmallest(count, docnums, key=keys.__getitem__)]
+    if plan.collapse and labels is not None:
+        return collapse.collapsed(first, len(docnums), labels, plan.offset, plan.limit)
+    return first(plan.offset + plan.limit)[plan.offset:]
 
 
-def facet_counts(snapshot: Snapshot, node: tree.Node, filters: Optional[Filters], name: str) -> Counter:
-    return snapshot.facets.count(name, snapshot.docnums(snapshot.query(node, filters)))
+def _page_order(snapshot: Snapshot, plan: Plan, best: list[tuple[int, Optional[float]]]) -> list[float]:
+    """The page's place in the plan's order (Execution.order): negated scores, or date keys."""
+    if plan.sort == "relevance":
+        return [-(score or 0.0) for _, score in best]
+    keys = snapshot.facets.date_order(newest_first=plan.sort == "-date")
+    return [float(keys[docnum]) for docnum, _ in best]
+
+
+def facet_counts(snapshot: Snapshot, node: tree.Node, filters: Optional[Filters], name: str,
+                 stories: Optional[float] = None) -> Counter:
+    labels = collapse.labels_at(snapshot.facets, stories) if stories is not None else None
+    return snapshot.facets.count(name, snapshot.docnums(snapshot.query(node, filters)), labels)
 
 
 def filtered(query: "wq.Query", filter_query: Optional["wq.Query"]) -> "wq.Query":

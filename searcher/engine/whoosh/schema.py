@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from searcher.engine.whoosh.accel.analysis import FastText
 from searcher.engine.whoosh.accel.imports import accent_map, analysis, columns, fields
-from searcher.nearcopies import RECORD_BYTES
 from searcher.engine.whoosh.stemming import mark, porter_stem
+from searcher.nearcopies import RECORD_BYTES
 
 # Joins multi-valued fields into one stored string; never appears in text.
 VALUE_SEP = "\x1f"

@@ -14,6 +14,7 @@ from .accel import imports as whoosh_import
 from .accel import valuecolumns
 from .accel.terms import committed_segments
 from .accel.writers import FastMpWriter, FastSegmentWriter, SubWriterFailed, release_lock
+from .copies import CopyGroups
 from .documents import to_document
 from .merging import BackgroundMerges
 from .schema import NAME_FIELDS
@@ -183,6 +184,12 @@ class WhooshWriter:
         # page cache: ~1% of the run, seconds off a large archive's first facet.
         valuecolumns.save_missing(self.ix.storage, self.ix.schema, segments,
                                   [value_field for _, value_field in NAME_FIELDS.values()], self.index_dir)
+        if self._signed:  # and the near-copy pairs of this version, for the first --collapse
+            reader = self.ix.reader()
+            try:
+                CopyGroups(reader, self.index_dir)
+            finally:
+                reader.close()
         return sum(segment.doc_count() for segment in segments)
 
     def close(self) -> None:

@@ -120,19 +120,22 @@ class SegmentValues:
         """Documents per value over ``docnums`` (this segment's numbers), as
         array operations: each document's run of value ids gathered at once,
         then counted (no Python step per document or value)."""
-        docs = np.asarray(docnums if isinstance(docnums, np.ndarray) else list(docnums), dtype=np.int64)
-        if not len(docs):
+        values, _ = self.entries(docnums)
+        if not len(values):
             return {}
+        counts = np.bincount(values, minlength=len(self.terms))
+        return {self.terms[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+
+    def entries(self, docnums: Iterable[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(value id, position in ``docnums``) of every value the documents hold."""
+        docs = np.asarray(docnums if isinstance(docnums, np.ndarray) else list(docnums), dtype=np.int64)
         offsets = np.frombuffer(self.offsets, dtype=f"u{self.offsets.itemsize}")
         starts = offsets[docs].astype(np.int64)
         lengths = offsets[docs + 1].astype(np.int64) - starts
         total = int(lengths.sum())
-        if not total:
-            return {}
         gather = np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total)
-        values = np.frombuffer(self.ids, dtype=f"u{self.ids.itemsize}")[gather]
-        counts = np.bincount(values, minlength=len(self.terms))
-        return {self.terms[i]: int(counts[i]) for i in np.flatnonzero(counts).tolist()}
+        values = np.frombuffer(self.ids, dtype=f"u{self.ids.itemsize}")[gather].astype(np.int64)
+        return values, np.repeat(np.arange(len(docs)), lengths)
 
 
 def segment_values(reader, fieldname: str, folder: Optional[Path]) -> SegmentValues:

@@ -1,0 +1,127 @@
+"""Near-copy groups in answers: one hit per story, an article's copies,
+the most republished stories (issue 16; the groups: copies.py).
+
+A collapsed page is the first hit of each group in the query's own order
+(Elasticsearch's collapse): the order is total (score or date, then
+docnum), so page 2 goes on where page 1 stopped. Only as much of the order
+as the page needs is sorted: the best ``4 * (offset + limit)`` matches,
+more only when those hold too few groups.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence
+
+import numpy as np
+
+from searcher.article import Article
+from searcher.nearcopies import containments
+
+from ..base import Copies
+from .columns import FacetCache
+from .documents import to_article
+
+Ranked = list[tuple[int, Optional[float]]]
+
+
+def collapsed(first: Callable[[int], Sequence[tuple[int, Any]]], total: int, labels: np.ndarray, offset: int,
+              limit: int) -> Ranked:
+    """Entries ``offset`` to ``offset + limit`` of the groups' first hits;
+    ``first(k)``: the best ``k`` matches in order."""
+    wanted = offset + limit
+    size = max(64, 4 * wanted)
+    while True:
+        ranked = first(size)
+        heads = np.sort(np.unique(labels[np.fromiter((d for d, _ in ranked), np.int64, len(ranked))],
+                                  return_index=True)[1])
+        if len(heads) >= wanted or size >= total:
+            return [ranked[i] for i in heads[offset:wanted].tolist()]
+        size *= 4
+
+
+def page_copies(facets: FacetCache, stored_id: Callable[[int], str], labels: np.ndarray,
+                page: list[int], matches: np.ndarray) -> list[Copies]:
+    """Each page entry's group among the matches: its id, copies and outlets."""
+    matched = labels[matches]
+    found = []
+    for docnum in page:
+        members = matches[matched == labels[docnum]]
+        outlets = facets.values("publisher").count(members.tolist())
+        named = tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
+        found.append(Copies(stored_id(representative(facets, labels, docnum, stored_id)), len(members), named))
+    return found
+
+
+def representative(facets: FacetCache, labels: np.ndarray, docnum: int, stored_id: Callable[[int], str]) -> int:
+    """The earliest-dated live copy of ``docnum``'s group (undated last; on
+    the same date, the smallest article id: docnums change when segments merge)."""
+    members = np.flatnonzero(labels == labels[docnum])
+    if len(members) == 1:
+        return docnum
+    keys = np.frombuffer(facets.date_order(newest_first=False), dtype=np.int64)[members]
+    earliest = members[keys == keys.min()].tolist()
+    return earliest[0] if len(earliest) == 1 else min(earliest, key=stored_id)
+
+
+def similarities(facets: FacetCache, docnum: int, members: np.ndarray) -> np.ndarray:
+    """Each member's estimated containment against ``docnum``."""
+    hashes, sizes = facets.copies().signatures()
+    if sizes[docnum] == 0:
+        return np.where(members == docnum, 1.0, 0.0)
+    return containments(hashes, sizes, np.full(len(members), docnum), members)
+
+
+def largest_groups(labels: np.ndarray, live: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """(label, size) of the ``limit`` largest groups of two or more live
+    documents, largest first (ties: the smaller label)."""
+    groups, sizes = np.unique(labels[live], return_counts=True)
+    keep = sizes > 1
+    groups, sizes = groups[keep], sizes[keep]
+    order = np.lexsort((groups, -sizes))[:limit]
+    return list(zip(groups[order].tolist(), sizes[order].tolist()))
+
+
+def labels_at(facets: FacetCache, similarity: float) -> np.ndarray:
+    """Each docnum's group at ``similarity``; IndexOutdated for an index
+    made before signatures were (its articles would all look alone)."""
+    groups = facets.copies()
+    if not groups.signed:
+        from searcher.errors import IndexOutdated
+
+        raise IndexOutdated("this index was made before near-copy signatures: run 'searcher rebuild' "
+                            "to add them (copies, --collapse and story counts need them)")
+    return groups.labels(similarity)
+
+
+def article_copies(snapshot, article_id: str, similarity: float) -> Optional[list[tuple[Article, float]]]:
+    """The article's group, itself first, then by date (earliest first), each
+    with its estimated containment against the article; None when not here."""
+    searcher = snapshot.searcher
+    docnum = searcher.document_number(id=article_id)
+    if docnum is None:
+        return None
+    labels = labels_at(snapshot.facets, similarity)
+    members = np.flatnonzero(labels == labels[docnum])
+    keys = np.frombuffer(snapshot.facets.date_order(newest_first=False), dtype=np.int64)[members]
+    ordered = members[np.lexsort((members, keys, members != docnum))]
+    found = similarities(snapshot.facets, docnum, ordered)
+    return [(to_article(searcher.stored_fields(int(d))), float(s)) for d, s in zip(ordered.tolist(), found.tolist())]
+
+
+def top_stories(snapshot, limit: int, similarity: float) -> list[tuple[Article, int, tuple[str, ...]]]:
+    """The ``limit`` groups with the most copies: (representative, copies, outlets)."""
+    facets, searcher = snapshot.facets, snapshot.searcher
+    labels = labels_at(facets, similarity)
+    _, sizes = facets.copies().signatures()
+    ids = stored_id(searcher)
+    found = []
+    for label, count in largest_groups(labels, sizes > 0, limit):
+        members = np.flatnonzero(labels == label)
+        outlets = facets.values("publisher").count(members.tolist())
+        named = tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
+        head = representative(facets, labels, int(members[0]), ids)
+        found.append((to_article(searcher.stored_fields(head)), count, named))
+    return found
+
+
+def stored_id(searcher) -> Callable[[int], str]:
+    return lambda docnum: searcher.stored_fields(docnum)["id"]
