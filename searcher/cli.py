@@ -24,7 +24,7 @@ from .cli_progress import _progress
 from .errors import IndexDamaged, IndexLocked, IndexWriteError, SearcherError
 
 if TYPE_CHECKING:
-    from .query.request import Match, Sort
+    from .query.request import Count, Match, Sort
 
 INDEX_HELP = "Index folder (default: $SEARCHER_INDEX, else ./index)."
 
@@ -297,6 +297,16 @@ def query_options(fn: Callable) -> Callable:
 
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+SIMILARITY_HELP = ("How alike near-copies are: moderate (default: 70% of the shorter one's text in the "
+                   "other), high (90%) or a number from 0.5 to 1.")
+
+
+def count_options(fn: Callable) -> Callable:
+    """--count, --similarity: counting articles or near-copy groups (stories)."""
+    fn = click.option("--similarity", default=None, metavar="LEVEL", help=SIMILARITY_HELP)(fn)
+    return click.option("--count", "counting", type=click.Choice(["articles", "stories"]), default="articles",
+                        show_default=True,
+                        help="stories: count each group of near-copies (syndicated copies of one story) once.")(fn)
 
 
 def partial_option(fn: Callable) -> Callable:
@@ -330,12 +340,16 @@ def _say_partial(missing: list[str]) -> None:
 @click.option("--fields", default=None, help="Columns, comma-separated (rank,id,date,title,authors,"
                                              "sources,tags,publisher,url,score,snippet).")
 @click.option("--color/--no-color", default=None, help="Bold the matched words (default: on a terminal).")
+@click.option("--collapse", is_flag=True,
+              help="One hit per group of near-copies, with its number of copies and their outlets.")
+@count_options
 @partial_option
 @output_options(FORMATS)
 def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, offset: int, sort: Sort,
                match: Match, plain: bool, facets: tuple[str, ...], facet_limit: int,
                filters: tuple[str, ...], since: str | None, until: str | None, fields: str | None,
-               color: bool | None, allow_partial: bool, fmt: str, tablefmt: str) -> None:
+               color: bool | None, collapse: bool, counting: Count, similarity: str | None, allow_partial: bool,
+               fmt: str, tablefmt: str) -> None:
     """Search the archive. QUERY uses the syntax in the README."""
     from .cli_render import search_result
 
@@ -347,7 +361,8 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
     with _open_archive(index_dir, allow_partial=allow_partial) as archive:
         result = archive.search(query, limit=limit, offset=offset, sort=sort, match=match, facets=facets,
                                 facet_limit=facet_limit, filters=_filters(filters), since=since, until=until,
-                                syntax=not plain, fallback=human)
+                                syntax=not plain, fallback=human, collapse=collapse, count=counting,
+                                similarity=similarity)
     if result.fallback == "any":
         click.echo(f"No article has every word of {query!r}; showing articles with any of them.", err=True)
     _say_partial(result.missing_shards)
@@ -363,15 +378,17 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
 @index_option
 @cluster_option
 @query_options
+@count_options
 @output_options(("table", "json", "csv", "markdown"))
 def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str, ...], since: str | None,
-               until: str | None, fmt: str, tablefmt: str) -> None:
+               until: str | None, counting: Count, similarity: str | None, fmt: str, tablefmt: str) -> None:
     """Every value of FACET with its article count, over QUERY's matches (all articles without one)."""
     from .cli_render import facet_output
 
     with _open_archive(index_dir) as archive:
-        counts = archive.facet(facet, query, filters=_filters(filters), since=since, until=until)
-    click.echo(facet_output(facet, counts, fmt, tablefmt))
+        counts = archive.facet(facet, query, filters=_filters(filters), since=since, until=until, count=counting,
+                               similarity=similarity)
+    click.echo(facet_output(facet, counts, fmt, tablefmt, counting))
 
 
 @cli.command("timeline")
@@ -381,10 +398,12 @@ def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str
 @click.option("--by", type=click.Choice(["year", "month", "week", "day"]), default="month", show_default=True)
 @click.option("--match", type=click.Choice(["all", "any"]), default="all", show_default=True)
 @query_options
+@count_options
 @partial_option
 @output_options(("table", "json", "csv", "markdown"))
 def timeline_cmd(query: str, index_dir: str | None, by: str, match: Match, filters: tuple[str, ...],
-                 since: str | None, until: str | None, allow_partial: bool, fmt: str, tablefmt: str) -> None:
+                 since: str | None, until: str | None, counting: Count, similarity: str | None, allow_partial: bool,
+                 fmt: str, tablefmt: str) -> None:
     """Matching articles per period, every period in the span (zeros included).
 
     When the span holds more than 10,000 periods (an article dated 0001
@@ -393,7 +412,8 @@ def timeline_cmd(query: str, index_dir: str | None, by: str, match: Match, filte
     from .cli_render import timeline_output
 
     with _open_archive(index_dir, allow_partial=allow_partial) as archive:
-        timeline = archive.timeline(query, by=by, match=match, filters=_filters(filters), since=since, until=until)
+        timeline = archive.timeline(query, by=by, match=match, filters=_filters(filters), since=since, until=until,
+                                    count=counting, similarity=similarity)
     _say_partial(timeline.missing_shards)
     click.echo(timeline_output(timeline, fmt, tablefmt))
 
@@ -417,6 +437,30 @@ def similar_cmd(article_id: str, index_dir: str | None, limit: int, fields: str 
     else:
         default = ["rank", "date", "title", "authors", "sources", "score"]
         click.echo(hits_output(hits, fmt, tablefmt, _fields(fields) or default, 160, False))
+
+
+@cli.command("duplicates")
+@click.argument("article_id", required=False)
+@index_option
+@cluster_option
+@click.option("--top", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Instead: the N most republished stories (groups with the most copies).")
+@click.option("--similarity", default=None, metavar="LEVEL", help=SIMILARITY_HELP)
+@output_options(("table", "json", "csv", "markdown"))
+def duplicates_cmd(article_id: str | None, index_dir: str | None, top: int | None, similarity: str | None,
+                   fmt: str, tablefmt: str) -> None:
+    """ARTICLE_ID's near-copies (syndicated copies of its story) with their
+    similarity, earliest first; or, with --top N, the most republished stories."""
+    from .cli_render import copies_output, stories_output
+
+    if (article_id is None) == (top is None):
+        raise click.UsageError("give an ARTICLE_ID or --top N")
+    with _open_archive(index_dir) as archive:
+        if top is not None:
+            click.echo(stories_output(archive.stories(top, similarity=similarity), fmt, tablefmt))
+        else:
+            assert article_id is not None
+            click.echo(copies_output(archive.duplicates(article_id, similarity=similarity), fmt, tablefmt))
 
 
 @cli.command("show")
@@ -467,29 +511,6 @@ def stats_cmd(index_dir: str | None, fmt: str, tablefmt: str) -> None:
     click.echo(stats_report(stats, fmt, tablefmt))
 
 
-def _check_text(report) -> str:
-    lines = [
-        f"index:      {report.path}",
-        f"articles:   {report.articles} in {report.segments} segments (commit {report.generation})",
-        f"manifest:   {report.files_recorded} files, {report.ids_recorded} article ids"
-        + (f" ({report.unrecorded} articles in the index come from no recorded file)" if report.unrecorded else ""),
-    ]
-    if report.writer is not None:
-        lines.append(f"writing:    an indexing run (pid {report.writer or '?'}) is writing now; "
-                     "this checks its last commit")
-    sums = f"checksums:  {report.verified} files match their recorded checksums"
-    if report.unchecksummed:
-        later = " (recorded by the next check while no run writes)"
-        sums += f"; {len(report.unchecksummed)} not yet checksummed" + (" (recorded now)" if report.checksummed_now
-                                                                         else later)
-    lines.append(sums)
-    if report.cleaned:
-        lines.append(f"cleaned:    removed {len(report.cleaned)} leftover files")
-    lines += [f"{p.severity}: {p.message}" for p in report.problems]
-    lines.append("OK" if report.ok else f"FAILED: {len(report.errors)} problems")
-    return "\n".join(lines)
-
-
 @cli.command("check")
 @index_option
 @click.option("--quick", is_flag=True, help="Open every segment and read its documents, "
@@ -500,10 +521,10 @@ def check_cmd(index_dir: str | None, quick: bool, clean: bool, fmt: str) -> None
     """Verify the index: segments read, no article twice, the manifest agrees,
     no stray files. Exit status 1 when something is wrong."""
     from .api import Archive
-    from .cli_render import to_json
+    from .cli_render import check_text, to_json
 
     report = Archive.check_at(index_dir, deep=not quick, clean=clean)
-    click.echo(to_json(report.to_dict()) if fmt == "json" else _check_text(report))
+    click.echo(to_json(report.to_dict()) if fmt == "json" else check_text(report))
     if not report.ok:
         sys.exit(1)
 

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any, Iterable, Optional, Sequence
 
 from .article import Article, Skipped
-from .results import Hit, IndexReport, SearchResult, Stats, Timeline
+from .results import CheckReport, Hit, IndexReport, SearchResult, Stats, Story, Timeline
 
 LIST_SEP = "; "
 
@@ -47,11 +47,15 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "simp
 
 # -- hits -----------------------------------------------------------------
 HIT_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "publisher", "url",
-              "score", "snippet")
+              "score", "snippet", "group", "copies", "outlets")
 TABLE_FIELDS = ("rank", "date", "title", "authors", "sources", "score", "snippet")
 CSV_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "url", "score", "snippet")
+# A collapsed search: each hit stands for its group.
+COLLAPSED_TABLE_FIELDS = ("rank", "date", "title", "copies", "outlets", "score", "snippet")
+COLLAPSED_CSV_FIELDS = CSV_FIELDS + ("group", "copies", "outlets")
 # Wrap widths for table cells; the snippet takes what the terminal has left.
-_WRAP = {"title": 40, "authors": 22, "sources": 22, "tags": 22, "publisher": 20, "url": 40, "id": 30}
+_WRAP = {"title": 40, "authors": 22, "sources": 22, "tags": 22, "publisher": 20, "url": 40, "id": 30,
+         "outlets": 22}
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
 
 
@@ -63,13 +67,15 @@ def _cell(hit: Hit, name: str, for_table: bool) -> str:
         return _day(value) if for_table else (value.isoformat() if value else "")
     if name == "score":
         return "" if value is None else (f"{value:.2f}" if for_table else f"{value:.4f}")
+    if value is None:
+        return ""
     if isinstance(value, list):
         return (", " if for_table else LIST_SEP).join(value)
     return str(value)
 
 
 # Columns never wrapped: an id or URL must stay whole to be pasted into `show`.
-_WHOLE = ("rank", "date", "score", "id", "url")
+_WHOLE = ("rank", "date", "score", "id", "url", "copies", "group")
 _MIN_WIDTH = {"title": 16, "snippet": 20}
 
 
@@ -96,9 +102,9 @@ def _widths(fields: Sequence[str], rows: Sequence[Sequence[str]], total_width: i
     return [wrap.get(f) for f in fields]
 
 
-_NATURAL_MIN = {"rank": 6, "date": 10, "score": 7}
+_NATURAL_MIN = {"rank": 6, "date": 10, "score": 7, "copies": 8}
 # Default columns given up, in this order, when the terminal is too narrow.
-_OPTIONAL = ("sources", "authors", "score")
+_OPTIONAL = ("sources", "authors", "outlets", "score")
 
 
 def fit_fields(fields: Sequence[str], total_width: int) -> list[str]:
@@ -134,13 +140,14 @@ def hits_table(hits: Sequence[Hit], fields: Sequence[str], tablefmt: str, width:
 
 
 def hits_output(hits: Sequence[Hit], fmt: str, tablefmt: str, fields: Optional[Sequence[str]],
-                width: int, color: bool) -> str:
+                width: int, color: bool, collapsed: bool = False) -> str:
     if fmt == "jsonl":
         return "\n".join(json.dumps(hit.to_dict(), ensure_ascii=False) for hit in hits)
     if fmt == "csv":
-        names = fields or CSV_FIELDS
+        names = fields or (COLLAPSED_CSV_FIELDS if collapsed else CSV_FIELDS)
         return to_csv(names, [[_cell(hit, f, False) for f in names] for hit in hits])
-    return hits_table(hits, fields or fit_fields(TABLE_FIELDS, width), "github" if fmt == "markdown" else tablefmt,
+    default = COLLAPSED_TABLE_FIELDS if collapsed else TABLE_FIELDS
+    return hits_table(hits, fields or fit_fields(default, width), "github" if fmt == "markdown" else tablefmt,
                       width, color)
 
 
@@ -149,14 +156,15 @@ def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple", fiel
     if fmt == "json":
         return to_json(result.to_dict())
     if fmt in ("jsonl", "csv"):
-        return hits_output(result.hits, fmt, tablefmt, fields, width, color)
+        return hits_output(result.hits, fmt, tablefmt, fields, width, color, result.collapsed)
     lines = []
     if result.hits:
         first, last = result.offset + 1, result.offset + len(result.hits)
-        lines += [hits_output(result.hits, fmt, tablefmt, fields, width, color), "",
-                  f"{first}-{last} of {result.total} articles"]
+        lines += [hits_output(result.hits, fmt, tablefmt, fields, width, color, result.collapsed), "",
+                  f"{first}-{last} of {_matched(result)}"]
     elif result.total:
-        lines.append(f"No articles on this page; {result.total} articles match {result.query!r}.")
+        lines.append(f"No {'stories' if result.collapsed else 'articles'} on this page; {_matched(result)} "
+                     f"match {result.query!r}.")
     else:
         lines.append(f"No articles match {result.query!r}" + (f": {result.notice}." if result.notice else "."))
     for word, options in result.suggestions.items():
@@ -166,17 +174,28 @@ def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple", fiel
     return "\n".join(lines)
 
 
+def _matched(result: SearchResult) -> str:
+    """How many match: articles, and the stories they tell when counted."""
+    if result.stories is None:
+        return f"{result.total} articles"
+    if result.collapsed:
+        return f"{result.stories} stories ({result.total} articles)"
+    return f"{result.total} articles ({result.stories} stories)"
+
+
 # -- facets and timeline ----------------------------------------------------
-def facet_table(name: str, counts: Sequence[tuple[str, int]], tablefmt: str = "simple") -> str:
-    return table((name, "articles"), counts, tablefmt, numeric=("articles",))
+def facet_table(name: str, counts: Sequence[tuple[str, int]], tablefmt: str = "simple",
+                counting: str = "articles") -> str:
+    return table((name, counting), counts, tablefmt, numeric=(counting,))
 
 
-def facet_output(name: str, counts: Sequence[tuple[str, int]], fmt: str, tablefmt: str) -> str:
+def facet_output(name: str, counts: Sequence[tuple[str, int]], fmt: str, tablefmt: str,
+                 counting: str = "articles") -> str:
     if fmt == "json":
         return to_json([{"value": v, "count": c} for v, c in counts])
     if fmt == "csv":
         return to_csv(("value", "count"), counts)
-    return facet_table(name, counts, "github" if fmt == "markdown" else tablefmt)
+    return facet_table(name, counts, "github" if fmt == "markdown" else tablefmt, counting)
 
 
 BAR_WIDTH = 40
@@ -189,10 +208,11 @@ def timeline_output(timeline: Timeline, fmt: str, tablefmt: str) -> str:
         return to_csv(("period", "count"), timeline.periods)
     top = max((c for _, c in timeline.periods), default=0)
     rows = [(p, c, "█" * round(BAR_WIDTH * c / top) if top else "") for p, c in timeline.periods]
-    text = table(("period", "articles", ""), rows, "github" if fmt == "markdown" else tablefmt,
-                 numeric=("articles",)) if rows else "No dated articles match."
+    counted = timeline.count
+    text = table(("period", counted, ""), rows, "github" if fmt == "markdown" else tablefmt,
+                 numeric=(counted,)) if rows else f"No dated {counted} match."
     coarse = f", {timeline.coarse} dated only to a longer period than a {timeline.by}" if timeline.coarse else ""
-    return (f"{text}\n\n{timeline.total} articles, {timeline.undated} without a date{coarse}"
+    return (f"{text}\n\n{timeline.total} {counted}, {timeline.undated} without a date{coarse}"
             f"{_sparse_note(timeline)}")
 
 
@@ -212,6 +232,43 @@ def _sparse_note(timeline: Timeline) -> str:
 
 
 # -- show / parse ---------------------------------------------------------
+# -- near-copies --------------------------------------------------------------
+COPY_FIELDS = ("rank", "date", "publisher", "title", "similarity", "id")
+
+
+def copies_output(hits: Sequence[Hit], fmt: str, tablefmt: str) -> str:
+    """An article's near-copies (``score``: the similarity), the article first."""
+    if fmt == "json":
+        return to_json({"id": hits[0].id, "group": hits[0].group, "copies": [
+            {**hit.to_dict(), "similarity": None if hit.score is None else round(hit.score, 4)} for hit in hits]})
+    rows = [[_cell(hit, "rank", False), _cell(hit, "date", fmt != "csv"), hit.publisher, hit.title,
+             f"{hit.score:.2f}" if hit.score is not None else "", hit.id] for hit in hits]
+    if fmt == "csv":
+        return to_csv(COPY_FIELDS, rows)
+    note = (f"{len(hits) - 1} near-copies of {hits[0].id} (group {hits[0].group})" if len(hits) > 1
+            else f"No near-copies of {hits[0].id}.")
+    return table(COPY_FIELDS, rows, "github" if fmt == "markdown" else tablefmt, numeric=("rank", "similarity")) \
+        + "\n\n" + note
+
+
+STORY_FIELDS = ("rank", "copies", "date", "title", "outlets", "group")
+
+
+def stories_output(stories: Sequence[Story], fmt: str, tablefmt: str) -> str:
+    """The most republished stories."""
+    if fmt == "json":
+        return to_json([story.to_dict() for story in stories])
+    rows = [[str(rank), str(story.copies), _day(story.date) if fmt != "csv" else
+             (story.date.isoformat() if story.date else ""), story.title,
+             (", " if fmt != "csv" else LIST_SEP).join(story.outlets), story.group]
+            for rank, story in enumerate(stories, 1)]
+    if fmt == "csv":
+        return to_csv(STORY_FIELDS, rows)
+    if not rows:
+        return "No article has a near-copy."
+    return table(STORY_FIELDS, rows, "github" if fmt == "markdown" else tablefmt, numeric=("rank", "copies"))
+
+
 def article_text(article: Article) -> str:
     lines = [article.title, "=" * min(len(article.title), 78)]
     meta = [
@@ -285,4 +342,27 @@ def stats_report(stats: Stats, fmt: str, tablefmt: str = "simple") -> str:
     if stats.skipped_files:
         lines += ["", "files skipped in the last run (retried next time):"]
         lines += [f"  {s.origin}: {s.reason}" for s in stats.skipped_files]
+    return "\n".join(lines)
+
+
+def check_text(report: CheckReport) -> str:
+    lines = [
+        f"index:      {report.path}",
+        f"articles:   {report.articles} in {report.segments} segments (commit {report.generation})",
+        f"manifest:   {report.files_recorded} files, {report.ids_recorded} article ids"
+        + (f" ({report.unrecorded} articles in the index come from no recorded file)" if report.unrecorded else ""),
+    ]
+    if report.writer is not None:
+        lines.append(f"writing:    an indexing run (pid {report.writer or '?'}) is writing now; "
+                     "this checks its last commit")
+    sums = f"checksums:  {report.verified} files match their recorded checksums"
+    if report.unchecksummed:
+        later = " (recorded by the next check while no run writes)"
+        sums += f"; {len(report.unchecksummed)} not yet checksummed" + (" (recorded now)" if report.checksummed_now
+                                                                         else later)
+    lines.append(sums)
+    if report.cleaned:
+        lines.append(f"cleaned:    removed {len(report.cleaned)} leftover files")
+    lines += [f"{p.severity}: {p.message}" for p in report.problems]
+    lines.append("OK" if report.ok else f"FAILED: {len(report.errors)} problems")
     return "\n".join(lines)

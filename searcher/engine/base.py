@@ -77,8 +77,8 @@ class Execution:
     missing: list[str] = field(default_factory=list)
     # A merged answer's shard of each page entry.
     sources: list[int] = field(default_factory=list)
-    # With plan.collapse: each page entry's group; with plan.stories or
-    # plan.collapse: the number of groups among the matches.
+    # With plan.collapse or plan.stories: each page entry's group, and
+    # the number of groups among the matches.
     copies: list[Copies] = field(default_factory=list)
     stories: Optional[int] = None
 

@@ -183,7 +183,7 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
     if labels is not None:
         assert matches is not None
         found.stories = int(len(np.unique(labels[matches])))
-        if plan.collapse:
+        if plan.collapse or plan.stories:
             found.copies = collapse.page_copies(snapshot.facets, collapse.stored_id(searcher), labels,
                                                 [docnum for docnum, _ in best], matches)
     return found
