@@ -29,6 +29,8 @@ def index_key(reader) -> str:
     digest = hashlib.sha1()
     for segment_reader, offset in reader.leaf_readers():
         segment = segment_reader.segment()
+        if segment is None:  # an index without segments
+            continue
         deleted = sorted(segment.deleted_docs()) if segment_reader.has_deletions() else []
         digest.update(f"{segment.segment_id()}:{offset}:{segment_reader.doc_count_all()}:".encode())
         digest.update(np.asarray(deleted, dtype=np.int64).tobytes())
@@ -42,7 +44,8 @@ def signatures(reader) -> tuple[np.ndarray, np.ndarray]:
     hashes = np.zeros((count, nearcopies.PERMUTATIONS), dtype=np.uint32)
     sizes = np.zeros(count, dtype=np.int64)
     for segment_reader, offset in reader.leaf_readers():
-        if FIELD not in segment_reader.schema or not segment_reader.has_column(FIELD):
+        if segment_reader.segment() is None or FIELD not in segment_reader.schema \
+                or not segment_reader.has_column(FIELD):
             continue
         column = segment_reader.column_reader(FIELD, translate=False)
         stored = column._count  # documents past it have no signature (the column's default)
