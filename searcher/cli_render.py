@@ -170,7 +170,7 @@ def search_result(result: SearchResult, fmt: str, tablefmt: str = "simple", fiel
     for word, options in result.suggestions.items():
         lines.append(f"Did you mean: {word} -> {', '.join(options)}?")
     for name, counts in result.facets.items():
-        lines += ["", facet_table(name, counts, "github" if fmt == "markdown" else tablefmt)]
+        lines += ["", facet_table(name, counts, "github" if fmt == "markdown" else tablefmt, result.count)]
     return "\n".join(lines)
 
 

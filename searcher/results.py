@@ -84,6 +84,7 @@ class SearchResult:
     # ``collapsed``: one hit per group, so pages hold groups.
     stories: Optional[int] = None
     collapsed: bool = False
+    count: str = "articles"  # what the facets count: articles, or "stories"
 
     @property
     def partial(self) -> bool:
@@ -93,7 +94,8 @@ class SearchResult:
         found = {
             "query": self.query,
             "total": self.total,
-            **({"stories": self.stories, "collapsed": self.collapsed} if self.stories is not None else {}),
+            **({"stories": self.stories, "collapsed": self.collapsed, "count": self.count}
+               if self.stories is not None else {}),
             "offset": self.offset,
             "sort": self.sort,
             "match": self.match,

@@ -70,7 +70,7 @@ class Planner:
             hit.group, hit.copies, hit.outlets = copies.group, copies.count, list(copies.outlets)
         return SearchResult(query=request.query, total=found.total, hits=hits, offset=request.offset,
                             sort=request.sort, match=match, facets=found.facets, missing_shards=found.missing,
-                            stories=found.stories, collapsed=request.collapse)
+                            stories=found.stories, collapsed=request.collapse, count=request.count)
 
     def with_feedback(self, node: tree.Node, request: SearchRequest) -> tree.Node:
         """``node`` reranked with the words of its best articles (feedback.py), when the ranking asks for it."""
