@@ -32,10 +32,13 @@ import re
 import threading
 import zlib
 from dataclasses import dataclass
-from typing import Optional
+from functools import lru_cache
+from typing import TYPE_CHECKING, Optional
 
 import numpy as np
-from datasketch import MinHash
+
+if TYPE_CHECKING:  # datasketch (and the asyncio, ssl it loads) only where signatures are made
+    from datasketch import MinHash
 
 SHINGLE = 3  # words a shingle: 3 kept more reworded copies than 4 or 5 (bench/README.md, Near-copies)
 COPY_CONTAINMENT = 0.7  # two articles are copies from this estimated containment up (the same)
@@ -54,7 +57,13 @@ _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: every shingle's words weigh 
 _WORD = re.compile(r"\w+")
 _WORD_HASHES: dict[str, int] = {}  # CRC-32 of words met: most words of an article are not new
 _LOCAL = threading.local()
-_TEMPLATE = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME)  # its permutations, made once
+
+
+@lru_cache(maxsize=1)
+def _permutations():
+    """datasketch's permutations for SEED, made once."""
+    from datasketch import MinHash
+    return MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME).permutations
 
 
 def words(text: str) -> list[str]:
@@ -118,8 +127,9 @@ class Signature:
 
     def minhash(self) -> MinHash:
         """As datasketch's MinHash (for its LSH index)."""
+        from datasketch import MinHash
         return MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashvalues=self.hashes,
-                       permutations=_TEMPLATE.permutations)
+                       permutations=_permutations())
 
 
 def signature(text: str, size: int = SHINGLE) -> Optional[Signature]:
@@ -138,8 +148,9 @@ def _reusable() -> MinHash:
     """This thread's MinHash, cleared for each text (making one copies the permutations)."""
     found = getattr(_LOCAL, "minhash", None)
     if found is None:
+        from datasketch import MinHash
         found = _LOCAL.minhash = MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME, hashfunc=int,
-                                         permutations=_TEMPLATE.permutations)
+                                         permutations=_permutations())
     return found
 
 
