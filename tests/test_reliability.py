@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from searcher import Archive, Article, IndexLocked
 from searcher.cli import cli
 from searcher.engine.whoosh.accel import valuecolumns
+from searcher.engine.whoosh import copies
 from searcher.engine.whoosh.checksums import CHECKSUMS_NAME
 from searcher.ingest import locking
 from searcher.ingest.manifest import MANIFEST_NAME
@@ -435,8 +436,9 @@ def test_leftovers_of_an_interrupted_write_are_warnings_and_clean_removes_them(b
     cleaned = check(ix, "--clean")
     assert cleaned.exit_code == 0 and "removed 4 leftover files" in cleaned.output
     assert "warning" not in cleaned.output
-    assert sorted(p.name for p in ix.iterdir() if not p.name.startswith("MAIN_") or p.suffix != ".seg") == [
-        "MAIN_WRITELOCK", "_MAIN_3.toc", CHECKSUMS_NAME, valuecolumns.FOLDER, MANIFEST_NAME, locking.LOCK_NAME]
+    assert sorted(p.name for p in ix.iterdir() if not p.name.startswith("MAIN_") or p.suffix != ".seg") == sorted([
+        "MAIN_WRITELOCK", "_MAIN_3.toc", CHECKSUMS_NAME, valuecolumns.FOLDER, copies.FOLDER, MANIFEST_NAME,
+        locking.LOCK_NAME])
 
 
 def test_rebuild_keeps_articles_no_file_provides_and_reports_vanished_files(built, tmp_path):
