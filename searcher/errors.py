@@ -85,3 +85,11 @@ class ShardUnavailable(SearcherError):
 
     def __reduce__(self):  # sent between processes and cluster workers
         return type(self), (self.shard, self.reason)
+
+
+class GroupsChanged(SearcherError):
+    """A shard's index changed since its part of the archive's near-copy
+    groups was made (another indexing run committed): the sharded archive
+    makes them again and asks once more; changing again meanwhile, try again."""
+
+    exit_code = 3

@@ -28,11 +28,14 @@ bench/nearcopies.py measures both on a labelled set and sets the default.
 """
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
 import zlib
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 import numpy as np
@@ -162,7 +165,7 @@ def records(data: bytes) -> tuple[np.ndarray, np.ndarray]:
     """Stored records (``Signature.record``) one after another -> (hashes
     (n, PERMUTATIONS) uint32, sizes (n,) int64; 0: no signature)."""
     table = np.frombuffer(data, dtype="<u4").reshape(-1, 1 + PERMUTATIONS)
-    return table[:, 1:].astype(np.uint32), table[:, 0].astype(np.int64)
+    return table[:, 1:], table[:, 0].astype(np.int64)  # the hashes a view of ``data``
 
 
 def threshold_of(similarity: "str | float | None") -> float:
@@ -202,7 +205,7 @@ def candidate_pairs(hashes: np.ndarray, sizes: np.ndarray) -> Pairs:
     """Pairs of rows that share a band, with their estimated containment
     (rows with size 0 have no signature and pair with nothing)."""
     rows = np.flatnonzero(sizes > 0)
-    found = [_band_pairs(_band_keys(hashes[rows], band)) for band in range(BANDS)]
+    found = [_band_pairs(_band_keys(hashes, rows, band)) for band in range(BANDS)]
     first = np.concatenate([rows[a] for a, _ in found]) if found else np.empty(0, np.int64)
     second = np.concatenate([rows[b] for _, b in found]) if found else np.empty(0, np.int64)
     low, high = np.minimum(first, second), np.maximum(first, second)
@@ -211,9 +214,9 @@ def candidate_pairs(hashes: np.ndarray, sizes: np.ndarray) -> Pairs:
     return Pairs(first, second, containments(hashes, sizes, first, second))
 
 
-def _band_keys(hashes: np.ndarray, band: int) -> np.ndarray:
-    part = hashes[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)
-    key = np.zeros(len(hashes), dtype=np.uint64)
+def _band_keys(hashes: np.ndarray, rows: np.ndarray, band: int) -> np.ndarray:
+    part = hashes[rows, band * ROWS:(band + 1) * ROWS].astype(np.uint64)  # this band's columns only
+    key = np.zeros(len(rows), dtype=np.uint64)
     for column in range(part.shape[1]):  # equal bands give equal keys; a rare collision is decided later
         key = key * _MULTIPLIER + part[:, column]
     return key
@@ -270,3 +273,61 @@ def components(count: int, first: np.ndarray, second: np.ndarray) -> np.ndarray:
                 break
             parent = hop
     return parent
+
+
+def largest_groups(labels: np.ndarray, live: np.ndarray, keys: np.ndarray,
+                   limit: int) -> list[tuple[int, int, int]]:
+    """(label, size, earliest date key) of the ``limit`` largest groups of two
+    or more ``live`` rows, largest first, then earliest first; every group
+    tied with the last one on both is included (the caller breaks those ties
+    by the representative's article id, which no storage order changes)."""
+    rows = np.flatnonzero(live)
+    groups, sizes = np.unique(labels[rows], return_counts=True)
+    earliest = np.full(len(labels), np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(earliest, labels[rows], keys[rows])
+    keep = sizes > 1
+    groups, sizes = groups[keep], sizes[keep]
+    firsts = earliest[groups]
+    order = np.lexsort((firsts, -sizes))
+    if len(order) > limit > 0:
+        last = order[limit - 1]
+        tied = (sizes[order] == sizes[last]) & (firsts[order] == firsts[last])
+        order = order[:max(limit, int(np.flatnonzero(tied)[-1]) + 1)]
+    elif limit <= 0:
+        order = order[:0]
+    return list(zip(groups[order].tolist(), sizes[order].tolist(), firsts[order].tolist()))
+
+
+def load_pairs(path: Path, count: int) -> Optional[tuple[Pairs, np.ndarray]]:
+    """The saved pairs and row sizes, or None when missing or not whole and
+    fitting (then made again)."""
+    try:
+        with np.load(path) as saved:
+            first, second, containment = saved["first"], saved["second"], saved["containment"]
+            sizes = saved["sizes"]
+    except (OSError, KeyError, ValueError, EOFError):
+        return None
+    fits = (first.shape == second.shape == containment.shape and first.ndim == 1 and sizes.shape == (count,)
+            and (not len(first) or (0 <= first.min() and max(first.max(), second.max()) < count)))
+    if not fits:
+        return None
+    return Pairs(first.astype(np.int64), second.astype(np.int64), containment), sizes.astype(np.int64)
+
+
+def save_pairs(path: Path, pairs: Pairs, sizes: np.ndarray) -> None:
+    """Saved for the next process (best effort); other versions' files go."""
+    try:
+        path.parent.mkdir(exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+        with os.fdopen(handle, "wb") as out:
+            np.savez(out, first=pairs.first.astype(np.int32), second=pairs.second.astype(np.int32),
+                     containment=pairs.containment.astype(np.float32), sizes=sizes.astype(np.int32))
+        os.replace(temporary, path)
+        for name in os.listdir(path.parent):
+            if name != path.name:
+                try:
+                    os.unlink(path.parent / name)
+                except OSError:
+                    pass
+    except OSError:
+        pass

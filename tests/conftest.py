@@ -32,6 +32,21 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def reuters_index(shared_dir, tmp_path_factory) -> tuple[Path, str]:
+    """Reuters-21578 indexed once through the CLI, as a user would: (index
+    folder, the command's output). Tests only read it."""
+    from click.testing import CliRunner
+
+    from searcher.cli import cli
+
+    path = tmp_path_factory.mktemp("reuters") / "index"
+    folder = shared_dir / "corpora" / "reuters21578"
+    result = CliRunner().invoke(cli, ["index", str(folder), "--index", str(path), "--exclude", "*.txt", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return path, result.output
+
+
+@pytest.fixture(scope="session")
 def fixtures_dir() -> Path:
     return FIXTURES
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from searcher import Archive, Article
 from searcher.cli import cli
-from searcher.errors import ArticleNotFound, IndexOutdated, InvalidArgument
+from searcher.errors import ArticleNotFound, IndexOutdated, SearcherError
 
 VOCABULARY = [f"w{i}" for i in range(4000)]
 START = datetime(2024, 3, 1, tzinfo=timezone.utc)
@@ -273,10 +273,19 @@ def test_an_index_made_before_signatures_is_told_to_rebuild(tmp_path, monkeypatc
             archive.duplicates("s01-0")
 
 
-def test_a_sharded_archive_says_groups_are_not_there_yet(tmp_path):
-    with Archive.create(tmp_path / "sharded", shards=2) as archive:
+def test_a_sharded_archive_made_before_signatures_is_told_to_rebuild(tmp_path, monkeypatch):
+    from searcher.engine.whoosh import schema, store
+
+    def without_signatures():
+        made = schema.build_schema()
+        made.remove("nearcopy")
+        return made
+
+    monkeypatch.setattr(store, "build_schema", without_signatures)
+    with Archive.create(tmp_path / "sharded", shards=2, processes=False) as archive:
         archive.add(_family(random.Random(8), 1, 2))
-        with pytest.raises(InvalidArgument, match="sharded"):
+        assert archive.search("harbour").total == 2
+        with pytest.raises(SearcherError, match="rebuild"):
             archive.search("harbour", collapse=True)
 
 
@@ -316,3 +325,17 @@ def test_cli_duplicates_lists_copies_and_top_stories(built):
 def test_cli_mistakes_are_one_line_errors(built, args, message):
     result = CliRunner().invoke(cli, args + ["--index", str(built[0])])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_signature_rows_read_alone_are_the_tables_rows(built):
+    from searcher.engine.whoosh import copies
+
+    path, _ = built
+    with Archive.open(path) as archive:
+        reader = archive._backend.searching.snapshot().searcher.reader()
+        assert len(list(reader.leaf_readers())) > 1  # rows from more than one segment
+        hashes, sizes = copies.signatures(reader)
+        picked = np.random.default_rng(2).permutation(len(sizes))[:30]
+        found_hashes, found_sizes = copies.signature_rows(reader, picked)
+    assert np.array_equal(found_hashes, hashes[picked]) and np.array_equal(found_sizes, sizes[picked])
+    assert (sizes > 0).all()

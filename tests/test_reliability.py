@@ -15,8 +15,8 @@ from click.testing import CliRunner
 
 from searcher import Archive, Article, IndexLocked
 from searcher.cli import cli
-from searcher.engine.whoosh.accel import valuecolumns
 from searcher.engine.whoosh import copies
+from searcher.engine.whoosh.accel import valuecolumns
 from searcher.engine.whoosh.checksums import CHECKSUMS_NAME
 from searcher.ingest import locking
 from searcher.ingest.manifest import MANIFEST_NAME

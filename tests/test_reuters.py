@@ -177,14 +177,11 @@ def test_first_record_matches_the_file(shared_dir):
 
 
 @pytest.mark.slow
-def test_index_the_corpus(shared_dir, tmp_path):
-    """End to end through the CLI on the corpus folder. The folder also holds
-    README.txt and category lists, which the plain-text reader would index
-    too: --exclude leaves them out."""
-    from click.testing import CliRunner
-
+def test_index_the_corpus(shared_dir, reuters_index):
+    """End to end through the CLI on the corpus folder (conftest.reuters_index).
+    The folder also holds README.txt and category lists, which the
+    plain-text reader would index too: --exclude leaves them out."""
     from searcher import Archive
-    from searcher.cli import cli
 
     files = _corpus(shared_dir)
     texts = [p.read_bytes().decode("latin-1") for p in files]
@@ -193,12 +190,9 @@ def test_index_the_corpus(shared_dir, tmp_path):
     feb26 = sum(len(re.findall(r"<DATE>\s*26-FEB-1987 ", t)) for t in texts)
     assert grain > 500 and salvador > 5 and feb26 > 100
 
-    folder = shared_dir / "corpora" / "reuters21578"
-    result = CliRunner().invoke(cli, ["index", str(folder), "--index", str(tmp_path / "index"),
-                                      "--exclude", "*.txt", "--quiet"])
-    assert result.exit_code == 0, result.output
-    assert result.output.startswith("21578 new, 0 updated, 0 unchanged, 0 skipped (22 files read")
-    with Archive.open(tmp_path / "index") as archive:
+    path, output = reuters_index
+    assert output.startswith("21578 new, 0 updated, 0 unchanged, 0 skipped (22 files read")
+    with Archive.open(path) as archive:
         assert len(archive) == 21578
         assert archive.stats().undated == 0
         assert archive.search('tag:"topic:grain"').total == grain

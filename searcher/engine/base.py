@@ -81,6 +81,33 @@ class Execution:
     # the number of groups among the matches.
     copies: list[Copies] = field(default_factory=list)
     stories: Optional[int] = None
+    # A shard's: each page entry's group number, and the groups among the
+    # matches with copies in other shards (``stories`` counts the others).
+    groups: list[int] = field(default_factory=list)
+    shared: Optional["SharedStories"] = None
+
+
+@dataclass(frozen=True)
+class GivenGroups:
+    """A sharded archive's near-copy groups as one shard sees them: the
+    shard's index version they were made for (``key``), each docnum's group
+    number (``labels``, numbers unique across the archive) and whether its
+    group has copies in other shards (``spanning``; numpy arrays)."""
+
+    key: str
+    labels: Any
+    spanning: Any
+
+
+@dataclass
+class SharedStories:
+    """A shard's part of the groups that span shards, among its matches:
+    each group's earliest matching copy (``earliest``: group -> (date key,
+    day ordinal, dated only coarser than the timeline's period)) and, per
+    value facet, the (value, group) pairs of those copies."""
+
+    earliest: dict[int, tuple[int, int, bool]] = field(default_factory=dict)
+    values: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -126,6 +153,7 @@ class DayCounts:
     total: int
     coarse: int = 0
     missing: list[str] = field(default_factory=list)
+    shared: Optional[SharedStories] = None  # a shard's, counting stories
 
 
 class Analysis(Protocol):

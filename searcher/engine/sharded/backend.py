@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, NoReturn, Optional
+from typing import Any, Optional
 
 from searcher.article import Article
 from searcher.errors import ShardUnavailable
@@ -21,7 +21,8 @@ from searcher.query.request import Filters
 from searcher.results import Stats
 
 from ..base import CorpusStats, DayCounts, Execution, Plan
-from . import gather
+from . import gather, grouped
+from .copies import ArchiveGroups, retried
 from .layout import Layout, shard_of
 from .runners import RunnerBase
 
@@ -34,14 +35,18 @@ class ShardedBackend:
         self.runner = runner
         self.allow_partial = allow_partial
         self._analysis: Any = None
+        self._groups: Optional[ArchiveGroups] = None
 
     # -- gathering -------------------------------------------------------------
-    def _partial(self, method: str, *args: Any, shards: Optional[list[int]] = None) -> tuple[dict[int, Any], list[str]]:
+    def _partial(self, method: str, *args: Any, shards: Optional[list[int]] = None,
+                 given: Optional[list[Any]] = None) -> tuple[dict[int, Any], list[str]]:
         """The answers of ``shards`` (default: all), and the shards that
         could not answer: allowed only with allow_partial, and never all of
-        them; else the first failure is raised."""
+        them; else the first failure is raised. ``given``: a last argument
+        per shard (its part of the near-copy groups)."""
         chosen = range(self.layout.count) if shards is None else shards
-        answers = self.runner.run({shard: (method, args) for shard in chosen})
+        answers = self.runner.run({shard: (method, args if given is None else (*args, given[shard]))
+                                   for shard in chosen})
         failed = [answer for answer in answers.values() if isinstance(answer, ShardUnavailable)]
         if failed and (not self.allow_partial or len(failed) == len(answers)):
             raise failed[0]
@@ -85,9 +90,25 @@ class ShardedBackend:
     def corpus_stats(self, plan: Plan) -> CorpusStats:
         return gather.summed_stats(self._all("corpus_stats", gather.shard_plan(plan)))
 
+    # -- near-copy groups (copies.py, grouped.py) ----------------------------------
+    def groups(self) -> ArchiveGroups:
+        """The archive's groups for the shards' current versions."""
+        keys = self._all("copy_key")
+        if self._groups is None or self._groups.keys != keys:
+            folder = self.path if self.path.is_dir() else None  # a cluster's client may hold no folder
+            self._groups = ArchiveGroups.gather(self._all("copy_signatures"), folder)
+        return self._groups
+
+    def _regroup(self) -> None:
+        self._groups = None
+
     def execute(self, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
         if plan.collapse or plan.stories:
-            _no_groups()
+            return retried(self._regroup, lambda: self._execute(plan, stats, self.groups()))
+        return self._execute(plan, stats, None)
+
+    def _execute(self, plan: Plan, stats: Optional[CorpusStats], groups: Optional[ArchiveGroups]) -> Execution:
+        given = groups.given(plan.similarity) if groups is not None else None
         per_shard = gather.shard_plan(plan)
         shards: Optional[list[int]] = None
         missing: list[str] = []
@@ -100,12 +121,22 @@ class ShardedBackend:
         deep = plan.offset > 0 and plan.fetch
         if deep:
             per_shard = replace(per_shard, fetch=False)
-        parts, lost = self._partial("execute", per_shard, stats, shards=shards)
+        parts, lost = self._partial("execute", per_shard, stats, shards=shards, given=given)
         merged = gather.merged_execution(plan, list(parts.values()), list(parts))
         merged.missing = missing + lost
+        if groups is not None and given is not None:
+            grouped.complete_copies(self, plan, merged, groups, given, list(parts))
         if deep:
             self._fetch(merged)
         return merged
+
+    def fetch(self, article_ids: list[str]) -> list[Optional[Article]]:
+        wanted: dict[int, list[str]] = {}
+        for article_id in article_ids:
+            wanted.setdefault(self._shard(article_id), []).append(article_id)
+        found = self._all_of({shard: ("fetch", (ids,)) for shard, ids in wanted.items()})
+        whole = {article.id: article for answer in found.values() for article in answer if article is not None}
+        return [whole.get(article_id) for article_id in article_ids]
 
     def _fetch(self, merged: Execution) -> None:
         """The page's articles, whole, from their shards (one call each)."""
@@ -127,13 +158,13 @@ class ShardedBackend:
     def facet(self, node: tree.Node, filters: Optional[Filters], name: str,
               stories: Optional[float] = None) -> Counter:
         if stories is not None:
-            _no_groups()
+            return retried(self._regroup, lambda: grouped.facet_stories(self, node, filters, name, stories))
         return gather.summed_counts(self._all("facet", node, filters, name))
 
     def days(self, node: tree.Node, filters: Optional[Filters], by: str,
              stories: Optional[float] = None) -> DayCounts:
         if stories is not None:
-            _no_groups()
+            return retried(self._regroup, lambda: grouped.day_stories(self, node, filters, by, stories))
         parts, missing = self._partial("days", node, filters, by)
         summed = gather.summed_days(list(parts.values()))
         summed.missing = missing
@@ -164,10 +195,10 @@ class ShardedBackend:
                                        self._all("similar_to", terms, article_id, limit, stats))
 
     def copies(self, article_id: str, similarity: float) -> Optional[list[tuple[Article, float]]]:
-        _no_groups()
+        return retried(self._regroup, lambda: grouped.article_copies(self, article_id, similarity))
 
     def top_stories(self, limit: int, similarity: float) -> list[tuple[Article, int, tuple[str, ...]]]:
-        _no_groups()
+        return retried(self._regroup, lambda: grouped.top_stories(self, limit, similarity))
 
     def get(self, article_id: str) -> Optional[Article]:
         return self.runner.call(self._shard(article_id), "get", article_id)
@@ -203,12 +234,3 @@ class ShardedBackend:
 
     def close(self) -> None:
         self.runner.close()
-
-
-
-def _no_groups() -> NoReturn:
-    from searcher.errors import InvalidArgument
-
-    # A group may span shards: its pairs need every shard's signatures at once.
-    raise InvalidArgument("near-copy groups (copies, --collapse, story counts) are not available on a "
-                          "sharded archive yet: use an archive of one index")

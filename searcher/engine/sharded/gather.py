@@ -7,12 +7,15 @@ from __future__ import annotations
 import heapq
 from collections import Counter
 from dataclasses import replace
-from typing import Optional
+from itertools import islice
+from typing import Iterator, Optional
 
-from searcher.query.periods import ranked
+from searcher.query import fields
+from searcher.query.periods import count_by_period, ranked
 from searcher.results import Stats
 
-from ..base import CorpusStats, DayCounts, Execution, Plan
+from ..base import CorpusStats, DayCounts, Execution, Plan, SharedStories
+from .copies import merged_shared
 
 
 def shard_plan(plan: Plan) -> Plan:
@@ -34,23 +37,58 @@ def merged_execution(plan: Plan, parts: list[Execution], numbers: Optional[list[
     """The archive's answer; ``numbers``: each part's shard (default: its place),
     ties broken by it, and kept as ``sources`` of the page's entries."""
     numbers = numbers if numbers is not None else list(range(len(parts)))
-    entries = heapq.merge(*[[(key, shard, place, hit) for place, (key, hit) in enumerate(zip(part.order, part.page))]
+    by_shard = dict(zip(numbers, parts))
+    entries = heapq.merge(*[[(key, shard, place) for place, key in enumerate(part.order)]
                             for shard, part in zip(numbers, parts)])
-    page = list(entries)[plan.offset:plan.offset + plan.limit]
+    wanted = plan.offset + plan.limit
+    chosen = _first_of_groups(entries, by_shard, wanted) if plan.collapse else list(islice(entries, wanted))
+    page = chosen[plan.offset:]
+    shared = merged_shared([part.shared for part in parts]) if any(p.shared is not None for p in parts) else None
     facets = {}
     for name in plan.facets:
         counts: Counter = Counter()
         for part in parts:
             counts.update(dict(part.facets.get(name, ())))
+        if shared is not None and plan.stories:
+            counts.update(shared_counts(shared, name))
         facets[name] = ranked(counts, plan.facet_limit)
     terms: dict[str, frozenset[str]] = {}
     for part in parts:
         for field, words in part.terms.items():
             terms[field] = terms.get(field, frozenset()) | words
-    merged = Execution(total=sum(part.total for part in parts), page=[hit for _, _, _, hit in page],
-                       facets=facets, terms=terms, order=[key for key, _, _, _ in page])
-    merged.sources = [shard for _, shard, _, _ in page]
+    merged = Execution(total=sum(part.total for part in parts), page=[by_shard[s].page[p] for _, s, p in page],
+                       facets=facets, terms=terms, order=[key for key, _, _ in page])
+    merged.sources = [shard for _, shard, _ in page]
+    if any(part.groups for part in parts):
+        merged.copies = [by_shard[s].copies[p] for _, s, p in page]
+        merged.groups = [by_shard[s].groups[p] for _, s, p in page]
+    if shared is not None:
+        merged.stories = sum(part.stories or 0 for part in parts) + len(shared.earliest)
     return merged
+
+
+def _first_of_groups(entries: Iterator[tuple[float, int, int]], by_shard: dict[int, Execution],
+                     wanted: int) -> list[tuple[float, int, int]]:
+    """The first ``wanted`` entries of distinct groups: each group's best hit
+    in the archive (a shard's first offset + limit groups hold the archive's)."""
+    seen: set[int] = set()
+    chosen = []
+    for key, shard, place in entries:
+        label = by_shard[shard].groups[place]
+        if label not in seen:
+            seen.add(label)
+            chosen.append((key, shard, place))
+            if len(chosen) == wanted:
+                break
+    return chosen
+
+
+def shared_counts(shared: SharedStories, name: str) -> Counter:
+    """Stories per value of facet ``name`` among the groups that span shards
+    (a period: at each group's earliest matching copy)."""
+    if name in fields.VALUE_FACETS:
+        return Counter(value for value, _ in shared.values.get(name, ()))
+    return count_by_period(Counter(day for _, day, _ in shared.earliest.values()), name)
 
 
 def summed_days(parts: list[DayCounts]) -> DayCounts:

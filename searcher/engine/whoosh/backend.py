@@ -5,18 +5,20 @@ from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
+import numpy as np
+
 from searcher.article import Article
 from searcher.query import tree
 from searcher.query.ranking import Ranking
 from searcher.query.request import Filters
 from searcher.results import Stats
 
-from ..base import CorpusStats, DayCounts, Execution, Plan
+from ..base import CorpusStats, DayCounts, Execution, GivenGroups, Plan, SharedStories
 from . import collapse, similar
 from .accel.analysis import analysed_spans
 from .accel.imports import query as wq
 from .damage import reads_index
-from .execute import Searching, execute, facet_counts, plan_stats
+from .execute import Searching, execute, facet_counts, matching_groups, plan_stats, shard_facet_counts
 from .suggest import suggestions
 
 
@@ -69,8 +71,9 @@ class WhooshBackend:
         return self.searching.snapshot().searcher.doc_count()
 
     @reads_index
-    def execute(self, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
-        return execute(self.searching.snapshot(), plan, stats)
+    def execute(self, plan: Plan, stats: Optional[CorpusStats] = None,
+                given: Optional[GivenGroups] = None) -> Execution:
+        return execute(self.searching.snapshot(), plan, stats, given)
 
     @reads_index
     def corpus_stats(self, plan: Plan) -> CorpusStats:
@@ -91,8 +94,10 @@ class WhooshBackend:
 
     @reads_index
     def days(self, node: tree.Node, filters: Optional[Filters], by: str,
-             stories: Optional[float] = None) -> DayCounts:
-        return self.searching.snapshot().days(node, filters, by, stories)
+             stories: Optional[float] = None, given: Optional[GivenGroups] = None) -> DayCounts:
+        snapshot = self.searching.snapshot()
+        snapshot.given = given
+        return snapshot.days(node, filters, by, stories)
 
     @reads_index
     def copies(self, article_id: str, similarity: float) -> Optional[list[tuple[Article, float]]]:
@@ -101,6 +106,53 @@ class WhooshBackend:
     @reads_index
     def top_stories(self, limit: int, similarity: float) -> list[tuple[Article, int, tuple[str, ...]]]:
         return collapse.top_stories(self.searching.snapshot(), limit, similarity)
+
+    # -- a shard's part of a sharded archive's near-copy groups (spanning.py) ----
+    @reads_index
+    def copy_key(self) -> str:
+        from .copies import index_key
+
+        return index_key(self.searching.snapshot().searcher.reader())
+
+    @reads_index
+    def copy_signatures(self) -> tuple:
+        """(index version key, hashes, sizes, date order keys) of every docnum."""
+        from .copies import FIELD, index_key, signatures
+
+        snapshot = self.searching.snapshot()
+        reader = snapshot.searcher.reader()
+        if FIELD not in reader.schema:
+            raise collapse.unsigned()
+        dates = np.frombuffer(snapshot.facets.date_order(newest_first=False), dtype=np.int64).copy()
+        return (index_key(reader), *signatures(reader), dates)
+
+    @reads_index
+    def shard_facet(self, node: tree.Node, filters: Optional[Filters], name: str,
+                    given: GivenGroups) -> tuple[Counter, SharedStories]:
+        return shard_facet_counts(self.searching.snapshot(), node, filters, name, given)
+
+    @reads_index
+    def group_copies(self, node: Optional[tree.Node], filters: Optional[Filters], given: GivenGroups,
+                     wanted: list[int]) -> dict:
+        """Per wanted group: (matching copies here, their outlets, (date key, id) of its earliest copy
+        here); ``node`` None: every article matches."""
+        return matching_groups(self.searching.snapshot(), node, filters, given, wanted)
+
+    @reads_index
+    def docnum_of(self, article_id: str) -> Optional[tuple[str, int]]:
+        from .copies import index_key
+
+        searcher = self.searching.snapshot().searcher
+        docnum = searcher.document_number(id=article_id)
+        return None if docnum is None else (index_key(searcher.reader()), docnum)
+
+    @reads_index
+    def group_members(self, given: GivenGroups, docnums: list[int]) -> list[tuple[Article, int]]:
+        """(article, date key) of these docnums (a group's copies in this shard)."""
+        from .spanning import members
+
+        snapshot = self.searching.snapshot()
+        return members(snapshot.searcher, snapshot.facets, given, docnums)
 
     @reads_index
     def similar(self, article_id: str, limit: int) -> list[tuple[Article, Optional[float]]]:

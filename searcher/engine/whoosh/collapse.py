@@ -14,7 +14,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from searcher.article import Article
-from searcher.nearcopies import containments
+from searcher.nearcopies import containments, largest_groups
 
 from ..base import Copies
 from .columns import FacetCache
@@ -64,20 +64,10 @@ def representative(facets: FacetCache, labels: np.ndarray, docnum: int, stored_i
 
 def similarities(facets: FacetCache, docnum: int, members: np.ndarray) -> np.ndarray:
     """Each member's estimated containment against ``docnum``."""
-    hashes, sizes = facets.copies().signatures()
-    if sizes[docnum] == 0:
+    hashes, sizes = facets.copies().rows(np.concatenate(([docnum], members)))
+    if sizes[0] == 0:
         return np.where(members == docnum, 1.0, 0.0)
-    return containments(hashes, sizes, np.full(len(members), docnum), members)
-
-
-def largest_groups(labels: np.ndarray, live: np.ndarray, limit: int) -> list[tuple[int, int]]:
-    """(label, size) of the ``limit`` largest groups of two or more live
-    documents, largest first (ties: the smaller label)."""
-    groups, sizes = np.unique(labels[live], return_counts=True)
-    keep = sizes > 1
-    groups, sizes = groups[keep], sizes[keep]
-    order = np.lexsort((groups, -sizes))[:limit]
-    return list(zip(groups[order].tolist(), sizes[order].tolist()))
+    return containments(hashes, sizes, np.zeros(len(members), dtype=np.int64), np.arange(1, len(members) + 1))
 
 
 def labels_at(facets: FacetCache, similarity: float) -> np.ndarray:
@@ -85,11 +75,15 @@ def labels_at(facets: FacetCache, similarity: float) -> np.ndarray:
     made before signatures were (its articles would all look alone)."""
     groups = facets.copies()
     if not groups.signed:
-        from searcher.errors import IndexOutdated
-
-        raise IndexOutdated("this index was made before near-copy signatures: run 'searcher rebuild' "
-                            "to add them (copies, --collapse and story counts need them)")
+        raise unsigned()
     return groups.labels(similarity)
+
+
+def unsigned() -> Exception:
+    from searcher.errors import IndexOutdated
+
+    return IndexOutdated("this index was made before near-copy signatures: run 'searcher rebuild' "
+                         "to add them (copies, --collapse and story counts need them)")
 
 
 def article_copies(snapshot, article_id: str, similarity: float) -> Optional[list[tuple[Article, float]]]:
@@ -108,19 +102,22 @@ def article_copies(snapshot, article_id: str, similarity: float) -> Optional[lis
 
 
 def top_stories(snapshot, limit: int, similarity: float) -> list[tuple[Article, int, tuple[str, ...]]]:
-    """The ``limit`` groups with the most copies: (representative, copies, outlets)."""
+    """The ``limit`` groups with the most copies: (representative, copies,
+    outlets); equal counts, the earliest story first, then by group id."""
     facets, searcher = snapshot.facets, snapshot.searcher
     labels = labels_at(facets, similarity)
-    _, sizes = facets.copies().signatures()
+    sizes = facets.copies().sizes
+    keys = np.frombuffer(facets.date_order(newest_first=False), dtype=np.int64)
     ids = stored_id(searcher)
     found = []
-    for label, count in largest_groups(labels, sizes > 0, limit):
+    for label, count, first in largest_groups(labels, sizes > 0, keys, limit):
         members = np.flatnonzero(labels == label)
         outlets = facets.values("publisher").count(members.tolist())
         named = tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
         head = representative(facets, labels, int(members[0]), ids)
-        found.append((to_article(searcher.stored_fields(head)), count, named))
-    return found
+        found.append((-count, first, ids(head), head, count, named))
+    return [(to_article(searcher.stored_fields(head)), count, named)
+            for _, _, _, head, count, named in sorted(found)[:limit]]
 
 
 def stored_id(searcher) -> Callable[[int], str]:

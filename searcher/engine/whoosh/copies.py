@@ -11,8 +11,7 @@ run computes them for the version it leaves, so searches only load them.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+from bisect import bisect_right
 from pathlib import Path
 from typing import Optional
 
@@ -44,10 +43,9 @@ def signatures(reader) -> tuple[np.ndarray, np.ndarray]:
     hashes = np.zeros((count, nearcopies.PERMUTATIONS), dtype=np.uint32)
     sizes = np.zeros(count, dtype=np.int64)
     for segment_reader, offset in reader.leaf_readers():
-        if segment_reader.segment() is None or FIELD not in segment_reader.schema \
-                or not segment_reader.has_column(FIELD):
+        column = _column(segment_reader)
+        if column is None:
             continue
-        column = segment_reader.column_reader(FIELD, translate=False)
         stored = column._count  # documents past it have no signature (the column's default)
         part_hashes, part_sizes = nearcopies.records(
             column._dbfile.get(column._basepos, stored * nearcopies.RECORD_BYTES))
@@ -58,28 +56,54 @@ def signatures(reader) -> tuple[np.ndarray, np.ndarray]:
     return hashes, sizes
 
 
+def signature_rows(reader, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(hashes, sizes) of these docnums only, each read from its segment's column."""
+    hashes = np.zeros((len(docnums), nearcopies.PERMUTATIONS), dtype=np.uint32)
+    sizes = np.zeros(len(docnums), dtype=np.int64)
+    leaves = list(reader.leaf_readers())
+    starts = [offset for _, offset in leaves]
+    for place, docnum in enumerate(np.asarray(docnums, dtype=np.int64).tolist()):
+        segment_reader, offset = leaves[bisect_right(starts, docnum) - 1]
+        column = _column(segment_reader)
+        local = docnum - offset
+        if column is None or local >= column._count or segment_reader.is_deleted(local):
+            continue
+        data = column._dbfile.get(column._basepos + local * nearcopies.RECORD_BYTES, nearcopies.RECORD_BYTES)
+        row_hashes, row_sizes = nearcopies.records(data)
+        hashes[place], sizes[place] = row_hashes[0], row_sizes[0]
+    return hashes, sizes
+
+
+def _column(segment_reader):
+    """The segment's signature column (Whoosh's), or None when it has none."""
+    if segment_reader.segment() is None or FIELD not in segment_reader.schema \
+            or not segment_reader.has_column(FIELD):
+        return None
+    return segment_reader.column_reader(FIELD, translate=False)
+
+
 class CopyGroups:
-    """The candidate pairs of one reader, and its groups by threshold."""
+    """The candidate pairs of one reader, and its groups by threshold. The
+    signatures themselves (516 bytes an article) are read whole only to make
+    the pairs; afterwards only the rows asked for."""
 
     def __init__(self, reader, folder: Optional[Path]):
         self.count = reader.doc_count_all()
         self.signed = FIELD in reader.schema
-        self._hashes: Optional[tuple[np.ndarray, np.ndarray]] = None
         self._reader = reader
         path = Path(folder) / FOLDER / f"{index_key(reader)}.npz" if folder is not None else None
-        pairs = _load(path, self.count) if path is not None else None
-        if pairs is None:
-            hashes, sizes = self.signatures()
-            pairs = nearcopies.candidate_pairs(hashes, sizes)
+        saved = nearcopies.load_pairs(path, self.count) if path is not None else None
+        if saved is None:
+            hashes, sizes = signatures(reader)
+            saved = nearcopies.candidate_pairs(hashes, sizes), sizes
+            del hashes
             if path is not None:
-                _save(path, pairs)
-        self.pairs = pairs
+                nearcopies.save_pairs(path, *saved)
+        self.pairs, self.sizes = saved
         self._labels: dict[float, np.ndarray] = {}
 
-    def signatures(self) -> tuple[np.ndarray, np.ndarray]:
-        if self._hashes is None:
-            self._hashes = signatures(self._reader)
-        return self._hashes
+    def rows(self, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return signature_rows(self._reader, docnums)
 
     def labels(self, threshold: float) -> np.ndarray:
         """Each docnum's group: the smallest docnum of its copies (itself when alone)."""
@@ -87,34 +111,3 @@ class CopyGroups:
             decided = self.pairs.at(threshold)
             self._labels[threshold] = nearcopies.components(self.count, decided.first, decided.second)
         return self._labels[threshold]
-
-
-def _load(path: Path, count: int) -> Optional[nearcopies.Pairs]:
-    """The saved pairs, or None when missing or not whole and fitting (then made again)."""
-    try:
-        with np.load(path) as saved:
-            first, second, containment = saved["first"], saved["second"], saved["containment"]
-    except (OSError, KeyError, ValueError, EOFError):
-        return None
-    fits = (first.shape == second.shape == containment.shape and first.ndim == 1
-            and (not len(first) or (0 <= first.min() and max(first.max(), second.max()) < count)))
-    return nearcopies.Pairs(first.astype(np.int64), second.astype(np.int64), containment) if fits else None
-
-
-def _save(path: Path, pairs: nearcopies.Pairs) -> None:
-    """Saved for the next process (best effort); other versions' files go."""
-    try:
-        path.parent.mkdir(exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(handle, "wb") as out:
-            np.savez(out, first=pairs.first.astype(np.int32), second=pairs.second.astype(np.int32),
-                     containment=pairs.containment.astype(np.float32))
-        os.replace(temporary, path)
-        for name in os.listdir(path.parent):
-            if name != path.name:
-                try:
-                    os.unlink(path.parent / name)
-                except OSError:
-                    pass
-    except OSError:
-        pass

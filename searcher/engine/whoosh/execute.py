@@ -21,8 +21,8 @@ from searcher.query.periods import COARSER, period_range, ranked
 from searcher.query.ranking import Ranking
 from searcher.query.request import Filters
 
-from ..base import CorpusStats, DayCounts, Execution, Plan
-from . import collapse
+from ..base import CorpusStats, DayCounts, Execution, GivenGroups, Plan, SharedStories
+from . import collapse, spanning
 from .accel.imports import query as wq
 from .columns import VALUE_FACETS, FacetCache
 from .compile import Compiler
@@ -75,6 +75,19 @@ class Snapshot:
         self._evaluator = searching.evaluator
         self.expanded: dict[int, frozenset[bytes]] = {}  # pattern words met by evaluate, by id(leaf)
         self.given_stats: Optional[CorpusStats] = None  # the archive's, for a shard of a sharded one
+        self.given: Optional[GivenGroups] = None  # the archive's near-copy groups, likewise
+
+    def labels(self, similarity: float) -> np.ndarray:
+        """Each docnum's near-copy group at ``similarity``: the sharded
+        archive's when it gave them, else this index's own."""
+        if self.given is not None:
+            spanning.check_given(self.searcher.reader(), self.given)
+            return self.given.labels
+        return collapse.labels_at(self.facets, similarity)
+
+    def own(self, matches: np.ndarray) -> np.ndarray:
+        """Those of ``matches`` whose groups this index counts (a shard: those wholly in it)."""
+        return matches if self.given is None else spanning.own_part(self.given, matches)
 
     def evaluate(self, query: "wq.Query") -> Evaluated:
         """Every match of ``query`` with its BM25F score, segment by segment
@@ -111,11 +124,18 @@ class Snapshot:
         """Matches per day; ``stories``: near-copy groups at that threshold,
         each on the day of its earliest matching copy."""
         docnums = self.docnums(self.query(node, filters))
+        shared: Optional[SharedStories] = None
         if stories is not None:
-            docnums = self.facets.earliest_of_groups(docnums, collapse.labels_at(self.facets, stories))
+            labels = self.labels(stories)
+            matches = np.asarray(docnums, dtype=np.int64)
+            if self.given is not None:
+                coarse_matches = frozenset(self._coarser_than(by, docnums))
+                shared = spanning.shared_stories(self.facets, self.given, matches, (), coarse_matches)
+            docnums = self.facets.earliest_of_groups(self.own(matches).tolist(), labels)
         coarse = self._coarser_than(by, docnums)
         fine = [d for d in docnums if d not in coarse] if coarse else docnums
-        return DayCounts(per_day=self.facets.dates().count_days(fine), total=len(docnums), coarse=len(coarse))
+        return DayCounts(per_day=self.facets.dates().count_days(fine), total=len(docnums), coarse=len(coarse),
+                         shared=shared)
 
     def _coarser_than(self, by: str, docnums: list[int]) -> set[int]:
         """Those of ``docnums`` dated only to a longer period than ``by``."""
@@ -131,10 +151,11 @@ def plan_stats(snapshot: Snapshot, plan: Plan) -> CorpusStats:
     return local_stats(snapshot.searcher, snapshot.query(plan.node, plan.filters))
 
 
-def execute(snapshot: Snapshot, plan: Plan, stats: Optional[CorpusStats] = None) -> Execution:
-    """The plan's page, total and facets; scored with ``stats`` when given
-    (a shard of a sharded archive), else with the index's own."""
-    snapshot.given_stats = stats
+def execute(snapshot: Snapshot, plan: Plan, stats: Optional[CorpusStats] = None,
+            given: Optional[GivenGroups] = None) -> Execution:
+    """The plan's page, total and facets; scored with ``stats`` and grouped
+    by ``given`` when given (a shard of a sharded archive), else with the index's own."""
+    snapshot.given_stats, snapshot.given = stats, given
     with scoring_with(snapshot.searcher, stats):
         return _execute(snapshot, plan)
 
@@ -143,7 +164,7 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
     searcher = snapshot.searcher
     compiled = snapshot.compile(plan.node)
     query = filtered(compiled, snapshot.filter(plan.filters))
-    labels = collapse.labels_at(snapshot.facets, plan.similarity) if plan.collapse or plan.stories else None
+    labels = snapshot.labels(plan.similarity) if plan.collapse or plan.stories else None
     matches: Optional[np.ndarray] = None
     # match="any" ranks by BM25F score like any other query: putting the
     # articles that match more of the words first cost 0.16 MAP on the
@@ -170,7 +191,8 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
     facets = {}
     if plan.facets:
         assert matches is not None
-        facets = {name: ranked(snapshot.facets.count(name, matches.tolist(), labels if plan.stories else None),
+        counted = snapshot.own(matches) if plan.stories else matches
+        facets = {name: ranked(snapshot.facets.count(name, counted.tolist(), labels if plan.stories else None),
                                plan.facet_limit) for name in plan.facets}
     if total is None:
         assert matches is not None
@@ -182,11 +204,20 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
                       facets=facets, terms=terms, order=order)
     if labels is not None:
         assert matches is not None
-        found.stories = int(len(np.unique(labels[matches])))
-        if plan.collapse or plan.stories:
-            found.copies = collapse.page_copies(snapshot.facets, collapse.stored_id(searcher), labels,
-                                                [docnum for docnum, _ in best], matches)
+        _add_groups(snapshot, plan, found, labels, [docnum for docnum, _ in best], matches)
     return found
+
+
+def _add_groups(snapshot: Snapshot, plan: Plan, found: Execution, labels: np.ndarray, page: list[int],
+                matches: np.ndarray) -> None:
+    """The page's groups and the number of groups among the matches (a
+    shard: of those wholly in it, and what it knows of the others)."""
+    found.stories = int(len(np.unique(labels[snapshot.own(matches)])))
+    found.copies = collapse.page_copies(snapshot.facets, collapse.stored_id(snapshot.searcher), labels, page, matches)
+    found.groups = labels[np.asarray(page, dtype=np.int64)].tolist()
+    if snapshot.given is not None:
+        values = tuple(name for name in plan.facets if name in VALUE_FACETS) if plan.stories else ()
+        found.shared = spanning.shared_stories(snapshot.facets, snapshot.given, matches, values)
 
 
 def _unscored_page(snapshot: Snapshot, plan: Plan, docnums: list[int], boost: float,
@@ -221,8 +252,32 @@ def _page_order(snapshot: Snapshot, plan: Plan, best: list[tuple[int, Optional[f
 
 def facet_counts(snapshot: Snapshot, node: tree.Node, filters: Optional[Filters], name: str,
                  stories: Optional[float] = None) -> Counter:
-    labels = collapse.labels_at(snapshot.facets, stories) if stories is not None else None
+    labels = snapshot.labels(stories) if stories is not None else None
     return snapshot.facets.count(name, snapshot.docnums(snapshot.query(node, filters)), labels)
+
+
+def shard_facet_counts(snapshot: Snapshot, node: tree.Node, filters: Optional[Filters], name: str,
+                       given: GivenGroups) -> tuple[Counter, SharedStories]:
+    """A shard's stories per value: of the groups wholly in it, and its part of the others."""
+    snapshot.given = given
+    labels = snapshot.labels(0.0)
+    matches = np.asarray(snapshot.docnums(snapshot.query(node, filters)), dtype=np.int64)
+    counts = snapshot.facets.count(name, snapshot.own(matches).tolist(), labels)
+    values = (name,) if name in VALUE_FACETS else ()
+    return counts, spanning.shared_stories(snapshot.facets, given, matches, values)
+
+
+def matching_groups(snapshot: Snapshot, node: Optional[tree.Node], filters: Optional[Filters],
+                    given: GivenGroups, wanted: list[int]) -> dict:
+    """spanning.group_copies for a shard's matches of ``node`` (None: all
+    its articles; a deleted one is a group of its own, so none is wanted)."""
+    snapshot.given = given
+    snapshot.labels(0.0)  # checked against this version
+    if node is None:
+        matches = np.arange(snapshot.searcher.reader().doc_count_all(), dtype=np.int64)
+    else:
+        matches = np.asarray(snapshot.docnums(snapshot.query(node, filters)), dtype=np.int64)
+    return spanning.group_copies(snapshot.facets, collapse.stored_id(snapshot.searcher), given, matches, wanted)
 
 
 def filtered(query: "wq.Query", filter_query: Optional["wq.Query"]) -> "wq.Query":
