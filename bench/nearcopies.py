@@ -103,7 +103,7 @@ def evaluate(items: list[Item], size: int) -> float:
     signing = time.perf_counter() - start
     missing = [key for key, sig in signatures.items() if sig is None]
     assert not missing, f"no signature: {missing[:5]}"
-    grams = {item.id: set(nc.shingle_hashes(nc.words(item.body), size).tolist()) for item in items}
+    grams = {item.id: set(nc.shingle_hashes(nc.word_hashes(item.body), size).tolist()) for item in items}
     truth = positives(items)
     pairs = candidate_pairs(signatures)
     print(f"{len(items)} articles, {len(truth)} copy pairs; LSH ({CANDIDATES}) candidates {len(pairs)}, "

@@ -7,7 +7,8 @@ then, on the index with signatures, making its groups, and searches with
     python bench/nearcopies_cost.py --index DIR [--queries 60]   (an index made already: groups and searches)
 
 The indexing baseline is this code with the signature step switched off
-(``documents.nearcopies.signature`` returning None), so the ratio is the
+(``searcher.nearcopies.signature`` returning None, in the indexing
+process and the sub-writers it forks), so the ratio is the
 signatures' share and nothing else. The queries are words drawn from the
 titles (seeded), each searched ``REPEATS`` times both ways, interleaved.
 """
@@ -25,18 +26,17 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from searcher import Archive
-from searcher.engine.whoosh import documents
+from searcher import Archive, nearcopies
 
 
 @contextmanager
 def unsigned() -> Iterator[None]:
-    real = documents.nearcopies.signature
-    documents.nearcopies.signature = lambda text, size=0: None  # type: ignore[assignment]
+    real = nearcopies.signature
+    nearcopies.signature = lambda text, size=0: None  # type: ignore[assignment]
     try:
         yield
     finally:
-        documents.nearcopies.signature = real  # type: ignore[assignment]
+        nearcopies.signature = real  # type: ignore[assignment]
 
 
 def index_seconds(paths: list[str], folder: Path, jobs: int | None) -> tuple[float, int]:

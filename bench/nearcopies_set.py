@@ -85,7 +85,7 @@ def distinct(items: list[Item]) -> tuple[list[Item], int]:
         sig = nc.signature(item.body, OVERLAP_SHINGLE)
         if sig is None:
             continue
-        grams, minhash = set(nc.shingle_hashes(nc.words(item.body), OVERLAP_SHINGLE).tolist()), sig.minhash()
+        grams, minhash = set(nc.shingle_hashes(nc.word_hashes(item.body), OVERLAP_SHINGLE).tolist()), sig.minhash()
         overlapping = any(len(grams & sets[other]) / min(len(grams), len(sets[other])) >= AMBIGUOUS
                           for other in lsh.query(minhash))
         if overlapping:

@@ -29,10 +29,8 @@ bench/nearcopies.py measures both on a labelled set and sets the default.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
 import threading
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -57,8 +55,10 @@ LOWEST_THRESHOLD = 0.5  # below it the bands miss too many candidates to call th
 _RUN_REACH = 16  # articles sharing a band: all pairs up to this many apart, then linked to the first
 
 _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)  # odd: every shingle's words weigh differently
-_WORD = re.compile(r"\w+")
-_WORD_HASHES: dict[str, int] = {}  # CRC-32 of words met: most words of an article are not new
+_WORD_BYTES = np.array([chr(i).isalnum() or chr(i) == "_" or i >= 0x80 for i in range(256)], dtype=bool)
+_CHAR_BASE = 1099511628211  # odd (FNV's prime): invertible modulo 2**64, so a word's hash moves with it
+_POWERS = np.ones(1, dtype=np.uint64)  # _CHAR_BASE ** i and its inverse ** i, grown as texts need
+_INVERSES = np.ones(1, dtype=np.uint64)
 _LOCAL = threading.local()
 
 
@@ -69,30 +69,68 @@ def _permutations():
     return MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME).permutations
 
 
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.casefold())
+def word_hashes(text: str) -> np.ndarray:
+    """A 64-bit hash of each word of ``text`` (casefolded), in order, found
+    and hashed in numpy over its UTF-8 bytes: a word per Python step (or a
+    regular expression's pass) cost more than the MinHash itself. Words are
+    runs of letters, digits and ``_`` (``\\w``), with the punctuation, spaces
+    and symbols of U+00A0-U+00BF and U+2000-U+206F (no-break space, dashes,
+    curly quotes, ellipsis) as separators; each word's polynomial hash is a
+    difference of prefix sums, moved to its start by the base's inverse."""
+    raw = text.casefold().encode("utf-8")
+    data = np.frombuffer(raw, dtype=np.uint8)
+    size = len(data)
+    padded = np.zeros(size + 2, dtype=bool)  # a separator either side: runs start and end inside
+    padded[1:-1] = _WORD_BYTES[data]
+    if b"\xc2" in raw or b"\xe2" in raw:
+        _separate_punctuation(data, padded[1:-1])
+    changes = np.flatnonzero(padded[1:] != padded[:-1])
+    starts, ends = changes[0::2], changes[1::2]
+    powers, inverses = _powers(size)
+    prefix = np.zeros(size + 1, dtype=np.uint64)
+    np.cumsum(data * powers, dtype=np.uint64, out=prefix[1:])
+    return _mixed((prefix[ends] - prefix[starts]) * inverses[starts])
 
 
-def shingle_hashes(tokens: list[str], size: int = SHINGLE) -> np.ndarray:
-    """The distinct 32-bit hashes of ``tokens``' ``size``-word shingles: a
-    CRC-32 per word, combined along each shingle in numpy (hashing every
-    shingle's text with datasketch's SHA-1 cost four times as much)."""
-    count = len(tokens) - size + 1
+def _separate_punctuation(data: np.ndarray, inside: np.ndarray) -> None:
+    """U+00A0-U+00BF (C2 A0-BF) and U+2000-U+206F (E2 80-81 xx) are not word bytes."""
+    lead = np.flatnonzero((data[:-1] == 0xC2) & (data[1:] >= 0xA0) & (data[1:] <= 0xBF))
+    inside[lead] = inside[lead + 1] = False
+    lead = np.flatnonzero((data[:-2] == 0xE2) & (data[1:-1] >= 0x80) & (data[1:-1] <= 0x81))
+    inside[lead] = inside[lead + 1] = inside[lead + 2] = False
+
+
+def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
+    global _POWERS, _INVERSES
+    if len(_POWERS) < length:
+        size = 1 << (length - 1).bit_length()
+        steps = np.full(size, _CHAR_BASE, dtype=np.uint64)
+        steps[0] = 1
+        inverse = np.full(size, pow(_CHAR_BASE, -1, 2 ** 64), dtype=np.uint64)
+        inverse[0] = 1
+        _POWERS, _INVERSES = np.cumprod(steps, dtype=np.uint64), np.cumprod(inverse, dtype=np.uint64)
+    return _POWERS[:length], _INVERSES
+
+
+def _mixed(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser: every bit of a word's hash depends on every byte."""
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xFF51AFD7ED558CCD)
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> np.uint64(33))
+
+
+def shingle_hashes(word: np.ndarray, size: int = SHINGLE) -> np.ndarray:
+    """The distinct 32-bit hashes of the ``size``-word shingles of a text
+    (``word``: its word_hashes), combined along each shingle in numpy."""
+    count = len(word) - size + 1
     if count < 1:
         return np.empty(0, dtype=np.uint32)
-    known = _WORD_HASHES.get
-    word = np.array([known(token) or _word_hash(token) for token in tokens], dtype=np.uint64)
     combined = np.zeros(count, dtype=np.uint64)
     for offset in range(size):  # a polynomial hash of the shingle's words, modulo 2**64
         combined = combined * _MULTIPLIER + word[offset:offset + count]
     return np.unique(((combined >> np.uint64(32)) ^ combined).astype(np.uint32))
-
-
-def _word_hash(token: str) -> int:
-    if len(_WORD_HASHES) > 1_000_000:  # a news vocabulary's common words fit; a stream of rare ones resets it
-        _WORD_HASHES.clear()
-    value = _WORD_HASHES[token] = zlib.crc32(token.encode("utf-8"))
-    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,10 +175,10 @@ class Signature:
 
 def signature(text: str, size: int = SHINGLE) -> Optional[Signature]:
     """``text``'s signature; None when it has fewer than MIN_WORDS words."""
-    tokens = words(text)
-    if len(tokens) < MIN_WORDS:
+    word = word_hashes(text)
+    if len(word) < MIN_WORDS:
         return None
-    hashes = shingle_hashes(tokens, size)
+    hashes = shingle_hashes(word, size)
     minhash = _reusable()
     minhash.clear()
     minhash.update_batch(hashes.tolist())
@@ -296,6 +334,11 @@ def largest_groups(labels: np.ndarray, live: np.ndarray, keys: np.ndarray,
     elif limit <= 0:
         order = order[:0]
     return list(zip(groups[order].tolist(), sizes[order].tolist(), firsts[order].tolist()))
+
+
+def alone(labels: np.ndarray) -> np.ndarray:
+    """Per row: whether no other row has its label."""
+    return np.bincount(labels, minlength=len(labels))[labels] == 1
 
 
 def load_pairs(path: Path, count: int) -> Optional[tuple[Pairs, np.ndarray]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import random
+from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -339,3 +340,17 @@ def test_signature_rows_read_alone_are_the_tables_rows(built):
         found_hashes, found_sizes = copies.signature_rows(reader, picked)
     assert np.array_equal(found_hashes, hashes[picked]) and np.array_equal(found_sizes, sizes[picked])
     assert (sizes > 0).all()
+
+
+def test_outlets_read_per_document_match_the_facet_counts(built):
+    """One value id per document (an outlet) and the segment walk give the same values."""
+    path, articles = built
+    with Archive.open(path) as archive:
+        facets = archive._backend.searching.snapshot().facets
+        column = facets.values("publisher")
+        docnums = list(range(len(articles)))[::-1]
+        fast = column.by_doc(docnums)
+        column._single = False  # as when some document has several values
+        assert column.by_doc(docnums) == fast
+        assert sum(len(values) for values in fast) == len(articles)
+        assert Counter(value for values in fast for value in values) == column.count(docnums)

@@ -22,7 +22,7 @@ def _story(rng: random.Random, paragraphs: int = 6, words: int = 60) -> list[str
 
 def _exact(a: str, b: str) -> tuple[float, float]:
     """Resemblance and containment of the two texts' shingle sets, counted."""
-    sa, sb = (set(nc.shingle_hashes(nc.words(text)).tolist()) for text in (a, b))
+    sa, sb = (set(nc.shingle_hashes(nc.word_hashes(text)).tolist()) for text in (a, b))
     common = len(sa & sb)
     return common / len(sa | sb), common / min(len(sa), len(sb))
 

@@ -97,6 +97,7 @@ class GivenGroups:
     key: str
     labels: Any
     spanning: Any
+    alone: Any  # the group is this docnum only, in the whole archive
 
 
 @dataclass

@@ -44,6 +44,7 @@ class ArchiveGroups:
                 nearcopies.save_pairs(path, *saved)
         self.pairs = saved[0]
         self._labels: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._alone: dict[float, np.ndarray] = {}
 
     @classmethod
     def gather(cls, parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]],
@@ -65,12 +66,14 @@ class ArchiveGroups:
             np.minimum.at(low, labels, self.shard_of_row)
             np.maximum.at(high, labels, self.shard_of_row)
             self._labels[threshold] = labels, low[labels] != high[labels]
+            self._alone[threshold] = nearcopies.alone(labels)
         return self._labels[threshold]
 
     def given(self, threshold: float) -> list[GivenGroups]:
         """Each shard's part of the groups."""
         labels, spanning = self.labels(threshold)
-        return [GivenGroups(key, labels[start:end], spanning[start:end])
+        alone = self._alone[threshold]
+        return [GivenGroups(key, labels[start:end], spanning[start:end], alone[start:end])
                 for key, start, end in zip(self.keys, self.starts[:-1].tolist(), self.starts[1:].tolist())]
 
     def spans(self, threshold: float, label: int) -> bool:

@@ -9,6 +9,7 @@ more only when those hold too few groups.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Callable, Optional, Sequence
 
 import numpy as np
@@ -38,17 +39,35 @@ def collapsed(first: Callable[[int], Sequence[tuple[int, Any]]], total: int, lab
         size *= 4
 
 
-def page_copies(facets: FacetCache, stored_id: Callable[[int], str], labels: np.ndarray,
-                page: list[int], matches: np.ndarray) -> list[Copies]:
-    """Each page entry's group among the matches: its id, copies and outlets."""
-    matched = labels[matches]
+def page_copies(facets: FacetCache, stored_id: Callable[[int], str], labels: np.ndarray, alone: np.ndarray,
+                page: list[int], page_ids: list[str], matches: np.ndarray) -> list[Copies]:
+    """Each page entry's group among the matches: its id, copies and outlets
+    (an article alone is its own group: nothing to look up)."""
+    members = _members_among(labels, [d for d in page if not alone[d]], matches)
+    each = [[docnum] if alone[docnum] else members[int(labels[docnum])] for docnum in page]
+    values = iter(facets.values("publisher").by_doc([d for hits in each for d in hits]))
     found = []
-    for docnum in page:
-        members = matches[matched == labels[docnum]]
-        outlets = facets.values("publisher").count(members.tolist())
-        named = tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
-        found.append(Copies(stored_id(representative(facets, labels, docnum, stored_id)), len(members), named))
+    for docnum, article_id, hits in zip(page, page_ids, each):
+        outlets = Counter(value for _ in hits for value in next(values))
+        head = docnum if alone[docnum] else representative(facets, labels, docnum, stored_id)
+        found.append(Copies(article_id if head == docnum else stored_id(head), len(hits), named_outlets(outlets)))
     return found
+
+
+def _members_among(labels: np.ndarray, page: list[int], matches: np.ndarray) -> dict[int, list[int]]:
+    """The matches of each of these docnums' groups, in one pass over the matches."""
+    if not page:
+        return {}
+    wanted = np.unique(labels[np.asarray(page, dtype=np.int64)])
+    matched = labels[matches]
+    keep = np.isin(matched, wanted)
+    kept, kept_labels = matches[keep], matched[keep]
+    return {label: kept[kept_labels == label].tolist() for label in wanted.tolist()}
+
+
+def named_outlets(outlets) -> tuple[str, ...]:
+    """Outlet names, most copies first (then by name)."""
+    return tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
 
 
 def representative(facets: FacetCache, labels: np.ndarray, docnum: int, stored_id: Callable[[int], str]) -> int:

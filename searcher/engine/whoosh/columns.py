@@ -10,7 +10,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
 import numpy as np
 
@@ -39,6 +39,8 @@ class ValueColumn:
         self._segments = [(offset, segment.doc_count_all(), segment_values(segment, field, folder))
                           for segment, offset in reader.leaf_readers()
                           if segment.segment() is not None]  # an index without segments has none
+        self._count = reader.doc_count_all()
+        self._single: Union[None, bool, np.ndarray] = None  # False: a document has several values
 
     def count(self, docnums: Iterable[int]) -> Counter:
         """Documents per value over index-wide ``docnums``, segment by segment."""
@@ -49,6 +51,40 @@ class ValueColumn:
             if first < last:
                 counts.update(column.count(docs[first:last] - offset))
         return counts
+
+    def by_doc(self, docnums: list[int]) -> list[list[str]]:
+        """Each of a few documents' values (a page's): from one value id per
+        document when none has more (an outlet), else segment by segment."""
+        docs = np.asarray(docnums, dtype=np.int64)
+        single = self.single()
+        if single is not None:
+            return [[self.values[i]] if i >= 0 else [] for i in single[docs].tolist()]
+        found: list[list[str]] = [[] for _ in docnums]
+        starts = np.array([offset for offset, _, _ in self._segments], dtype=np.int64)
+        where = np.searchsorted(starts, docs, side="right") - 1
+        for segment in np.unique(where).tolist():
+            if segment < 0:
+                continue
+            offset, _, column = self._segments[segment]
+            inside = np.flatnonzero(where == segment)
+            values, positions = column.entries(docs[inside] - offset)
+            for value, position in zip(values.tolist(), inside[positions].tolist()):
+                found[position].append(column.terms[value])
+        return found
+
+    def single(self) -> Optional[np.ndarray]:
+        """Each document's one value id (-1: none), or None when some document
+        has several (worked out once per index version)."""
+        if self._single is None:
+            table = np.full(self._count, -1, dtype=np.int64)
+            for offset, size, column in self._segments:
+                values, positions = column.entries(np.arange(size))
+                if len(positions) > 1 and (positions[1:] == positions[:-1]).any():
+                    self._single = False
+                    return None
+                table[offset + positions] = self._global_ids(column)[values]
+            self._single = table
+        return self._single if isinstance(self._single, np.ndarray) else None
 
     def count_groups(self, docnums: Iterable[int], labels: np.ndarray) -> Counter:
         """Groups per value over index-wide ``docnums``: a group counts once

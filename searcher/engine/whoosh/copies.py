@@ -101,6 +101,7 @@ class CopyGroups:
                 nearcopies.save_pairs(path, *saved)
         self.pairs, self.sizes = saved
         self._labels: dict[float, np.ndarray] = {}
+        self._alone: dict[float, np.ndarray] = {}
 
     def rows(self, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return signature_rows(self._reader, docnums)
@@ -111,3 +112,9 @@ class CopyGroups:
             decided = self.pairs.at(threshold)
             self._labels[threshold] = nearcopies.components(self.count, decided.first, decided.second)
         return self._labels[threshold]
+
+    def alone(self, threshold: float) -> np.ndarray:
+        """Per docnum: whether its group is itself only (most articles)."""
+        if threshold not in self._alone:
+            self._alone[threshold] = nearcopies.alone(self.labels(threshold))
+        return self._alone[threshold]

@@ -4,7 +4,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from searcher import nearcopies
 from searcher.article import Article
 from searcher.engine.whoosh.schema import BOUNDARY_TOKEN, NAME_FIELDS, VALUE_SEP
 
@@ -25,10 +24,8 @@ def to_document(article: Article, fingerprint: str = "", signed: bool = True) ->
     }
     if article.url:
         doc["url"] = article.url
-    if signed:
-        signature = nearcopies.signature(article.body)
-        if signature is not None:
-            doc["nearcopy"] = signature.record()
+    if signed:  # the body itself (pickled once with it): schema.SignatureColumn signs it where it is written
+        doc["nearcopy"] = article.body
     if article.language:
         doc["lang"] = article.language.lower()
     if article.date is not None:

@@ -85,6 +85,10 @@ class Snapshot:
             return self.given.labels
         return collapse.labels_at(self.facets, similarity)
 
+    def alone(self, similarity: float) -> np.ndarray:
+        """Per docnum: whether its group (as labels() gives it) is itself only."""
+        return self.given.alone if self.given is not None else self.facets.copies().alone(similarity)
+
     def own(self, matches: np.ndarray) -> np.ndarray:
         """Those of ``matches`` whose groups this index counts (a shard: those wholly in it)."""
         return matches if self.given is None else spanning.own_part(self.given, matches)
@@ -213,7 +217,8 @@ def _add_groups(snapshot: Snapshot, plan: Plan, found: Execution, labels: np.nda
     """The page's groups and the number of groups among the matches (a
     shard: of those wholly in it, and what it knows of the others)."""
     found.stories = int(len(np.unique(labels[snapshot.own(matches)])))
-    found.copies = collapse.page_copies(snapshot.facets, collapse.stored_id(snapshot.searcher), labels, page, matches)
+    found.copies = collapse.page_copies(snapshot.facets, collapse.stored_id(snapshot.searcher), labels,
+                                        snapshot.alone(plan.similarity), page, [a.id for a, _ in found.page], matches)
     found.groups = labels[np.asarray(page, dtype=np.int64)].tolist()
     if snapshot.given is not None:
         values = tuple(name for name in plan.facets if name in VALUE_FACETS) if plan.stories else ()
