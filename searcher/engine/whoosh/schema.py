@@ -7,11 +7,10 @@ original case, for facet counts and display.
 """
 from __future__ import annotations
 
-from searcher import nearcopies
 from searcher.engine.whoosh.accel.analysis import FastText
 from searcher.engine.whoosh.accel.imports import accent_map, analysis, columns, fields
 from searcher.engine.whoosh.stemming import mark, porter_stem
-from searcher.nearcopies import NO_SIGNATURE, RECORD_BYTES
+from searcher.nearcopies import RECORD_BYTES
 
 # Joins multi-valued fields into one stored string; never appears in text.
 VALUE_SEP = "\x1f"
@@ -57,19 +56,6 @@ def value_analyzer() -> analysis.Analyzer:
     return analysis.RegexTokenizer(expression=r"[^\x1f]+")
 
 
-class SignatureColumn(fields.COLUMN):
-    """The near-copy signature column, given the body's text: the signature
-    is made where the document is written, so in the sub-writer processes
-    beside one another rather than in the process that hands them the
-    documents (merges copy the stored records as they are)."""
-
-    def to_column_value(self, value):
-        if isinstance(value, bytes):
-            return value
-        found = nearcopies.signature(value)
-        return NO_SIGNATURE if found is None else found.record()
-
-
 def build_schema() -> fields.Schema:
     name_fields = {}
     for word_field, value_field in NAME_FIELDS.values():
@@ -88,6 +74,6 @@ def build_schema() -> fields.Schema:
         fingerprint=fields.STORED(),
         # The body's near-copy signature (searcher/nearcopies.py), a fixed
         # width per document, read a whole segment at a time for the groups.
-        nearcopy=SignatureColumn(columns.FixedBytesColumn(RECORD_BYTES)),
+        nearcopy=fields.COLUMN(columns.FixedBytesColumn(RECORD_BYTES)),
         **name_fields,
     ))
