@@ -7,8 +7,7 @@ then, on the index with signatures, making its groups, and searches with
     python bench/nearcopies_cost.py --index DIR [--queries 60]   (an index made already: groups and searches)
 
 The indexing baseline is this code with the signature step switched off
-(``searcher.nearcopies.signature`` returning None, in the indexing
-process and the sub-writers it forks), so the ratio is the
+(``searcher.nearcopies.signature`` and ``signatures`` returning None), so the ratio is the
 signatures' share and nothing else. The queries are words drawn from the
 titles (seeded), each searched ``REPEATS`` times both ways, interleaved.
 """
@@ -31,12 +30,13 @@ from searcher import Archive, nearcopies
 
 @contextmanager
 def unsigned() -> Iterator[None]:
-    real = nearcopies.signature
+    real, batch = nearcopies.signature, nearcopies.signatures
     nearcopies.signature = lambda text, size=0: None  # type: ignore[assignment]
+    nearcopies.signatures = lambda texts, size=0: [None] * len(texts)  # type: ignore[assignment]
     try:
         yield
     finally:
-        nearcopies.signature = real  # type: ignore[assignment]
+        nearcopies.signature, nearcopies.signatures = real, batch  # type: ignore[assignment]
 
 
 def index_seconds(paths: list[str], folder: Path, jobs: int | None) -> tuple[float, int]:

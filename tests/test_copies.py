@@ -354,3 +354,32 @@ def test_outlets_read_per_document_match_the_facet_counts(built):
         assert column.by_doc(docnums) == fast
         assert sum(len(values) for values in fast) == len(articles)
         assert Counter(value for values in fast for value in values) == column.count(docnums)
+
+
+def test_sub_writer_processes_sign_their_documents(tmp_path, monkeypatch):
+    """A multi-process commit hands the sub-writers the bodies; each signs its
+    job's documents in one batch: the same signatures as one process makes."""
+    from searcher.engine.whoosh import copies, writing
+
+    monkeypatch.setattr(writing, "PARALLEL_WRITE_MIN", 1)
+    handed: list[type] = []
+    real = writing.WhooshWriter._signatures
+
+    def spied(self, articles, writer):
+        made = real(self, articles, writer)
+        handed.extend({type(item) for item in made})
+        return made
+
+    monkeypatch.setattr(writing.WhooshWriter, "_signatures", spied)
+    articles = _archive_articles(seed=9)
+    found = {}
+    for jobs in (1, 2):
+        handed.clear()
+        with Archive.create(tmp_path / f"jobs{jobs}") as archive:
+            archive.add(articles, jobs=jobs)
+            reader = archive._backend.searching.snapshot().searcher.reader()
+            hashes, sizes = copies.signatures(reader)
+            ids = [reader.stored_fields(d)["id"] for d in range(reader.doc_count_all())]
+            found[jobs] = {i: (h.tobytes(), int(s)) for i, h, s in zip(ids, hashes, sizes)}
+        assert set(handed) == ({str} if jobs == 2 else {bytes})  # bodies to sub-writers, records here
+    assert found[1] == found[2] and all(size > 0 for _, size in found[2].values())

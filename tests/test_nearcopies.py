@@ -204,3 +204,54 @@ def test_a_bad_similarity_is_refused_with_the_choices(given):
 
     with pytest.raises(InvalidArgument, match="moderate"):
         nc.threshold_of(given)
+
+
+# -- words and signatures in numpy, texts in batches --------------------------
+def test_words_are_the_texts_word_runs_hashed_alike():
+    import re
+
+    rng = random.Random(30)
+    pieces = ["Straße", "café", "naïve_test", "x2", "“quoted”", "a\u00a0b", "end…", "—", "'s", "O'Neill", "東京"]
+    for _ in range(200):
+        text = " ".join(rng.choice(pieces + VOCABULARY[:20]) for _ in range(rng.randint(0, 30)))
+        text = rng.choice(["", ",", ". ", "\n"]).join(text.split(" "))
+        words = re.findall(r"\w+", text.casefold())
+        hashes = nc.word_hashes(text).tolist()
+        assert len(hashes) == len(words)
+        by_word: dict[str, set[int]] = {}
+        for word, value in zip(words, hashes):
+            by_word.setdefault(word, set()).add(value)
+        assert all(len(values) == 1 for values in by_word.values())  # a word hashes alike wherever it is
+        assert len(set(hashes)) == len(by_word)  # and unlike any other word here
+
+
+def test_a_batch_of_texts_signs_each_as_datasketch_would_alone():
+    from datasketch import MinHash
+
+    rng = random.Random(31)
+    texts = ["\n".join(_story(rng, rng.randint(0, 8), rng.randint(1, 90))) for _ in range(300)]
+    texts += ["", "too short to sign", " ".join(VOCABULARY[:nc.MIN_WORDS])]
+    batch = nc.signatures(texts)
+    assert len(batch) == len(texts)
+    signed = 0
+    for text, found in zip(texts, batch):
+        words = nc.word_hashes(text)
+        if len(words) < nc.MIN_WORDS:
+            assert found is None
+            continue
+        shingles = nc.shingle_hashes(words)
+        reference = MinHash(num_perm=nc.PERMUTATIONS, seed=nc.SEED, scheme=nc.SCHEME, hashfunc=int)
+        reference.update_batch(shingles.tolist())
+        assert np.array_equal(found.hashes, reference.hashvalues) and found.size == len(shingles)
+        assert np.array_equal(nc.signature(text).hashes, found.hashes)
+        signed += 1
+    assert signed > 200
+
+
+def test_batches_split_by_size_give_the_same_signatures(monkeypatch):
+    rng = random.Random(32)
+    texts = ["\n".join(_story(rng, 3, 40)) for _ in range(40)]
+    whole = nc.signatures(texts)
+    monkeypatch.setattr(nc, "_BATCH_BYTES", 2000)  # a few texts a batch
+    monkeypatch.setattr(nc, "_MATRIX_ROWS", 50)  # and the MinHash matrix a few texts at a time
+    assert [s.record() for s in nc.signatures(texts)] == [s.record() for s in whole]

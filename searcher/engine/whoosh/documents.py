@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Union
 
 from searcher import nearcopies
 from searcher.article import Article
@@ -13,9 +13,12 @@ def _clean(value: str) -> str:
     return " ".join(value.replace(VALUE_SEP, " ").split())
 
 
-def to_document(article: Article, fingerprint: str = "", signed: bool = True) -> dict[str, Any]:
+def to_document(article: Article, fingerprint: str = "", signed: bool = True,
+                signature: Union[bytes, str, None] = None) -> dict[str, Any]:
     """``signed``: with the body's near-copy signature (an index made before
-    them has no column for it)."""
+    them has no column for it): ``signature``, its record made already for
+    a batch of articles (nearcopies.signatures), or the text a sub-writer
+    signs (schema.SignatureColumn), else made here."""
     doc: dict[str, Any] = {
         "id": article.id,
         "title": article.title,
@@ -26,12 +29,11 @@ def to_document(article: Article, fingerprint: str = "", signed: bool = True) ->
     if article.url:
         doc["url"] = article.url
     if signed:
-        # Made here, in the process handing documents to the sub-writers:
-        # made in them instead (they analyse the text, the critical path on
-        # 2 cores) indexing took 1.27x, against 1.18x (bench/README.md).
-        signature = nearcopies.signature(article.body)
+        if signature is None:
+            made = nearcopies.signature(article.body)
+            signature = made.record() if made is not None else None
         if signature is not None:
-            doc["nearcopy"] = signature.record()
+            doc["nearcopy"] = signature
     if article.language:
         doc["lang"] = article.language.lower()
     if article.date is not None:

@@ -7,10 +7,11 @@ original case, for facet counts and display.
 """
 from __future__ import annotations
 
+from searcher import nearcopies
 from searcher.engine.whoosh.accel.analysis import FastText
 from searcher.engine.whoosh.accel.imports import accent_map, analysis, columns, fields
 from searcher.engine.whoosh.stemming import mark, porter_stem
-from searcher.nearcopies import RECORD_BYTES
+from searcher.nearcopies import NO_SIGNATURE, RECORD_BYTES
 
 # Joins multi-valued fields into one stored string; never appears in text.
 VALUE_SEP = "\x1f"
@@ -56,6 +57,17 @@ def value_analyzer() -> analysis.Analyzer:
     return analysis.RegexTokenizer(expression=r"[^\x1f]+")
 
 
+class SignatureColumn(fields.COLUMN):
+    """The near-copy signature column. Its value is the record; given text
+    (a document a sub-writer has not signed in its batch), it signs it."""
+
+    def to_column_value(self, value):
+        if isinstance(value, str):
+            found = nearcopies.signature(value)
+            return found.record() if found is not None else NO_SIGNATURE
+        return value
+
+
 def build_schema() -> fields.Schema:
     name_fields = {}
     for word_field, value_field in NAME_FIELDS.values():
@@ -74,6 +86,6 @@ def build_schema() -> fields.Schema:
         fingerprint=fields.STORED(),
         # The body's near-copy signature (searcher/nearcopies.py), a fixed
         # width per document, read a whole segment at a time for the groups.
-        nearcopy=fields.COLUMN(columns.FixedBytesColumn(RECORD_BYTES)),
+        nearcopy=SignatureColumn(columns.FixedBytesColumn(RECORD_BYTES)),
         **name_fields,
     ))

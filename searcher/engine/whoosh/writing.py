@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Iterable, Optional, Union
 
+from searcher import nearcopies
 from searcher.article import Article
 from searcher.durable import write_error
 from searcher.errors import IndexDamaged, IndexLocked
+from searcher.nearcopies import NO_SIGNATURE
 
 from . import checksums
 from .accel import imports as whoosh_import
@@ -126,8 +128,8 @@ class WhooshWriter:
                 writer.delete_by_term("id", article_id)
             # A replacement deletes the older copy; a new article is just
             # added, which spares Whoosh a term lookup per document.
-            for article, fingerprint, replaces in articles:
-                doc = to_document(article, fingerprint, self._signed)
+            for (article, fingerprint, replaces), signature in zip(articles, self._signatures(articles, writer)):
+                doc = to_document(article, fingerprint, self._signed, signature)
                 (writer.update_document if replaces else writer.add_document)(**doc)
 
         # Small segments are merged in the background (merging.py), by
@@ -135,6 +137,18 @@ class WhooshWriter:
         # over the cap.
         self._commit_with(writer, whoosh_import.writing.NO_MERGE, write)
         self._merges.after_commit(self._commit_swap)
+
+    def _signatures(self, articles: list[tuple[Article, str, bool]], writer) -> list[Union[bytes, str, None]]:
+        """The batch's near-copy signature records, made together
+        (nearcopies.signatures); for sub-writer processes, the bodies: each
+        signs its job's documents (this process, which reads and hands out
+        the articles, was the slower on long articles; bench/README.md)."""
+        if not self._signed:
+            return [None] * len(articles)
+        if isinstance(writer, FastMpWriter):
+            return [article.body for article, _, _ in articles]
+        found = nearcopies.signatures([article.body for article, _, _ in articles])
+        return [signature.record() if signature is not None else NO_SIGNATURE for signature in found]
 
     def _commit_with(self, writer, mergetype, write=None) -> None:
         """Commit ``writer`` (after ``write(writer)``) keeping the files of

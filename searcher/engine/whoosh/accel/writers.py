@@ -381,6 +381,28 @@ class _FastSubWriterTask(mp.SubWriterTask):
         mp.SegmentWriter = FastSegmentWriter  # its sub-writer is a fast one
         super().run()
 
+    def _process_file(self, filename, doc_count):
+        """Whoosh's, with the job's near-copy signatures made together first:
+        a document's ``nearcopy`` comes as its body text (writing.py)."""
+        tempstorage = self.writer.temp_storage()
+        with tempstorage.open_file(filename).raw_file() as f:
+            docs = [pickle.load(f) for _ in range(doc_count)]
+        sign_documents([fields for _, fields in docs])
+        for code, fields in docs:
+            assert code == 0
+            self.writer.add_document(**fields)
+        tempstorage.delete_file(filename)
+
+
+def sign_documents(docs: list[dict]) -> None:
+    """Each document's ``nearcopy`` text replaced by its signature record,
+    all of them made in one batch (searcher.nearcopies.signatures)."""
+    from searcher.nearcopies import NO_SIGNATURE, signatures
+
+    texts = [(fields, fields["nearcopy"]) for fields in docs if isinstance(fields.get("nearcopy"), str)]
+    for (fields, _), found in zip(texts, signatures([text for _, text in texts])):
+        fields["nearcopy"] = found.record() if found is not None else NO_SIGNATURE
+
 
 class SubWriterFailed(IndexWriteError):
     """A sub-writer of a multi-process commit died or failed: nothing of its
