@@ -141,8 +141,8 @@ class WhooshWriter:
     def _signatures(self, articles: list[tuple[Article, str, bool]], writer) -> list[Union[bytes, str, None]]:
         """The batch's near-copy signature records, made together
         (nearcopies.signatures); for sub-writer processes, the bodies: each
-        signs its job's documents (this process, which reads and hands out
-        the articles, was the slower on long articles; bench/README.md)."""
+        signs its job's documents, beside the others, while this process
+        reads and hands out the next (bench/README.md, Near-copies: costs)."""
         if not self._signed:
             return [None] * len(articles)
         if isinstance(writer, FastMpWriter):
