@@ -201,6 +201,14 @@ _BATCH_BYTES = 1 << 20  # texts hashed together: numpy's steps cost per call, no
 _MATRIX_ROWS = 4096  # shingles x permutations at a time (2 MB)
 
 
+def prepare() -> None:
+    """Load datasketch's permutations and this module's tables now: a
+    process forked afterwards (a sub-writer) has them (loading them cost
+    each sub-writer 0.45 s of CPU: +20% on indexing 4,000 long articles)."""
+    _permutations()
+    _powers(_BATCH_BYTES + (1 << 16))
+
+
 def signatures(texts: list[str], size: int = SHINGLE) -> list[Optional[Signature]]:
     """Each text's signature (None under MIN_WORDS words), a batch of texts
     at a time: ~40 numpy calls an article cost more than their work on a

@@ -146,6 +146,7 @@ class WhooshWriter:
         if not self._signed:
             return [None] * len(articles)
         if isinstance(writer, FastMpWriter):
+            nearcopies.prepare()  # before the sub-writers are forked
             return [article.body for article, _, _ in articles]
         found = nearcopies.signatures([article.body for article, _, _ in articles])
         return [signature.record() if signature is not None else NO_SIGNATURE for signature in found]
