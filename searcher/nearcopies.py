@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Optional
 
 import numpy as np
 
-if TYPE_CHECKING:  # datasketch (and the asyncio, ssl it loads) only where signatures are made
+if TYPE_CHECKING:  # datasketch loads scipy, asyncio and ssl: 0.45 s a process, so only tests and bench do
     from datasketch import MinHash
 
 SHINGLE = 3  # words a shingle: 3 kept more reworded copies than 4 or 5 (bench/README.md, Near-copies)
@@ -61,10 +61,24 @@ _INVERSES = np.ones(1, dtype=np.uint64)
 
 
 @lru_cache(maxsize=1)
-def _permutations():
-    """datasketch's permutations for SEED, made once."""
-    from datasketch import MinHash
-    return MinHash(num_perm=PERMUTATIONS, seed=SEED, scheme=SCHEME).permutations
+def _permutations() -> np.ndarray:
+    """datasketch's affine32 permutations for SEED (its recipe: odd ``a``,
+    any ``b``, from numpy's RandomState), made here rather than by importing
+    datasketch into every indexing process; tests/test_nearcopies.py holds
+    them, and the signatures, to datasketch's own."""
+    generator = np.random.RandomState(SEED)
+    a = generator.randint(0, 1 << 31, PERMUTATIONS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    b = generator.randint(0, 1 << 32, PERMUTATIONS, dtype=np.uint32)
+    return np.array([a, b])
+
+
+def _premixed(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finaliser, datasketch's premix before the permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def word_hashes(text: str) -> np.ndarray:
@@ -202,9 +216,9 @@ _MATRIX_ROWS = 4096  # shingles x permutations at a time (2 MB)
 
 
 def prepare() -> None:
-    """Load datasketch's permutations and this module's tables now: a
-    process forked afterwards (a sub-writer) has them (loading them cost
-    each sub-writer 0.45 s of CPU: +20% on indexing 4,000 long articles)."""
+    """Make the permutations and the hash tables now: a process forked
+    afterwards (a sub-writer) has them (when each loaded datasketch for
+    them, 0.45 s of CPU apiece: +20% on indexing 4,000 long articles)."""
     _permutations()
     _powers(_BATCH_BYTES + (1 << 16))
 
@@ -251,8 +265,6 @@ def _minhashes(hashes: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
     permutation's a * h + b, the least kept) of each run of equal ``rows``,
     for many texts at once; tests/test_nearcopies.py holds it to
     ``MinHash.update_batch``, which takes one text a call."""
-    from datasketch.minhash import _fmix
-
     a, b = _permutations()
     runs = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]]) if len(rows) else np.empty(0, np.int64)
     bounds = np.r_[runs, len(rows)]
@@ -263,7 +275,7 @@ def _minhashes(hashes: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
         last = min(last, len(runs))
         low, high = int(bounds[first]), int(bounds[last])
         # Permutations by rows, shingles along them: the same sums 7x faster than the other way round.
-        permuted = np.multiply(a[:, None], _fmix(hashes[low:high], 32)[None, :])
+        permuted = np.multiply(a[:, None], _premixed(hashes[low:high])[None, :])
         permuted += b[:, None]
         least = np.minimum.reduceat(permuted, bounds[first:last] - low, axis=1)
         found.extend(np.ascontiguousarray(least.T))

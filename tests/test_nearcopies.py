@@ -255,3 +255,15 @@ def test_batches_split_by_size_give_the_same_signatures(monkeypatch):
     monkeypatch.setattr(nc, "_BATCH_BYTES", 2000)  # a few texts a batch
     monkeypatch.setattr(nc, "_MATRIX_ROWS", 50)  # and the MinHash matrix a few texts at a time
     assert [s.record() for s in nc.signatures(texts)] == [s.record() for s in whole]
+
+
+def test_the_permutations_are_datasketchs_and_signing_does_not_load_it():
+    from datasketch import MinHash
+
+    reference = MinHash(num_perm=nc.PERMUTATIONS, seed=nc.SEED, scheme=nc.SCHEME)
+    assert np.array_equal(nc._permutations(), reference.permutations)
+    code = ("import sys; from searcher import nearcopies as nc; "
+            "assert nc.signature(' '.join(str(i) for i in range(40))) is not None; "
+            "print('datasketch' in sys.modules)")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "False"
