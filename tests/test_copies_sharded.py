@@ -141,3 +141,16 @@ def test_a_shard_changed_between_reading_groups_and_asking_is_asked_again(tmp_pa
         backend.groups = groups_once_stale
         found = archive.search("harbour OR market", collapse=True, limit=10)
         assert len(asked) == 2 and found.stories == 2 and found.total == 6
+
+
+def test_an_indexing_run_leaves_the_archives_groups_made(tmp_path):
+    from searcher.engine.sharded.copies import FOLDER
+
+    path = tmp_path / "sharded"
+    with Archive.create(path, shards=3, processes=False) as archive:
+        archive.add(_family(random.Random(13), 60, 3))
+    saved = list((path / FOLDER).glob("*.npz"))
+    assert len(saved) == 1
+    with Archive.open(path, processes=False) as archive:
+        assert archive.search("harbour", collapse=True).stories == 1
+    assert list((path / FOLDER).glob("*.npz")) == saved  # loaded, not made again

@@ -227,7 +227,7 @@ class ShardedBackend:
     def writer(self, jobs: int) -> Any:
         from .writer import ShardedWriter
 
-        return ShardedWriter(self.layout, self.runner, jobs)
+        return ShardedWriter(self.layout, self.runner, jobs, regroup=self.groups)
 
     def _shard(self, article_id: str) -> int:
         return shard_of(article_id, self.layout.count)

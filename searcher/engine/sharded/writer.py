@@ -8,10 +8,10 @@ the whole batch) and writes them again: nothing is lost or doubled.
 """
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from searcher.article import Article
-from searcher.errors import ShardUnavailable
+from searcher.errors import SearcherError, ShardUnavailable
 
 from .layout import Layout, shard_of
 
@@ -19,9 +19,10 @@ from .layout import Layout, shard_of
 class ShardedWriter:
     """base.ArticleWriter over the shards' own writers, wherever they run."""
 
-    def __init__(self, layout: Layout, runner: Any, jobs: int):
+    def __init__(self, layout: Layout, runner: Any, jobs: int, regroup: Optional[Callable[[], Any]] = None):
         self.layout = layout
         self.runner = runner
+        self._regroup = regroup  # the archive's near-copy groups made for the versions the run leaves
         # Shards written side by side share the cores; one after another, each has them all.
         each = max(1, jobs // layout.count) if getattr(runner, "parallel", False) else jobs
         self._empty = _answers(runner.each("writer.open", each))
@@ -45,7 +46,13 @@ class ShardedWriter:
         _answers([answers[shard] for shard in sorted(answers)])
 
     def finish(self) -> int:
-        return sum(_answers(self.runner.each("writer.finish")))
+        count = sum(_answers(self.runner.each("writer.finish")))
+        if self._regroup is not None:
+            try:
+                self._regroup()  # as one index does at the end of its run: searches only load them
+            except SearcherError:
+                pass  # made by the first search that needs them (a shard made before signatures: never)
+        return count
 
     def close(self) -> None:
         self.runner.each("writer.close")  # a shard that cannot be reached has nothing to release here
