@@ -33,7 +33,7 @@ import tempfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Callable, Optional
 
 import numpy as np
 
@@ -72,13 +72,18 @@ def _permutations() -> np.ndarray:
     return np.array([a, b])
 
 
-def _premixed(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 32-bit finaliser, datasketch's premix before the permutations."""
-    values = values ^ (values >> np.uint32(16))
-    values = values * np.uint32(0x85EBCA6B)
-    values = values ^ (values >> np.uint32(13))
-    values = values * np.uint32(0xC2B2AE35)
-    return values ^ (values >> np.uint32(16))
+# MurmurHash3's finalisers: (shift, multiplier, shift, multiplier, shift).
+_FMIX32 = (np.uint32(16), np.uint32(0x85EBCA6B), np.uint32(13), np.uint32(0xC2B2AE35), np.uint32(16))
+_FMIX64 = (np.uint64(33), np.uint64(0xFF51AFD7ED558CCD), np.uint64(33), np.uint64(0xC4CEB9FE1A85EC53), np.uint64(33))
+
+
+def _finalised(values: np.ndarray, constants: tuple) -> np.ndarray:
+    """MurmurHash3's finaliser: every bit of the result depends on every bit
+    of the value (32 bits: datasketch's premix before the permutations)."""
+    first, multiplier, second, other, third = constants
+    values = (values ^ (values >> first)) * multiplier
+    values = (values ^ (values >> second)) * other
+    return values ^ (values >> third)
 
 
 def word_hashes(text: str) -> np.ndarray:
@@ -106,7 +111,7 @@ def _words_of(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
     powers, inverses = _powers(size)
     prefix = np.zeros(size + 1, dtype=np.uint64)
     np.cumsum(data * powers, dtype=np.uint64, out=prefix[1:])
-    return _mixed((prefix[ends] - prefix[starts]) * inverses[starts]), starts
+    return _finalised((prefix[ends] - prefix[starts]) * inverses[starts], _FMIX64), starts
 
 
 def _separate_punctuation(data: np.ndarray, inside: np.ndarray) -> None:
@@ -127,15 +132,6 @@ def _powers(length: int) -> tuple[np.ndarray, np.ndarray]:
         inverse[0] = 1
         _POWERS, _INVERSES = np.cumprod(steps, dtype=np.uint64), np.cumprod(inverse, dtype=np.uint64)
     return _POWERS[:length], _INVERSES
-
-
-def _mixed(values: np.ndarray) -> np.ndarray:
-    """MurmurHash3's 64-bit finaliser: every bit of a word's hash depends on every byte."""
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xFF51AFD7ED558CCD)
-    values = values ^ (values >> np.uint64(33))
-    values = values * np.uint64(0xC4CEB9FE1A85EC53)
-    return values ^ (values >> np.uint64(33))
 
 
 def shingle_hashes(word: np.ndarray, size: int = SHINGLE) -> np.ndarray:
@@ -275,7 +271,7 @@ def _minhashes(hashes: np.ndarray, rows: np.ndarray) -> list[np.ndarray]:
         last = min(last, len(runs))
         low, high = int(bounds[first]), int(bounds[last])
         # Permutations by rows, shingles along them: the same sums 7x faster than the other way round.
-        permuted = np.multiply(a[:, None], _premixed(hashes[low:high])[None, :])
+        permuted = np.multiply(a[:, None], _finalised(hashes[low:high], _FMIX32)[None, :])
         permuted += b[:, None]
         least = np.minimum.reduceat(permuted, bounds[first:last] - low, axis=1)
         found.extend(np.ascontiguousarray(least.T))
@@ -427,6 +423,24 @@ def largest_groups(labels: np.ndarray, live: np.ndarray, keys: np.ndarray,
 def alone(labels: np.ndarray) -> np.ndarray:
     """Per row: whether no other row has its label."""
     return np.bincount(labels, minlength=len(labels))[labels] == 1
+
+
+def named_outlets(outlets: dict[str, int]) -> tuple[str, ...]:
+    """Outlet names by their copies, most first (then by name)."""
+    return tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
+
+
+def pairs_of(path: Optional[Path], count: int,
+             read: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[Pairs, np.ndarray]:
+    """(pairs, sizes) of ``count`` rows: saved at ``path`` for this version,
+    else made from ``read()``'s (hashes, sizes) and saved there."""
+    saved = load_pairs(path, count) if path is not None else None
+    if saved is None:
+        hashes, sizes = read()
+        saved = candidate_pairs(hashes, sizes), sizes
+        if path is not None:
+            save_pairs(path, *saved)
+    return saved
 
 
 def load_pairs(path: Path, count: int) -> Optional[tuple[Pairs, np.ndarray]]:

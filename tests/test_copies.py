@@ -256,7 +256,9 @@ def test_saved_pairs_that_do_not_fit_are_made_again(built, tmp_path):
         assert found == expected
 
 
-def test_an_index_made_before_signatures_is_told_to_rebuild(tmp_path, monkeypatch):
+@pytest.fixture
+def unsigned_schema(monkeypatch):
+    """New indexes made as before near-copy signatures: no column for them."""
     from searcher.engine.whoosh import schema, store
 
     def without_signatures():
@@ -265,6 +267,9 @@ def test_an_index_made_before_signatures_is_told_to_rebuild(tmp_path, monkeypatc
         return made
 
     monkeypatch.setattr(store, "build_schema", without_signatures)
+
+
+def test_an_index_made_before_signatures_is_told_to_rebuild(tmp_path, unsigned_schema):
     with Archive.create(tmp_path / "ix") as archive:
         archive.add(_family(random.Random(7), 1, 2))
         assert archive.search("harbour").total == 2  # searching still works
@@ -274,15 +279,7 @@ def test_an_index_made_before_signatures_is_told_to_rebuild(tmp_path, monkeypatc
             archive.duplicates("s01-0")
 
 
-def test_a_sharded_archive_made_before_signatures_is_told_to_rebuild(tmp_path, monkeypatch):
-    from searcher.engine.whoosh import schema, store
-
-    def without_signatures():
-        made = schema.build_schema()
-        made.remove("nearcopy")
-        return made
-
-    monkeypatch.setattr(store, "build_schema", without_signatures)
+def test_a_sharded_archive_made_before_signatures_is_told_to_rebuild(tmp_path, unsigned_schema):
     with Archive.create(tmp_path / "sharded", shards=2, processes=False) as archive:
         archive.add(_family(random.Random(8), 1, 2))
         assert archive.search("harbour").total == 2

@@ -37,12 +37,7 @@ class ArchiveGroups:
         self.shard_of_row = np.repeat(np.arange(len(counts)), counts)
         key = hashlib.sha1("/".join(keys).encode()).hexdigest()[:20]
         path = Path(folder) / FOLDER / f"{key}.npz" if folder is not None else None
-        saved = nearcopies.load_pairs(path, len(sizes)) if path is not None else None
-        if saved is None:
-            saved = nearcopies.candidate_pairs(hashes, sizes), sizes
-            if path is not None:
-                nearcopies.save_pairs(path, *saved)
-        self.pairs = saved[0]
+        self.pairs, _ = nearcopies.pairs_of(path, len(sizes), lambda: (hashes, sizes))
         self._labels: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._alone: dict[float, np.ndarray] = {}
 

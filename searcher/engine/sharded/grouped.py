@@ -17,6 +17,7 @@ import numpy as np
 
 from searcher.article import Article
 from searcher.errors import GroupsChanged
+from searcher.nearcopies import named_outlets
 
 from ..base import Copies, DayCounts, Execution, GivenGroups, Plan
 from . import gather
@@ -42,7 +43,7 @@ def complete_copies(backend: "ShardedBackend", plan: Plan, merged: Execution, gr
     for place, label in enumerate(merged.groups):
         if label in combined:
             count, outlets, head = combined[label]
-            merged.copies[place] = Copies(head[1], count, _named(outlets))
+            merged.copies[place] = Copies(head[1], count, named_outlets(outlets))
 
 
 def _combined(backend: "ShardedBackend", node: Optional["tree.Node"], filters: Optional["Filters"],
@@ -57,10 +58,6 @@ def _combined(backend: "ShardedBackend", node: Optional["tree.Node"], filters: O
             else:
                 combined[label] = (known[0] + count, known[1] + outlets, min(known[2], head))
     return combined
-
-
-def _named(outlets: Counter) -> tuple[str, ...]:
-    return tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
 
 
 def facet_stories(backend: "ShardedBackend", node: "tree.Node", filters: Optional["Filters"], name: str,
@@ -117,7 +114,7 @@ def top_stories(backend: "ShardedBackend", limit: int,
         return []
     given = groups.given(similarity)
     combined = _combined(backend, None, None, given, [label for label, _, _ in largest], list(range(len(given))))
-    ranked = sorted((-size, first, combined[label][2][1], size, _named(combined[label][1]))
+    ranked = sorted((-size, first, combined[label][2][1], size, named_outlets(combined[label][1]))
                     for label, size, first in largest)[:limit]
     articles = backend.fetch([head for _, _, head, _, _ in ranked])
     return [(article, size, named) for (_, _, _, size, named), article in zip(ranked, articles) if article is not None]

@@ -110,21 +110,19 @@ class WhooshBackend:
     # -- a shard's part of a sharded archive's near-copy groups (spanning.py) ----
     @reads_index
     def copy_key(self) -> str:
-        from .copies import index_key
-
-        return index_key(self.searching.snapshot().searcher.reader())
+        return self.searching.snapshot().facets.index_key
 
     @reads_index
     def copy_signatures(self) -> tuple:
         """(index version key, hashes, sizes, date order keys) of every docnum."""
-        from .copies import FIELD, index_key, signatures
+        from .copies import FIELD, signatures
 
         snapshot = self.searching.snapshot()
         reader = snapshot.searcher.reader()
         if FIELD not in reader.schema:
             raise collapse.unsigned()
         dates = np.frombuffer(snapshot.facets.date_order(newest_first=False), dtype=np.int64).copy()
-        return (index_key(reader), *signatures(reader), dates)
+        return (snapshot.facets.index_key, *signatures(reader), dates)
 
     @reads_index
     def shard_facet(self, node: tree.Node, filters: Optional[Filters], name: str,
@@ -140,11 +138,9 @@ class WhooshBackend:
 
     @reads_index
     def docnum_of(self, article_id: str) -> Optional[tuple[str, int]]:
-        from .copies import index_key
-
-        searcher = self.searching.snapshot().searcher
-        docnum = searcher.document_number(id=article_id)
-        return None if docnum is None else (index_key(searcher.reader()), docnum)
+        snapshot = self.searching.snapshot()
+        docnum = snapshot.searcher.document_number(id=article_id)
+        return None if docnum is None else (snapshot.facets.index_key, docnum)
 
     @reads_index
     def group_members(self, given: GivenGroups, docnums: list[int]) -> list[tuple[Article, int]]:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Optional, Sequence
 import numpy as np
 
 from searcher.article import Article
-from searcher.nearcopies import containments, largest_groups
+from searcher.nearcopies import containments, largest_groups, named_outlets
 
 from ..base import Copies
 from .columns import FacetCache
@@ -63,11 +63,6 @@ def _members_among(labels: np.ndarray, page: list[int], matches: np.ndarray) -> 
     keep = np.isin(matched, wanted)
     kept, kept_labels = matches[keep], matched[keep]
     return {label: kept[kept_labels == label].tolist() for label in wanted.tolist()}
-
-
-def named_outlets(outlets) -> tuple[str, ...]:
-    """Outlet names, most copies first (then by name)."""
-    return tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
 
 
 def representative(facets: FacetCache, labels: np.ndarray, docnum: int, stored_id: Callable[[int], str]) -> int:
@@ -132,7 +127,7 @@ def top_stories(snapshot, limit: int, similarity: float) -> list[tuple[Article, 
     for label, count, first in largest_groups(labels, sizes > 0, keys, limit):
         members = np.flatnonzero(labels == label)
         outlets = facets.values("publisher").count(members.tolist())
-        named = tuple(name for name, _ in sorted(outlets.items(), key=lambda item: (-item[1], item[0])))
+        named = named_outlets(outlets)
         head = representative(facets, labels, int(members[0]), ids)
         found.append((-count, first, ids(head), head, count, named))
     return [(to_article(searcher.stored_fields(head)), count, named)

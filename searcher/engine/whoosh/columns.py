@@ -15,7 +15,7 @@ from typing import Iterable, Optional, Union
 import numpy as np
 
 from searcher.engine.whoosh.accel.valuecolumns import segment_values
-from searcher.engine.whoosh.copies import CopyGroups
+from searcher.engine.whoosh.copies import CopyGroups, index_key
 from searcher.engine.whoosh.schema import NAME_FIELDS
 from searcher.engine.whoosh.store import date_days, date_values
 from searcher.query import fields
@@ -136,6 +136,7 @@ class FacetCache:
         self._dates: Optional[DateColumn] = None
         self._orders: dict[str, array] = {}
         self._copies: Optional[CopyGroups] = None
+        self._key: Optional[str] = None
 
     def values(self, facet: str) -> ValueColumn:
         if facet not in self._values:
@@ -146,6 +147,13 @@ class FacetCache:
         if self._dates is None:
             self._dates = DateColumn(self.reader)
         return self._dates
+
+    @property
+    def index_key(self) -> str:
+        """copies.index_key of this reader (a shard checks it on every grouped request)."""
+        if self._key is None:
+            self._key = index_key(self.reader)
+        return self._key
 
     def copies(self) -> CopyGroups:
         """The near-copy groups of this index version (copies.py)."""

@@ -92,14 +92,7 @@ class CopyGroups:
         self.signed = FIELD in reader.schema
         self._reader = reader
         path = Path(folder) / FOLDER / f"{index_key(reader)}.npz" if folder is not None else None
-        saved = nearcopies.load_pairs(path, self.count) if path is not None else None
-        if saved is None:
-            hashes, sizes = signatures(reader)
-            saved = nearcopies.candidate_pairs(hashes, sizes), sizes
-            del hashes
-            if path is not None:
-                nearcopies.save_pairs(path, *saved)
-        self.pairs, self.sizes = saved
+        self.pairs, self.sizes = nearcopies.pairs_of(path, self.count, lambda: signatures(reader))
         self._labels: dict[float, np.ndarray] = {}
         self._alone: dict[float, np.ndarray] = {}
 

@@ -81,7 +81,7 @@ class Snapshot:
         """Each docnum's near-copy group at ``similarity``: the sharded
         archive's when it gave them, else this index's own."""
         if self.given is not None:
-            spanning.check_given(self.searcher.reader(), self.given)
+            spanning.check_given(self.facets, self.given)
             return self.given.labels
         return collapse.labels_at(self.facets, similarity)
 

@@ -17,13 +17,12 @@ from searcher.article import Article
 from searcher.errors import GroupsChanged
 
 from ..base import GivenGroups, SharedStories
-from .copies import index_key
 from .documents import to_article
 
 
-def check_given(reader, given: GivenGroups) -> None:
+def check_given(facets, given: GivenGroups) -> None:
     """GroupsChanged when ``given`` was made for another version of this shard."""
-    if given.key != index_key(reader) or len(given.labels) != reader.doc_count_all():
+    if given.key != facets.index_key or len(given.labels) != facets.reader.doc_count_all():
         raise GroupsChanged("the archive changed while its near-copy groups were read: try again")
 
 
@@ -71,6 +70,6 @@ def group_copies(facets, stored_id, given: GivenGroups, matches: np.ndarray,
 
 def members(searcher, facets, given: GivenGroups, docnums: list[int]) -> list[tuple[Article, int]]:
     """(article, date key) of each docnum (a group's copies in this shard)."""
-    check_given(searcher.reader(), given)
+    check_given(facets, given)
     keys = np.frombuffer(facets.date_order(newest_first=False), dtype=np.int64)
     return [(to_article(searcher.stored_fields(int(d))), int(keys[d])) for d in docnums]
