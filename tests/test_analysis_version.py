@@ -25,7 +25,8 @@ def _downgrade(index_dir):
     toc = TOC.read(storage, "MAIN")
     del toc.schema.searcher_analysis
     for name in ("title", "body"):
-        for item in toc.schema[name].analyzer.items:
+        analyzer = toc.schema[name].analyzer
+        for item in getattr(analyzer, "default", analyzer).items:  # the English chain
             if isinstance(item, StemFilter):
                 item.stemfn = stem
                 item.clear()

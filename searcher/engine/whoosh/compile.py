@@ -22,8 +22,11 @@ _EXACT_FIELDS = {"id": "id", "url": "url", "lang": "lang"}
 
 class Compiler:
     def __init__(self, schema: "wfields.Schema", title_boost: float = DEFAULT_RANKING.title_boost,
-                 combine_fields: bool = DEFAULT_RANKING.combine_fields):
+                 combine_fields: bool = DEFAULT_RANKING.combine_fields, languages: tuple[str, ...] = ("en",)):
         self.schema = schema
+        # The analyses the archive's articles were written in (languages.analysis_keys):
+        # text is searched in each, so a bare word finds its stems in every language.
+        self.languages = languages
         self.title_boost = title_boost  # a title match weighs this many body matches (Ranking)
         self.combine_fields = combine_fields  # a bare word's fields scored as one (BM25F, ranking.py)
 
@@ -44,12 +47,37 @@ class Compiler:
             return [(_EXACT_FIELDS[field], 1.0)]
         raise ValueError(f"field {field!r} cannot hold words")
 
-    def _analyse(self, index_field: str, text: str) -> list[tuple[str, int]]:
-        """(token, position) pairs; positions show gaps left by stop words."""
+    def _analyse(self, index_field: str, text: str, chain=None) -> list[tuple[str, int]]:
+        """(token, position) pairs; positions show gaps left by stop words.
+        ``chain``: one language's analyzer (default: the field's own)."""
         if index_field in _EXACT_FIELDS.values():
             return [(text.lower() if index_field == "lang" else text, 0)]
-        analyzer = self.schema[index_field].analyzer
+        analyzer = chain or self.schema[index_field].analyzer
         return [(tok.text, tok.pos) for tok in analyzer(text, positions=True, mode="query")]
+
+    def _chains(self, index_field: str) -> list:
+        """The analyzers text in this field is searched with: one per
+        language analysis the archive holds (titles and bodies), else the field's."""
+        analyzer = None if index_field in _EXACT_FIELDS.values() else self.schema[index_field].analyzer
+        if not hasattr(analyzer, "for_language"):
+            return [None]
+        return [analyzer.for_language(key) for key in self.languages]
+
+    def _in_each_language(self, index_field: str, texts: tuple[str, ...], build) -> Optional["wq.Query"]:
+        """``build(analysed texts)`` for each language's analysis of ``texts``,
+        ORed; analyses giving the same terms count once."""
+        seen, parts = set(), []
+        for chain in self._chains(index_field):
+            analysed = tuple(tuple(self._analyse(index_field, text, chain)) for text in texts)
+            if analysed in seen:
+                continue
+            seen.add(analysed)
+            query = build(analysed)
+            if query is not None:
+                parts.append(query)
+        if not parts:
+            return None
+        return parts[0] if len(parts) == 1 else wq.Or(parts)
 
     def _per_field(self, field: Optional[str], build) -> Optional["wq.Query"]:
         """Build one query per target field and OR them (dropping empties)."""
@@ -87,26 +115,27 @@ class Compiler:
             combined = self._combined(node)
             if combined is not None:
                 return combined
-        return self._per_field(
-            node.field,
-            lambda f: self._words_query(f, self._analyse(f, node.text), 0, node.boost),
-        )
+        return self._per_field(node.field, lambda f: self._in_each_language(
+            f, (node.text,), lambda analysed: self._words_query(f, list(analysed[0]), 0, node.boost)))
 
-    def _combined(self, node: t.Term) -> Optional[CombinedTerm]:
-        """A bare word as one BM25F term over its fields, when every field
-        analyses it to the same single word (else None: per field)."""
+    def _combined(self, node: t.Term) -> Optional["wq.Query"]:
+        """A bare word as one BM25F term over its fields (one per language
+        analysis giving another word), when every field analyses it alike
+        to single words (else None: per field)."""
         targets = self._targets(None)
-        words = {tuple(tok for tok, _ in self._analyse(f, node.text)) for f, _ in targets}
-        if len(words) != 1:
+        fields = [f for f, _ in targets]
+        words = {tuple(tuple(tok for tok, _ in self._analyse(f, node.text, chain)) for f in fields)
+                 for chain in self._chains(fields[-1])}
+        if any(len(set(per_field)) != 1 or len(per_field[0]) != 1 for per_field in words):
             return None
-        (word,) = words
-        if len(word) != 1:
-            return None
-        return CombinedTerm.of(word[0], targets, boost=node.boost)
+        terms = [CombinedTerm.of(word, targets, boost=node.boost)
+                 for word in dict.fromkeys(per_field[0][0] for per_field in sorted(words))]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def _phrase(self, node: t.Phrase):
         def build(f):
-            return self._words_query(f, self._analyse(f, " ".join(node.words)), node.slop, node.boost)
+            return self._in_each_language(f, (" ".join(node.words),), lambda analysed: self._words_query(
+                f, list(analysed[0]), node.slop, node.boost))
 
         return self._per_field(node.field, build)
 
@@ -120,7 +149,8 @@ class Compiler:
         def build(f):
             # Both the word as typed and its stem: the index holds stems, but a
             # stem of a misspelt name can drift ("samarkant" -> "samark").
-            forms = {node.text.lower()} | {tok for tok, _ in self._analyse(f, node.text)}
+            forms = {node.text.lower()} | {tok for chain in self._chains(f)
+                                           for tok, _ in self._analyse(f, node.text, chain)}
             terms = [BoundedFuzzy(f, form, maxdist=node.distance, prefixlength=1, boost=node.boost)
                      for form in sorted(forms)]
             return terms[0] if len(terms) == 1 else wq.Or(terms)
@@ -130,20 +160,20 @@ class Compiler:
     def _near(self, node: t.Near):
         field = _near_field(node)
 
-        def build(f):
-            sides = []
-            for side in (node.left, node.right):
-                words = side.words if isinstance(side, t.Phrase) else (side.text,)
-                slop = side.slop if isinstance(side, t.Phrase) else 0
-                # A phrase side keeps its words' places (and stop-word gaps).
-                query = self._words_query(f, self._analyse(f, " ".join(words)), slop, 1.0)
-                if query is None:
-                    return None
-                sides.append(query)
-            # SpanNear's slop 1 means adjacent; NEAR/n allows n words between.
-            return near(sides, slop=node.distance + 1, ordered=node.ordered)
+        sides = (node.left, node.right)
+        texts = tuple(" ".join(side.words if isinstance(side, t.Phrase) else (side.text,)) for side in sides)
+        slops = [side.slop if isinstance(side, t.Phrase) else 0 for side in sides]
 
-        return self._per_field(field, build)
+        def in_one_language(f, analysed):
+            # A phrase side keeps its words' places (and stop-word gaps).
+            queries = [self._words_query(f, list(tokens), slop, 1.0) for tokens, slop in zip(analysed, slops)]
+            if any(query is None for query in queries):
+                return None
+            # SpanNear's slop 1 means adjacent; NEAR/n allows n words between.
+            return near(queries, slop=node.distance + 1, ordered=node.ordered)
+
+        return self._per_field(field, lambda f: self._in_each_language(
+            f, texts, lambda analysed: in_one_language(f, analysed)))
 
     def _atleast(self, node: t.AtLeast):
         inner = self._term(node.term)

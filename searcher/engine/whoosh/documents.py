@@ -4,8 +4,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Union
 
-from searcher import nearcopies
+from searcher import languages, nearcopies
 from searcher.article import Article
+from searcher.engine.whoosh.languages import LanguageText
 from searcher.engine.whoosh.schema import BOUNDARY_TOKEN, NAME_FIELDS, VALUE_SEP
 
 
@@ -35,7 +36,12 @@ def to_document(article: Article, fingerprint: str = "", signed: bool = True,
         if signature is not None:
             doc["nearcopy"] = signature
     if article.language:
-        doc["lang"] = article.language.lower()
+        doc["lang"] = language = article.language.lower()
+        if languages.analysis_of(language) != languages.ENGLISH:
+            # Analysed in the article's language, stored as the plain text.
+            for name in ("title", "body"):
+                doc[f"_stored_{name}"] = doc[name]
+                doc[name] = LanguageText(doc[name], language)
     if article.date is not None:
         # Whoosh stores naive datetimes: store UTC and say so on the way out.
         doc["date"] = article.date.astimezone(timezone.utc).replace(tzinfo=None)

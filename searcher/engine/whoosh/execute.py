@@ -61,7 +61,7 @@ class Searching:
 
     def compile(self, node: tree.Node) -> "wq.Query":
         return Compiler(self.schema, title_boost=self.ranking.title_boost,
-                        combine_fields=self.ranking.combine_fields).compile(node)
+                        combine_fields=self.ranking.combine_fields, languages=self._facets.languages).compile(node)
 
 
 class Snapshot:

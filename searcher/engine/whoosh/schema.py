@@ -10,7 +10,8 @@ from __future__ import annotations
 from searcher import nearcopies
 from searcher.engine.whoosh.accel.analysis import FastText
 from searcher.engine.whoosh.accel.imports import accent_map, analysis, columns, fields
-from searcher.engine.whoosh.stemming import mark, porter_stem
+from searcher.engine.whoosh.languages import MultilingualAnalyzer
+from searcher.engine.whoosh.stemming import mark
 from searcher.nearcopies import NO_SIGNATURE, RECORD_BYTES
 
 # Joins multi-valued fields into one stored string; never appears in text.
@@ -29,18 +30,8 @@ NAME_FIELDS = {
 
 
 def text_analyzer() -> analysis.Analyzer:
-    """English full text: words, lower case, accents folded, stop words out, Porter stems."""
-    return (
-        analysis.RegexTokenizer()
-        | analysis.LowercaseFilter()
-        | analysis.CharsetFilter(accent_map)
-        # Positions keep the gap a stop word leaves, so "gas pipeline" does
-        # not match "gas and pipeline".
-        | analysis.StopFilter(renumber=False)
-        # Snowball's Porter, not Whoosh's (stemming.py says why); PyStemmer
-        # caches, and FastText keeps a word cache of its own.
-        | analysis.StemFilter(stemfn=porter_stem, cachesize=None)
-    )
+    """Titles and bodies: each article's text in its language's analysis (languages.py)."""
+    return MultilingualAnalyzer()
 
 
 def name_analyzer() -> analysis.Analyzer:

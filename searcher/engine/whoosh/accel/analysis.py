@@ -129,7 +129,11 @@ class FastText(fields.TEXT):
     def _term_positions(self, value) -> Optional[dict[str, list[int]]]:
         """Each indexed term of ``value`` with its word positions (stop words
         leave gaps), or None when this value needs Whoosh's own analysis."""
-        findall, _, cache = _plan(self.analyzer)
+        analyzer = self.analyzer
+        pick = getattr(analyzer, "for_language", None)  # languages.MultilingualAnalyzer
+        if pick is not None:
+            analyzer = pick(getattr(value, "language", ""))
+        findall, _, cache = _plan(analyzer)
         if findall is None or not isinstance(value, str) or type(self.format) is not formats.Positions:
             return None
         positions: dict[str, list[int]] = {}

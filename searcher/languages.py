@@ -1,0 +1,93 @@
+"""The languages an archive analyses, and how a record's language is named.
+
+Engine-neutral: which analysis each language gets (a backend builds it),
+and language tags as records write them ("en-US", "English", "deu",
+"zh-Hant") reduced to one ISO 639-1 code, so that ``lang:de`` and the
+language facet find every German article however its source wrote it.
+
+Analyses (README, Languages):
+- ``stem``: words, lower case, the language's stop words left out, its
+  Snowball stem, accents folded after stemming (so a word typed without
+  its accents still matches).
+- ``thai``: words found by a Thai dictionary segmenter (Thai is written
+  without spaces between words).
+- ``cjk``: Chinese, Japanese and Korean text as overlapping character pairs
+  (Lucene's CJK analysis): a word of two characters is one pair, a longer
+  one a phrase of pairs; other scripts inside such text as words.
+- ``neutral``: words, lower case, accents folded, nothing else: a language
+  not listed here.
+English keeps the analysis it always had (Porter stems, 34 stop words); an
+article with no language given and none detected is analysed as English.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+ENGLISH = "en"
+NEUTRAL = "neutral"  # the analysis of a language not listed below
+
+
+@dataclass(frozen=True)
+class Language:
+    code: str
+    name: str
+    analysis: str  # "english", "stem", "thai", "cjk"
+    stemmer: str = ""  # the Snowball algorithm's name
+
+
+SUPPORTED: dict[str, Language] = {language.code: language for language in (
+    Language("en", "English", "english", "porter"),
+    Language("da", "Danish", "stem", "danish"),
+    Language("de", "German", "stem", "german"),
+    Language("es", "Spanish", "stem", "spanish"),
+    Language("fi", "Finnish", "stem", "finnish"),
+    Language("fr", "French", "stem", "french"),
+    Language("hu", "Hungarian", "stem", "hungarian"),
+    Language("it", "Italian", "stem", "italian"),
+    Language("nl", "Dutch", "stem", "dutch"),
+    Language("no", "Norwegian", "stem", "norwegian"),
+    Language("pt", "Portuguese", "stem", "portuguese"),
+    Language("ru", "Russian", "stem", "russian"),
+    Language("sv", "Swedish", "stem", "swedish"),
+    Language("tr", "Turkish", "stem", "turkish"),
+    Language("th", "Thai", "thai"),
+    Language("zh", "Chinese", "cjk"),
+    Language("ja", "Japanese", "cjk"),
+    Language("ko", "Korean", "cjk"),
+)}
+
+# Three-letter codes (ISO 639-2/B and /T) and English names, as records write them.
+_ALIASES = {
+    "eng": "en", "dan": "da", "ger": "de", "deu": "de", "spa": "es", "fin": "fi", "fre": "fr", "fra": "fr",
+    "hun": "hu", "ita": "it", "dut": "nl", "nld": "nl", "nor": "no", "nob": "no", "nno": "no", "nb": "no",
+    "nn": "no", "por": "pt", "rus": "ru", "swe": "sv", "tur": "tr", "tha": "th", "chi": "zh", "zho": "zh",
+    "jpn": "ja", "kor": "ko", "ara": "ar", "pol": "pl", "ces": "cs", "cze": "cs", "gre": "el", "ell": "el",
+    "heb": "he", "iw": "he", "hin": "hi", "ukr": "uk", "vie": "vi", "ind": "id", "in": "id", "rum": "ro",
+    "ron": "ro", "cat": "ca",
+    **{language.name.lower(): code for code, language in SUPPORTED.items()},
+    "norsk": "no", "deutsch": "de", "français": "fr", "francais": "fr", "español": "es", "espanol": "es",
+    "italiano": "it", "português": "pt", "portugues": "pt", "nederlands": "nl", "svenska": "sv",
+    "dansk": "da", "suomi": "fi", "русский": "ru", "türkçe": "tr", "ไทย": "th", "中文": "zh", "日本語": "ja",
+    "한국어": "ko",
+}
+_TAG = re.compile(r"\s*([^\W\d_]{2,8})(?:[-_ ,;]|$)")
+
+
+def normalise(value: str) -> str:
+    """One lower-case ISO 639-1 code for a language tag or name ('en-US',
+    'de_DE', 'English', 'deu' -> 'en', 'de', 'en', 'de'); a code this module
+    does not know stays as its primary subtag; '' for no language."""
+    match = _TAG.match(value or "")
+    if not match:
+        return ""
+    tag = match.group(1).lower()
+    return _ALIASES.get(tag, tag)
+
+
+def analysis_of(code: str) -> str:
+    """The key of the analysis a language code gets: the code itself when it
+    is supported, English for no language, else the neutral analysis."""
+    if not code:
+        return ENGLISH
+    return code if code in SUPPORTED else NEUTRAL
