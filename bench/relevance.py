@@ -417,15 +417,17 @@ def main(argv: Optional[list[str]] = None) -> int:
                     for rank, doc in enumerate(docs_, 1):
                         fh.write(f"{qid} Q0 {doc} {rank} {len(docs_) - rank + 1} {slug}\n")
     # 5. issue 15: proximity and feedback, on TIME and on the Reuters topic set
-    relevance_methods.methods(say, "TIME", ours, Config("now"), docs, queries, qrels, args.trials)
+    collections = {"TIME": relevance_methods.methods(say, "TIME", ours, Config("now"), docs, queries, qrels,
+                                                     args.trials)}
     if args.reuters.is_dir():
         (tmp / "reuters").mkdir()
         r_docs, r_queries, r_qrels = reuters_collection(tmp / "reuters", args.reuters)
         say(f"\nReuters topics: {sum(1 for _ in r_docs.open())} docs, {len(r_queries)} queries, "
             f"{sum(len(r) for r in r_qrels.values())} relevant (bench/judged_sets.py)")
         reuters = Runner(r_docs, r_queries, r_qrels, tmp / "reuters")
-        relevance_methods.methods(say, "Reuters-21578 topics", reuters.row, Config("now"), r_docs, r_queries,
-                                  r_qrels, args.trials)
+        collections["Reuters"] = relevance_methods.methods(say, "Reuters-21578 topics", reuters.row, Config("now"),
+                                                           r_docs, r_queries, r_qrels, args.trials)
+        relevance_methods.pooled(say, collections, args.trials)
     else:
         say(f"\n(no Reuters-21578 at {args.reuters}: its section left out)")
     say(f"\n{len(indexes)} indexes built; {time.perf_counter() - started:.0f} s")

@@ -17,7 +17,7 @@ from bm25_baselines import bm25_baseline, bm25_rm3_baseline
 from ir_metrics import METRICS, Row, cross_validated, delta, figure, markdown, p_text, randomization_p, scored
 
 PROXIMITY_GRID = list(itertools.product((1, 3, 8, 20), (0.1, 0.3, 1.0)))  # slop, weight
-FEEDBACK_GRID = list(itertools.product((5, 10, 20), (10, 20, 40), (0.3, 0.5, 0.7)))  # docs, terms, weight
+FEEDBACK_GRID = list(itertools.product((3, 5, 10, 20), (10, 20, 40), (0.3, 0.5, 0.7)))  # docs, terms, weight
 
 
 def cv_row(name: str, grid: dict, qids: list[str], qrels) -> tuple[Row, list]:
@@ -40,9 +40,10 @@ def compare(rows: list[Row], base: Row, strong: Row, trials: int) -> str:
 
 
 def methods(say: Callable[[str], None], title: str, ours: Callable, config, docs, queries, qrels,
-            trials: int) -> None:
+            trials: int) -> tuple[Row, dict]:
     """Proximity and feedback, one at a time and together, on one collection.
-    ``ours(config)`` scores our search with a bench Config; ``config`` is the default's."""
+    ``ours(config)`` scores our search with a bench Config; ``config`` is the default's.
+    Gives plain BM25's Row and the RM3-over-the-default grid, for ``pooled``."""
     from searcher.query.feedback import Feedback
     from searcher.query.proximity import Proximity
 
@@ -77,3 +78,49 @@ def methods(say: Callable[[str], None], title: str, ours: Callable, config, docs
                  [[str(slop)] + [figure(proximity[slop, w].scores["MAP"]) for w in weights]
                   for slop in sorted({s for s, _ in PROXIMITY_GRID})]))
     say(f"\n(BM25F only: MAP {figure(bm25f.scores['MAP'])}; every figure's metrics: {', '.join(METRICS)})")
+    return base, both
+
+
+def _ratio(row: Row, base: Row, ids: list[str]) -> float:
+    return statistics.fmean(row.ap[q] for q in ids) / statistics.fmean(base.ap[q] for q in ids)
+
+
+def pooled(say: Callable[[str], None], collections: dict[str, tuple[Row, dict]], trials: int) -> None:
+    """RM3 over the default with one setting for every collection: picked by
+    the mean over collections of MAP / BM25 MAP, cross-validated by 2 folds
+    that each hold alternate queries of every collection, and each
+    collection's pick tried on the other (``collections``: name -> (BM25's
+    Row, grid) as ``methods`` gives them)."""
+    names = list(collections)
+    qids = {name: sorted(base.ap, key=int) for name, (base, _) in collections.items()}
+    grid = list(next(iter(collections.values()))[1])
+
+    def mean_ratio(key, chosen: dict[str, list[str]]) -> float:
+        return statistics.fmean(_ratio(collections[n][1][key], collections[n][0], chosen[n]) for n in names)
+
+    best = max(grid, key=lambda key: mean_ratio(key, qids))
+    cv: dict[str, tuple[dict, dict]] = {name: ({}, {}) for name in names}
+    picks = []
+    for fold in (0, 1):
+        pick = max(grid, key=lambda key: mean_ratio(key, {n: qids[n][1 - fold::2] for n in names}))
+        picks.append(pick)
+        for n in names:
+            row = collections[n][1][pick]
+            for q in qids[n][fold::2]:
+                cv[n][0][q], cv[n][1][q] = row.ap[q], row.ndcg[q]
+    say("\n## RM3 over the default, one setting for both collections\n")
+    say(f"Pooled pick (mean of MAP / BM25 MAP): {best}; pooled 2-fold picks {picks}.\n")
+    rows = []
+    for n in names:
+        base, cells = collections[n]
+        ap, ndcg = cv[n]
+        others = [o for o in names if o != n]
+        own = max(grid, key=lambda key: statistics.fmean(cells[key].ap.values()))
+        rows.append([n, f"{_ratio(cells[best], base, qids[n]):.3f}",
+                     f"{statistics.fmean(ap.values()) / statistics.fmean(base.ap.values()):.3f}",
+                     p_text(randomization_p(ap, base.ap, trials)), figure(statistics.fmean(ndcg.values())),
+                     figure(statistics.fmean(base.ndcg.values())), str(own),
+                     ", ".join(f"{o} {_ratio(collections[o][1][own], collections[o][0], qids[o]):.3f}"
+                               for o in others)])
+    say(markdown(["collection", "x BM25 MAP, pooled pick", "x BM25 MAP, pooled CV", "p (AP)", "nDCG@10, CV",
+                  "BM25 nDCG@10", "own best", "own best elsewhere"], rows))
