@@ -22,7 +22,11 @@ article with no language given and none detected is analysed as English.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .article import Article
 
 ENGLISH = "en"
 NEUTRAL = "neutral"  # the analysis of a language not listed below
@@ -91,3 +95,39 @@ def analysis_of(code: str) -> str:
     if not code:
         return ENGLISH
     return code if code in SUPPORTED else NEUTRAL
+
+
+# Detection reads the opening of an article (enough for a confident answer,
+# and a long article costs no more than a short one); a text with fewer
+# letters than this is not guessed at.
+DETECT_CHARS = 1000
+_MIN_LETTERS = 20
+_MIN_CONFIDENCE = 0.9
+_LETTER = re.compile(r"[^\W\d_]")
+_detector = None
+
+
+def detected(text: str) -> str:
+    """The language of ``text`` by py3langid's model (it ships in the package:
+    no download), or '' when the text is too short or the model unsure."""
+    sample = text[:DETECT_CHARS]
+    if len(_LETTER.findall(sample)) < _MIN_LETTERS:
+        return ""
+    code, confidence = _identifier().classify(sample.lower())
+    return normalise(code) if confidence >= _MIN_CONFIDENCE else ""
+
+
+def _identifier():
+    global _detector
+    if _detector is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier  # type: ignore[import-untyped]
+
+        _detector = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return _detector
+
+
+def decided(article: "Article") -> "Article":
+    """``article`` with its language as one code: the record's own, else
+    detected from its title and body ('' when neither says)."""
+    language = normalise(article.language) or detected(f"{article.title}\n{article.body}")
+    return article if language == article.language else replace(article, language=language)

@@ -163,8 +163,8 @@ class Analysis(Protocol):
     def query_terms(self, text: str) -> list[str]:
         """The analysed terms of query text (a common word gives none)."""
 
-    def spans(self, text: str) -> list[Span]:
-        """Every analysed word of ``text`` with its character offsets."""
+    def spans(self, text: str, language: str = "") -> list[Span]:
+        """Every analysed word of ``text`` (in ``language``'s analysis) with its character offsets."""
 
 
 class ArticleWriter(Protocol):

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Optional
 
 from ..article import Article, Skipped
+from ..languages import decided
 from ..readers import UNSUPPORTED, iter_files
 from ..readers.parallel import ParsedFile, jobs_or_default, parse_files
 from ..results import IndexProgress, IndexReport
@@ -105,7 +106,7 @@ class Indexer:
     def add_articles(self, articles: Iterable[Article]) -> IndexReport:
         try:
             for article in articles:
-                self._add_article(article)
+                self._add_article(decided(article))
             self._flush()
             return self._finish()
         finally:

@@ -51,7 +51,7 @@ def relevance_model(first: Iterable[tuple[Article, Optional[float]]], analysis, 
             continue
         text = f"{article.title}\n{article.body}"
         counts: Counter = Counter()
-        for start, end, term in analysis.spans(text):
+        for start, end, term in analysis.spans(text, article.language):
             word = text[start:end]
             if word.lower() in stop_words:
                 continue

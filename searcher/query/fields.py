@@ -13,11 +13,13 @@ TEXT_FIELDS = ("title", "body")
 # Names and labels: searchable by word (``author:scott``) and counted by exact value.
 NAME_FIELDS = ("author", "source", "tag", "publisher")
 # Facet name (API and CLI) -> the query field whose exact values it counts.
-VALUE_FACETS = {"tags": "tag", "sources": "source", "authors": "author", "publisher": "publisher"}
+VALUE_FACETS = {"tags": "tag", "sources": "source", "authors": "author", "publisher": "publisher",
+                "language": "lang"}
 DATE_FACETS = ("year", "month")
 FACETS = tuple(VALUE_FACETS) + DATE_FACETS
 # Filter keys: the query-language field names and the facet names both work.
-FILTER_KEYS = {"tag": "tags", "source": "sources", "author": "authors", **{name: name for name in FACETS}}
+FILTER_KEYS = {"tag": "tags", "source": "sources", "author": "authors", "lang": "language",
+               **{name: name for name in FACETS}}
 PERIODS = ("year", "month", "week", "day")
 
 

@@ -22,17 +22,18 @@ _SPACE = re.compile(r"\s+")
 Span = tuple[int, int]
 
 
-def find_terms(text: str, terms: frozenset[str], analysis: "Analysis") -> list[tuple[int, int, str]]:
-    """(start, end, term) of each word of ``text`` whose analysed form is
-    one of ``terms``; computed once per hit for its snippet and its matched terms."""
+def find_terms(text: str, terms: frozenset[str], analysis: "Analysis",
+               language: str = "") -> list[tuple[int, int, str]]:
+    """(start, end, term) of each word of ``text`` (in ``language``) whose analysed
+    form is one of ``terms``; computed once per hit for its snippet and its matched terms."""
     if not terms or not text:
         return []
-    return [span for span in analysis.spans(text) if span[2] in terms]
+    return [span for span in analysis.spans(text, language) if span[2] in terms]
 
 
-def present(analysis: "Analysis", text: str, terms: frozenset[str]) -> set[str]:
+def present(analysis: "Analysis", text: str, terms: frozenset[str], language: str = "") -> set[str]:
     """Which of the analysed ``terms`` occur in ``text``."""
-    return {term for _, _, term in find_terms(text, terms, analysis)}
+    return {term for _, _, term in find_terms(text, terms, analysis, language)}
 
 
 def _window(text: str, matches, first: int, width: int) -> tuple[int, int, list]:
@@ -76,7 +77,18 @@ def make_snippet(text: str, terms: frozenset[str], analysis: "Analysis", found=N
         spans.extend((offset + s - start, offset + e - start) for s, e, _ in inside)
         parts.append(piece)
         offset += len(piece)
-    return "".join(parts), spans
+    return "".join(parts), _merged(spans)
+
+
+def _merged(spans: list[Span]) -> list[Span]:
+    """Overlapping highlights as one (CJK text is indexed as overlapping character pairs)."""
+    merged: list[Span] = []
+    for start, end in sorted(spans):
+        if merged and start < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _opening(text: str) -> str:

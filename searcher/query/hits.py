@@ -26,9 +26,9 @@ def page_hits(page: list[tuple[Article, Optional[float]]], offset: int, terms: d
     for rank, (article, score) in enumerate(page, offset + 1):
         hit = to_hit(article, score, rank)
         if snippets:
-            found = find_terms(article.body, body_terms, analysis)  # analysed once, for both
+            found = find_terms(article.body, body_terms, analysis, article.language)  # once, for both
             hit.snippet, hit.highlights = make_snippet(article.body, body_terms, analysis, found)
             hit.matched_terms = sorted({term for _, _, term in found}
-                                       | present(analysis, article.title, title_terms))
+                                       | present(analysis, article.title, title_terms, article.language))
         hits.append(hit)
     return hits

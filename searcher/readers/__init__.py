@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional, Union
 
 from ..article import Article, Skipped
+from ..languages import decided
 from .containers import container_kind, expand, inner_name
 from .source import Source
 
@@ -207,7 +208,9 @@ def read_source(source: Source) -> Iterator[Record]:
         if fmt is None:
             yield Skipped(str(source), UNSUPPORTED)
             return
-        yield from fmt.read(source)
+        for record in fmt.read(source):
+            # Every article leaves the readers with its language decided (languages.py).
+            yield decided(record) if isinstance(record, Article) else record
     except _READ_ERRORS as exc:
         yield Skipped(str(source), _describe(exc))
     except Exception as exc:  # noqa: BLE001 - a reader's bug on hostile bytes must not end the run

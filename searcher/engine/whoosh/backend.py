@@ -19,6 +19,7 @@ from .accel.analysis import analysed_spans
 from .accel.imports import query as wq
 from .damage import reads_index
 from .execute import Searching, execute, facet_counts, matching_groups, plan_stats, shard_facet_counts
+from .languages import for_language
 from .suggest import suggestions
 
 
@@ -31,11 +32,12 @@ class WhooshAnalysis:
     def query_terms(self, text: str) -> list[str]:
         return [token.text for token in self.analyzer(text, mode="query")]
 
-    def spans(self, text: str) -> list[tuple[int, int, str]]:
-        fast = analysed_spans(self.analyzer, text)
+    def spans(self, text: str, language: str = "") -> list[tuple[int, int, str]]:
+        analyzer = for_language(self.analyzer, language)
+        fast = analysed_spans(analyzer, text)
         if fast is not None:
             return fast
-        return [(tok.startchar, tok.endchar, tok.text) for tok in self.analyzer(text, chars=True, mode="query")]
+        return [(tok.startchar, tok.endchar, tok.text) for tok in analyzer(text, chars=True, mode="query")]
 
 
 class WhooshBackend:

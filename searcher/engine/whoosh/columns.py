@@ -23,7 +23,9 @@ from searcher.query import fields
 from searcher.query.periods import count_by_period
 
 # Facet name (API and CLI) -> exact-value index field.
-VALUE_FACETS = {facet: NAME_FIELDS[field][1] for facet, field in fields.VALUE_FACETS.items()}
+# Facet -> the index field of its exact values (a language code is its own).
+VALUE_FACETS = {facet: NAME_FIELDS[field][1] if field in NAME_FIELDS else field
+                for facet, field in fields.VALUE_FACETS.items()}
 
 
 class ValueColumn:

@@ -59,9 +59,10 @@ class Compiler:
         """The analyzers text in this field is searched with: one per
         language analysis the archive holds (titles and bodies), else the field's."""
         analyzer = None if index_field in _EXACT_FIELDS.values() else self.schema[index_field].analyzer
-        if not hasattr(analyzer, "for_language"):
+        pick = getattr(analyzer, "for_language", None)
+        if pick is None:
             return [None]
-        return [analyzer.for_language(key) for key in self.languages]
+        return [pick(key) for key in self.languages]
 
     def _in_each_language(self, index_field: str, texts: tuple[str, ...], build) -> Optional["wq.Query"]:
         """``build(analysed texts)`` for each language's analysis of ``texts``,
@@ -160,9 +161,10 @@ class Compiler:
     def _near(self, node: t.Near):
         field = _near_field(node)
 
-        sides = (node.left, node.right)
-        texts = tuple(" ".join(side.words if isinstance(side, t.Phrase) else (side.text,)) for side in sides)
-        slops = [side.slop if isinstance(side, t.Phrase) else 0 for side in sides]
+        texts, slops = [], []
+        for side in (node.left, node.right):  # Term or Phrase nodes
+            texts.append(" ".join(side.words) if isinstance(side, t.Phrase) else getattr(side, "text", ""))
+            slops.append(side.slop if isinstance(side, t.Phrase) else 0)
 
         def in_one_language(f, analysed):
             # A phrase side keeps its words' places (and stop-word gaps).
@@ -173,7 +175,7 @@ class Compiler:
             return near(queries, slop=node.distance + 1, ordered=node.ordered)
 
         return self._per_field(field, lambda f: self._in_each_language(
-            f, texts, lambda analysed: in_one_language(f, analysed)))
+            f, tuple(texts), lambda analysed: in_one_language(f, analysed)))
 
     def _atleast(self, node: t.AtLeast):
         inner = self._term(node.term)

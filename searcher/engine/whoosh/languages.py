@@ -117,7 +117,7 @@ _CJK_OR_WORD = re.compile(f"([{_CJK_CHARS}]+)|((?:(?![{_CJK_CHARS}])\\w)+(?:\\.(
 def _cjk_spans(text: str) -> list[tuple[int, int]]:
     """Overlapping pairs over each run of CJK characters (a lone character
     stands alone), and every other word whole."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     for match in _CJK_OR_WORD.finditer(text):
         start, end = match.span()
         if match.group(1) is None:
@@ -136,7 +136,7 @@ _WORD_RE = re.compile(_WORD)
 def _thai_spans(text: str) -> list[tuple[int, int]]:
     """Thai runs split into dictionary words (PyThaiNLP's newmm: maximal
     matching over its word list), every other word as the regex finds it."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     at = 0
     for run in _THAI_RUN.finditer(text):
         spans.extend(match.span() for match in _WORD_RE.finditer(text, at, run.start()))
