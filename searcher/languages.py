@@ -74,6 +74,8 @@ _ALIASES = {
     "italiano": "it", "português": "pt", "portugues": "pt", "nederlands": "nl", "svenska": "sv",
     "dansk": "da", "suomi": "fi", "русский": "ru", "türkçe": "tr", "ไทย": "th", "中文": "zh", "日本語": "ja",
     "한국어": "ko",
+    # Chinese varieties py3langid names for some Mandarin headlines: written alike.
+    "wuu": "zh", "yue": "zh",
 }
 _TAG = re.compile(r"\s*([^\W\d_]{2,8})(?:[-_ ,;]|$)")
 

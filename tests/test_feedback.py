@@ -22,7 +22,7 @@ ARTICLES = [
 class Words:
     """An analysis that keeps every word as it is (the model needs only spans)."""
 
-    def spans(self, text):
+    def spans(self, text, language=""):
         return [(m.start(), m.end(), m.group().lower()) for m in re.finditer(r"\w+", text)]
 
 

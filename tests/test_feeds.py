@@ -51,7 +51,7 @@ def test_rss2_every_field(feeds):
         "tags": ["Transport", "Local News"],  # "transport" again is a duplicate
         "url": "https://harbour-gazette.test/transport/ferry-timetable",
         "publisher": "Harbour Gazette",
-        "language": "en-gb",
+        "language": "en",  # en-gb: the primary subtag (languages.normalise)
         "origin": f"{path}#1",
     }
     assert fields(second) == {
@@ -64,7 +64,7 @@ def test_rss2_every_field(feeds):
         "tags": ["Culture"],
         "url": "https://harbour-gazette.test/culture/lighthouse-museum",
         "publisher": "Harbour Gazette",
-        "language": "en-gb",
+        "language": "en",  # en-gb: the primary subtag (languages.normalise)
         "origin": f"{path}#2",
     }
     # No guid, no link, no date: the id is derived from the content, no date is invented.
@@ -94,7 +94,7 @@ def test_atom_every_field(feeds):
         # rel=alternate of type text/html wins over the PDF alternate and rel=edit.
         "url": "https://river-notes.test/2022/06/frost-losses",
         "publisher": "River Notes",
-        "language": "en-NZ",
+        "language": "en",  # en-NZ
         "origin": f"{path}#1",
     }
     assert fields(second) == {

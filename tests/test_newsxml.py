@@ -44,7 +44,7 @@ def test_nitf_every_field(newsxml):
         "tags": ["saltmarsh", "wading birds", "Conservation", "Nature"],
         "url": "https://estuary-courier.test/nature/saltmarsh-survey",
         "publisher": "Estuary Courier",
-        "language": "en-GB",
+        "language": "en",  # en-GB: the primary subtag (languages.normalise)
         "origin": str(path),
     }
 
@@ -86,7 +86,7 @@ def test_newsml_message_with_items(newsxml):
         "tags": ["travail"],  # the subject's name in the item's language (fr-CH)
         "url": "",
         "publisher": "Lakeside Wire",  # provider@literal
-        "language": "fr-CH",
+        "language": "fr",  # fr-CH
         "origin": f"{path}#1",
     }
     assert harbour.to_dict() == {
@@ -99,7 +99,7 @@ def test_newsml_message_with_items(newsxml):
         "tags": ["harbour"],
         "url": "",
         "publisher": "",  # a provider code alone is not a name
-        "language": "en-US",  # contentMeta/language
+        "language": "en",  # en-US  # contentMeta/language
         "origin": f"{path}#2",
     }
     assert picture == Skipped(f"{path}#3", "item has neither title nor body")

@@ -130,7 +130,8 @@ def test_html_records_read_by_the_html_reader(archive_file):
         "The caf\u00e9 at its foot reopens on Saturday."
     )
     assert undated.date == datetime(2022, 7, 1, 12, 0, 2, tzinfo=UTC)  # WARC-Date
-    assert undated.authors == [] and undated.publisher == "" and undated.language == ""
+    assert undated.authors == [] and undated.publisher == ""
+    assert undated.language == "en"  # none declared: detected from the text
 
 
 def test_pages_go_through_the_html_reader_only(archive_file, monkeypatch):

@@ -16,7 +16,6 @@ import numpy as np
 
 from searcher.engine.whoosh.accel.valuecolumns import segment_values
 from searcher.engine.whoosh.copies import CopyGroups, index_key
-from searcher.engine.whoosh.languages import analysis_keys
 from searcher.engine.whoosh.schema import NAME_FIELDS
 from searcher.engine.whoosh.store import date_days, date_values
 from searcher.query import fields
@@ -140,7 +139,6 @@ class FacetCache:
         self._orders: dict[str, array] = {}
         self._copies: Optional[CopyGroups] = None
         self._key: Optional[str] = None
-        self._languages: Optional[tuple[str, ...]] = None
 
     def values(self, facet: str) -> ValueColumn:
         if facet not in self._values:
@@ -151,14 +149,6 @@ class FacetCache:
         if self._dates is None:
             self._dates = DateColumn(self.reader)
         return self._dates
-
-    @property
-    def languages(self) -> tuple[str, ...]:
-        """The language analyses this reader's articles were written in (English first)."""
-        if self._languages is None:
-            codes = self.reader.field_terms("lang") if "lang" in self.reader.schema else ()
-            self._languages = tuple(analysis_keys(codes))
-        return self._languages
 
     @property
     def index_key(self) -> str:

@@ -10,8 +10,9 @@ from typing import Optional
 from searcher.engine.whoosh.accel.imports import fields as wfields
 from searcher.engine.whoosh.accel.imports import query as wq
 from searcher.engine.whoosh.expand import BoundedFuzzy, BoundedPrefix, BoundedWildcard
+from searcher.engine.whoosh.languages import ALL_ANALYSES
 from searcher.engine.whoosh.phrase import PositionalPhrase
-from searcher.engine.whoosh.queries import AtLeastQuery, CombinedTerm, DateRangeQuery, near
+from searcher.engine.whoosh.queries import AtLeastQuery, CombinedTerm, DateRangeQuery, FilterQuery, near
 from searcher.engine.whoosh.schema import NAME_FIELDS
 from searcher.query import tree as t
 from searcher.query.fields import TEXT_FIELDS
@@ -22,11 +23,17 @@ _EXACT_FIELDS = {"id": "id", "url": "url", "lang": "lang"}
 
 class Compiler:
     def __init__(self, schema: "wfields.Schema", title_boost: float = DEFAULT_RANKING.title_boost,
-                 combine_fields: bool = DEFAULT_RANKING.combine_fields, languages: tuple[str, ...] = ("en",)):
+                 combine_fields: bool = DEFAULT_RANKING.combine_fields, holds=None):
         self.schema = schema
-        # The analyses the archive's articles were written in (languages.analysis_keys):
-        # text is searched in each, so a bare word finds its stems in every language.
-        self.languages = languages
+        # Query text is analysed in every language's analysis, so a bare word
+        # finds its stems in every language: another language's terms match
+        # only that language's articles (English's, all), so an English
+        # archive answers as before, and a shard answers its part of the
+        # archive's whatever languages it holds. ``holds(field, term)``:
+        # whether the index holds a term (analyses giving words it has not
+        # are left out early).
+        self.holds = holds
+        self.by_analysis = "analysis" in schema  # an index written before languages has no such field
         self.title_boost = title_boost  # a title match weighs this many body matches (Ranking)
         self.combine_fields = combine_fields  # a bare word's fields scored as one (BM25F, ranking.py)
 
@@ -56,26 +63,41 @@ class Compiler:
         return [(tok.text, tok.pos) for tok in analyzer(text, positions=True, mode="query")]
 
     def _chains(self, index_field: str) -> list:
-        """The analyzers text in this field is searched with: one per
-        language analysis the archive holds (titles and bodies), else the field's."""
+        """The analyzers text in this field is searched with: English's first,
+        then every other language's (titles and bodies), else the field's own."""
         analyzer = None if index_field in _EXACT_FIELDS.values() else self.schema[index_field].analyzer
         pick = getattr(analyzer, "for_language", None)
         if pick is None:
             return [None]
-        return [pick(key) for key in self.languages]
+        return [pick(key) for key in ALL_ANALYSES]
+
+    def _in_analyses(self, query: "wq.Query", numbers: list[int]) -> "wq.Query":
+        """``query`` (what the analyses ``numbers`` give) matching only the
+        articles analysed so (English's: every article)."""
+        if 0 in numbers or not self.by_analysis:
+            return query
+        kinds = [wq.Term("analysis", ALL_ANALYSES[number]) for number in numbers]
+        return wq.And([query, FilterQuery(kinds[0] if len(kinds) == 1 else wq.Or(kinds))])
+
+    def _held(self, fields: list[str], analysed) -> bool:
+        """Whether every term of another language's analysis is in one of ``fields``."""
+        return self.holds is None or all(any(self.holds(f, tok) for f in fields)
+                                         for tokens in analysed for tok, _ in tokens)
 
     def _in_each_language(self, index_field: str, texts: tuple[str, ...], build) -> Optional["wq.Query"]:
-        """``build(analysed texts)`` for each language's analysis of ``texts``,
-        ORed; analyses giving the same terms count once."""
-        seen, parts = set(), []
-        for chain in self._chains(index_field):
+        """``build(analysed texts)`` for each language's analysis of ``texts``
+        (English's always, another's where the index holds its terms), ORed;
+        analyses giving the same terms count once."""
+        analyses: dict[tuple, list[int]] = {}
+        for number, chain in enumerate(self._chains(index_field)):
             analysed = tuple(tuple(self._analyse(index_field, text, chain)) for text in texts)
-            if analysed in seen:
-                continue
-            seen.add(analysed)
+            if analysed in analyses or not number or self._held([index_field], analysed):
+                analyses.setdefault(analysed, []).append(number)
+        parts = []
+        for analysed, numbers in analyses.items():
             query = build(analysed)
             if query is not None:
-                parts.append(query)
+                parts.append(self._in_analyses(query, numbers))
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.Or(parts)
@@ -125,12 +147,16 @@ class Compiler:
         to single words (else None: per field)."""
         targets = self._targets(None)
         fields = [f for f, _ in targets]
-        words = {tuple(tuple(tok for tok, _ in self._analyse(f, node.text, chain)) for f in fields)
-                 for chain in self._chains(fields[-1])}
-        if any(len(set(per_field)) != 1 or len(per_field[0]) != 1 for per_field in words):
-            return None
-        terms = [CombinedTerm.of(word, targets, boost=node.boost)
-                 for word in dict.fromkeys(per_field[0][0] for per_field in sorted(words))]
+        words: dict[str, list[int]] = {}
+        for number, chain in enumerate(self._chains(fields[-1])):
+            per_field = [tuple(tok for tok, _ in self._analyse(f, node.text, chain)) for f in fields]
+            if len(set(per_field)) != 1 or len(per_field[0]) != 1:
+                return None
+            word = per_field[0][0]
+            if word in words or not number or self._held(fields, [[(word, 0)]]):
+                words.setdefault(word, []).append(number)
+        terms = [self._in_analyses(CombinedTerm.of(word, targets, boost=node.boost), numbers)
+                 for word, numbers in words.items()]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def _phrase(self, node: t.Phrase):

@@ -35,9 +35,10 @@ def to_document(article: Article, fingerprint: str = "", signed: bool = True,
             signature = made.record() if made is not None else None
         if signature is not None:
             doc["nearcopy"] = signature
+    doc["analysis"] = languages.analysis_of(article.language.lower())
     if article.language:
         doc["lang"] = language = article.language.lower()
-        if languages.analysis_of(language) != languages.ENGLISH:
+        if doc["analysis"] != languages.ENGLISH:
             # Analysed in the article's language, stored as the plain text.
             for name in ("title", "body"):
                 doc[f"_stored_{name}"] = doc[name]

@@ -61,7 +61,10 @@ class Searching:
 
     def compile(self, node: tree.Node) -> "wq.Query":
         return Compiler(self.schema, title_boost=self.ranking.title_boost,
-                        combine_fields=self.ranking.combine_fields, languages=self._facets.languages).compile(node)
+                        combine_fields=self.ranking.combine_fields, holds=self._holds).compile(node)
+
+    def _holds(self, field: str, term: str) -> bool:
+        return (field, term) in self._searcher.reader()
 
 
 class Snapshot:

@@ -229,7 +229,5 @@ def for_language(analyzer, code: str):
     return analyzer if pick is None else pick(code)
 
 
-def analysis_keys(codes) -> list[str]:
-    """The analyses an archive holding these language codes uses, English first."""
-    keys = {languages.analysis_of(code) for code in codes} | {languages.ENGLISH}
-    return sorted(keys, key=lambda key: (key != languages.ENGLISH, key))
+# Every analysis a query is read in, English's first.
+ALL_ANALYSES = (languages.ENGLISH, *sorted(set(languages.SUPPORTED) - {languages.ENGLISH}), languages.NEUTRAL)

@@ -73,6 +73,9 @@ def build_schema() -> fields.Schema:
         # "year" / "month" for a date known only that far (stored as the period's start).
         date_precision=fields.ID(stored=True),
         lang=fields.ID(stored=True),
+        # The analysis the title and body were written with (languages.analysis_of):
+        # a query's terms in one language's analysis match only its articles.
+        analysis=fields.ID(),
         origin=fields.STORED(),
         fingerprint=fields.STORED(),
         # The body's near-copy signature (searcher/nearcopies.py), a fixed
