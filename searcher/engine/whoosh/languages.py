@@ -218,9 +218,6 @@ class MultilingualAnalyzer(analysis.Analyzer):
     def __eq__(self, other) -> bool:
         return isinstance(other, MultilingualAnalyzer) and other.default == self.default
 
-    def __getstate__(self):
-        return {"default": self.default}
-
 
 def for_language(analyzer, code: str):
     """``analyzer``'s chain for a language: a multilingual one's, else itself

@@ -31,6 +31,8 @@ from whoosh.system import pack_uint as _pack_uint
 from whoosh.util.numeric import to_sortable
 from whoosh.util.times import datetime_to_long
 
+from searcher.engine.whoosh.languages import for_language
+
 _CACHE_LIMIT = 500_000  # distinct words remembered per analyzer
 
 
@@ -129,11 +131,7 @@ class FastText(fields.TEXT):
     def _term_positions(self, value) -> Optional[dict[str, list[int]]]:
         """Each indexed term of ``value`` with its word positions (stop words
         leave gaps), or None when this value needs Whoosh's own analysis."""
-        analyzer = self.analyzer
-        pick = getattr(analyzer, "for_language", None)  # languages.MultilingualAnalyzer
-        if pick is not None:
-            analyzer = pick(getattr(value, "language", ""))
-        findall, _, cache = _plan(analyzer)
+        findall, _, cache = _plan(for_language(self.analyzer, getattr(value, "language", "")))
         if findall is None or not isinstance(value, str) or type(self.format) is not formats.Positions:
             return None
         positions: dict[str, list[int]] = {}
