@@ -202,3 +202,44 @@ def test_a_sharded_archive_answers_as_one_index(tmp_path, archive):
         # (sorted: equal scores, as a filter alone gives, are in storage order)
         assert sorted(ids(sharded.search("lang:de"))) == sorted(ids(archive.search("lang:de")))
         assert dict(sharded.facet("language")) == dict(archive.facet("language"))
+
+
+def test_atleast_counts_each_languages_form_only_in_its_own_articles(tmp_path):
+    # Spanish stems "dollar" to "doll": an English article saying "doll"
+    # three times is no match, a Spanish one saying "dollar" three times is.
+    from searcher.engine.whoosh.accel.imports import index as whoosh_index
+    from searcher.engine.whoosh.compile import Compiler
+    from searcher.engine.whoosh.evaluate import Evaluator
+    from searcher.query.parser import parse
+    from searcher.query.ranking import DEFAULT_RANKING
+
+    spanish = "El dollar sube hoy. El dollar baja mañana. Un dollar vale más que ayer en los mercados de la ciudad."
+    articles = [Article(id="en-dollar", title="Markets", body="The dollar rose, the dollar fell, the dollar held.",
+                        language="en"),
+                Article(id="en-doll", title="Toys", body="A doll, a doll and another doll were sold.", language="en"),
+                Article(id="es-dollar", title="Mercados", body=spanish, language="es")]
+    with Archive.create(tmp_path / "index") as made:
+        made.add(articles)
+    with Archive.open(tmp_path / "index") as opened:
+        assert sorted(ids(opened.search("atleast3(dollar)"))) == ["en-dollar", "es-dollar"]
+        assert ids(opened.search("atleast4(dollar)")) == []
+    ix = whoosh_index.open_dir(str(tmp_path / "index"))
+    with ix.searcher() as searcher:
+        query = Compiler(ix.schema, holds=lambda f, term: (f, term) in searcher.reader()).compile(
+            parse("atleast3(dollar)"))
+        theirs = sorted(searcher.stored_fields(n)["id"] for n in searcher.docs_for_query(query))
+        ours = Evaluator(DEFAULT_RANKING.k1, DEFAULT_RANKING.b).evaluate(searcher, query)
+        assert theirs == sorted(searcher.stored_fields(n)["id"] for n in ours.docnums()) == ["en-dollar", "es-dollar"]
+
+
+def test_an_english_archive_compiles_queries_in_english_only(tmp_path):
+    from searcher.engine.whoosh.accel.imports import index as whoosh_index
+    from searcher.engine.whoosh.compile import Compiler
+    from searcher.query.parser import parse
+
+    with Archive.create(tmp_path / "index") as made:  # "doll" is Spanish's "dollar", but no article is Spanish
+        made.add([Article(id="a", title="Toys", body="A doll and a dollar", language="en")])
+    ix = whoosh_index.open_dir(str(tmp_path / "index"))
+    with ix.searcher() as searcher:
+        query = Compiler(ix.schema, holds=lambda f, term: (f, term) in searcher.reader()).compile(parse("dollar"))
+    assert "FilterQuery" not in repr(query) and "'doll'" not in repr(query) and "'dollar'" in repr(query)

@@ -33,10 +33,10 @@ class WhooshAnalysis:
         return [token.text for token in self.analyzer(text, mode="query")]
 
     def spans(self, text: str, language: str = "") -> list[tuple[int, int, str]]:
-        analyzer = for_language(self.analyzer, language)
-        fast = analysed_spans(analyzer, text)
+        fast = analysed_spans(self.analyzer, text, language)
         if fast is not None:
             return fast
+        analyzer = for_language(self.analyzer, language)
         return [(tok.startchar, tok.endchar, tok.text) for tok in analyzer(text, chars=True, mode="query")]
 
 

@@ -79,10 +79,14 @@ class Compiler:
         kinds = [wq.Term("analysis", ALL_ANALYSES[number]) for number in numbers]
         return wq.And([query, FilterQuery(kinds[0] if len(kinds) == 1 else wq.Or(kinds))])
 
-    def _held(self, fields: list[str], analysed) -> bool:
-        """Whether every term of another language's analysis is in one of ``fields``."""
-        return self.holds is None or all(any(self.holds(f, tok) for f in fields)
-                                         for tokens in analysed for tok, _ in tokens)
+    def _held(self, number: int, fields: list[str], analysed) -> bool:
+        """Whether the index has articles of another language's analysis
+        and every term it gives is in one of ``fields``."""
+        if self.holds is None:
+            return True
+        if self.by_analysis and not self.holds("analysis", ALL_ANALYSES[number]):
+            return False
+        return all(any(self.holds(f, tok) for f in fields) for tokens in analysed for tok, _ in tokens)
 
     def _in_each_language(self, index_field: str, texts: tuple[str, ...], build) -> Optional["wq.Query"]:
         """``build(analysed texts)`` for each language's analysis of ``texts``
@@ -91,7 +95,7 @@ class Compiler:
         analyses: dict[tuple, list[int]] = {}
         for number, chain in enumerate(self._chains(index_field)):
             analysed = tuple(tuple(self._analyse(index_field, text, chain)) for text in texts)
-            if analysed in analyses or not number or self._held([index_field], analysed):
+            if analysed in analyses or not number or self._held(number, [index_field], analysed):
                 analyses.setdefault(analysed, []).append(number)
         parts = []
         for analysed, numbers in analyses.items():
@@ -153,7 +157,7 @@ class Compiler:
             if len(set(per_field)) != 1 or len(per_field[0]) != 1:
                 return None
             word = per_field[0][0]
-            if word in words or not number or self._held(fields, [[(word, 0)]]):
+            if word in words or not number or self._held(number, fields, [[(word, 0)]]):
                 words.setdefault(word, []).append(number)
         terms = [self._in_analyses(CombinedTerm.of(word, targets, boost=node.boost), numbers)
                  for word, numbers in words.items()]

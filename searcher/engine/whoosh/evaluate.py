@@ -305,10 +305,12 @@ class SegmentEvaluation:
 
     def _at_least(self, q: AtLeastQuery) -> Matches:
         found = self.node(q.child)
-        leaves = [q.child] if q.child.is_leaf() else list(q.child.children())
         totals = np.zeros(len(found.ids))
-        for leaf in leaves:
+        for leaf, bound in q.counted():
             ids, counts = self.occurrences(leaf)
+            if bound is not None:
+                allowed = np.isin(ids, self.node(bound).ids)
+                ids, counts = ids[allowed], counts[allowed]
             at = np.searchsorted(found.ids, ids)
             inside = at < len(found.ids)
             inside[inside] &= found.ids[at[inside]] == ids[inside]

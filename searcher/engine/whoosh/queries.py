@@ -45,18 +45,38 @@ class AtLeastQuery(WrappingQuery):
     def _rewrap(self, child):
         return type(self)(child, self.count)
 
+    def counted(self) -> list[tuple["wq.Query", "wq.Query | None"]]:
+        """The leaves whose occurrences are added up, each with the filter
+        that bounds it (another language's word counts only in articles
+        analysed in that language) or None."""
+        return list(_counted(self.child, None))
+
     def matcher(self, searcher, context=None):
         totals: dict[int, int] = {}
-        leaves = [self.child] if self.child.is_leaf() else list(self.child.children())
-        for leaf in leaves:
+        for leaf, bound in self.counted():
+            allowed = None if bound is None else frozenset(bound.docs(searcher))
             counter = leaf.matcher(searcher, searcher.boolean_context())
             while counter.is_active():
-                totals[counter.id()] = totals.get(counter.id(), 0) + _occurrences(counter)
+                if allowed is None or counter.id() in allowed:
+                    totals[counter.id()] = totals.get(counter.id(), 0) + _occurrences(counter)
                 counter.next()
         keep = frozenset(doc for doc, total in totals.items() if total >= self.count)
         if not keep:
             return matching.NullMatcher
         return matching.FilterMatcher(self.child.matcher(searcher, context), keep)
+
+
+def _counted(query, bound):
+    if query.is_leaf():
+        yield query, bound
+        return
+    children = list(query.children())
+    filters = [child for child in children if isinstance(child, FilterQuery)]
+    if isinstance(query, wq.And) and filters:
+        bound = filters[0]  # compile.py bounds a language's words by one filter
+        children = [child for child in children if child not in filters]
+    for child in children:
+        yield from _counted(child, bound)
 
 
 def _occurrences(matcher) -> int:

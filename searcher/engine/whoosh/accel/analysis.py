@@ -240,11 +240,11 @@ def simple_postings(field, value) -> Optional[list[tuple[bytes, int, float, byte
     return None
 
 
-def analysed_spans(analyzer, text: str) -> Optional[list[tuple[int, int, str]]]:
+def analysed_spans(analyzer, text: str, language: str = "") -> Optional[list[tuple[int, int, str]]]:
     """(start, end, term) for each indexed word of ``text`` (stop words left
-    out), computed the fast way; None when the analyzer is not one the fast
-    path reproduces."""
-    _, steps, cache = _plan(analyzer)
+    out) in ``language``'s analysis, computed the fast way; None when the
+    analyzer is not one the fast path reproduces."""
+    _, steps, cache = _plan(for_language(analyzer, language))
     if steps is None:
         return None
     spans = []
