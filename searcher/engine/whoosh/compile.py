@@ -62,14 +62,19 @@ class Compiler:
         analyzer = chain or self.schema[index_field].analyzer
         return [(tok.text, tok.pos) for tok in analyzer(text, positions=True, mode="query")]
 
-    def _chains(self, index_field: str) -> list:
-        """The analyzers text in this field is searched with: English's first,
-        then every other language's (titles and bodies), else the field's own."""
+    def _chains(self, index_field: str) -> list[tuple[int, object]]:
+        """(number in ALL_ANALYSES, analyzer) that text in this field is
+        searched with: English's first, then each other analysis some
+        article of the index has (titles and bodies), else the field's own."""
         analyzer = None if index_field in _EXACT_FIELDS.values() else self.schema[index_field].analyzer
         pick = getattr(analyzer, "for_language", None)
         if pick is None:
-            return [None]
-        return [pick(key) for key in ALL_ANALYSES]
+            return [(0, None)]
+        return [(number, pick(key)) for number, key in enumerate(ALL_ANALYSES)
+                if not number or self._analysed_here(key)]
+
+    def _analysed_here(self, key: str) -> bool:
+        return self.holds is None or not self.by_analysis or self.holds("analysis", key)
 
     def _in_analyses(self, query: "wq.Query", numbers: list[int]) -> "wq.Query":
         """``query`` (what the analyses ``numbers`` give) matching only the
@@ -79,23 +84,19 @@ class Compiler:
         kinds = [wq.Term("analysis", ALL_ANALYSES[number]) for number in numbers]
         return wq.And([query, FilterQuery(kinds[0] if len(kinds) == 1 else wq.Or(kinds))])
 
-    def _held(self, number: int, fields: list[str], analysed) -> bool:
-        """Whether the index has articles of another language's analysis
-        and every term it gives is in one of ``fields``."""
-        if self.holds is None:
-            return True
-        if self.by_analysis and not self.holds("analysis", ALL_ANALYSES[number]):
-            return False
-        return all(any(self.holds(f, tok) for f in fields) for tokens in analysed for tok, _ in tokens)
+    def _held(self, fields: list[str], analysed) -> bool:
+        """Whether every term of another language's analysis is in one of ``fields``."""
+        return self.holds is None or all(any(self.holds(f, tok) for f in fields)
+                                         for tokens in analysed for tok, _ in tokens)
 
     def _in_each_language(self, index_field: str, texts: tuple[str, ...], build) -> Optional["wq.Query"]:
         """``build(analysed texts)`` for each language's analysis of ``texts``
         (English's always, another's where the index holds its terms), ORed;
         analyses giving the same terms count once."""
         analyses: dict[tuple, list[int]] = {}
-        for number, chain in enumerate(self._chains(index_field)):
+        for number, chain in self._chains(index_field):
             analysed = tuple(tuple(self._analyse(index_field, text, chain)) for text in texts)
-            if analysed in analyses or not number or self._held(number, [index_field], analysed):
+            if analysed in analyses or not number or self._held([index_field], analysed):
                 analyses.setdefault(analysed, []).append(number)
         parts = []
         for analysed, numbers in analyses.items():
@@ -152,12 +153,12 @@ class Compiler:
         targets = self._targets(None)
         fields = [f for f, _ in targets]
         words: dict[str, list[int]] = {}
-        for number, chain in enumerate(self._chains(fields[-1])):
+        for number, chain in self._chains(fields[-1]):
             per_field = [tuple(tok for tok, _ in self._analyse(f, node.text, chain)) for f in fields]
             if len(set(per_field)) != 1 or len(per_field[0]) != 1:
                 return None
             word = per_field[0][0]
-            if word in words or not number or self._held(number, fields, [[(word, 0)]]):
+            if word in words or not number or self._held(fields, [[(word, 0)]]):
                 words.setdefault(word, []).append(number)
         terms = [self._in_analyses(CombinedTerm.of(word, targets, boost=node.boost), numbers)
                  for word, numbers in words.items()]
@@ -180,7 +181,7 @@ class Compiler:
         def build(f):
             # Both the word as typed and its stem: the index holds stems, but a
             # stem of a misspelt name can drift ("samarkant" -> "samark").
-            forms = {node.text.lower()} | {tok for chain in self._chains(f)
+            forms = {node.text.lower()} | {tok for _, chain in self._chains(f)
                                            for tok, _ in self._analyse(f, node.text, chain)}
             terms = [BoundedFuzzy(f, form, maxdist=node.distance, prefixlength=1, boost=node.boost)
                      for form in sorted(forms)]
