@@ -102,7 +102,7 @@ def analysis_of(code: str) -> str:
 # Detection reads the opening of an article (enough for a confident answer,
 # and a long article costs no more than a short one); a text with fewer
 # letters than this is not guessed at.
-DETECT_CHARS = 1000
+DETECT_CHARS = 500
 _MIN_LETTERS = 20
 _MIN_CONFIDENCE = 0.9
 _LETTER = re.compile(r"[^\W\d_]")
