@@ -93,6 +93,17 @@ def test_atleast(archive, archive_records):
         assert ids(search(archive, f"atleast{n}(pipeline)")) == {u for u, c in counts.items() if c >= n}
 
 
+@pytest.mark.parametrize("query", ["atleast2(pipeline)", "gas NEAR/3 pipeline", '"gas pipeline"~2', "pipel*",
+                                   "pipelin~", "title:(flood OR floods)", "pipeline -gas"])
+@pytest.mark.parametrize("sort", ["date", "-date"])
+def test_every_query_shape_sorts_by_date(archive, query, sort):
+    ranked = archive.search(query, limit=100)
+    dated = archive.search(query, limit=100, sort=sort)
+    assert dated.total == ranked.total > 0 and {h.id for h in dated.hits} == {h.id for h in ranked.hits}
+    days = [h.date for h in dated.hits if h.date is not None]
+    assert days == sorted(days, reverse=sort == "-date")
+
+
 def test_syntax_errors_name_position(archive):
     with pytest.raises(QuerySyntaxError) as err:
         archive.search("putin AND")

@@ -192,7 +192,7 @@ def _execute(snapshot: Snapshot, plan: Plan) -> Execution:
             matches = evaluated.ids()
     else:
         matches = np.asarray(snapshot.docnums(query), dtype=np.int64)
-        best = _unscored_page(snapshot, plan, matches.tolist(), compiled.boost, labels)
+        best = _unscored_page(snapshot, plan, matches.tolist(), getattr(compiled, "boost", 1.0), labels)
     page = [(searcher.stored_fields(docnum), score) for docnum, score in best]
     order = _page_order(snapshot, plan, best)
     facets = {}
