@@ -150,3 +150,31 @@ def test_our_own_errors_pass_unchanged(sound):
             archive.search('"unclosed')
         with pytest.raises(InvalidArgument):
             archive.search("pipeline", sort="sideways")
+
+
+@pytest.mark.parametrize("damage", ["zeros", "ones", "garbage"])
+@pytest.mark.parametrize("column", ["._body_len.col", "._title_len.col"])
+def test_damaged_field_lengths_never_surface_as_a_traceback(tmp_path, damage, column):
+    # Whoosh reads a zero length byte as None, which its BM25 turned into a
+    # TypeError; every read of lengths, ours or Whoosh's, must answer or say
+    # the index is damaged. The arrays part is wiped so that lengths come
+    # from the column itself, as in a segment Whoosh's own writer made.
+    index = build(tmp_path / "index")
+    path, offset, length = postings_range(index, column)
+    _, arrays_offset, _ = postings_range(index, ".arr")
+    data = bytearray(path.read_bytes())
+    junk = {"zeros": bytes(length), "ones": b"\xff" * length, "garbage": random.Random(3).randbytes(length)}[damage]
+    data[offset:offset + length] = junk
+    data[arrays_offset:arrays_offset + 8] = bytes(8)
+    path.write_bytes(bytes(data))
+    runner = CliRunner()
+    for args in (["search", QUERY, "--match", "any"], ["search", "pipeline gas"], ["search", PHRASES],
+                 ["search", "pipeline", "--sort", "-date"], ["search", "atleast2(pipeline)", "--facet", "tags"],
+                 ["similar", "https://d.test/3"], ["timeline", "pipeline OR gas"], ["facets", "tags", "pipeline"]):
+        result = runner.invoke(cli, [*args, "--index", str(index)])
+        assert result.exit_code in (0, 4), (args, result.output)
+        assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), args
+        if result.exit_code == 4:
+            assert result.output.startswith(f"Error: the index at {index} is damaged"), args
+    checked = runner.invoke(cli, ["check", "--index", str(index)])
+    assert checked.exit_code == 1 and "checksum" in checked.output.lower(), checked.output
