@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional, Union
 
@@ -19,7 +20,13 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 if TYPE_CHECKING:
     from .engine.base import Backend, BackendModule
+    from .ingest.indexer import Indexer
     from .query.plan import Planner
+    from .readers.source import Source
+
+# What add() and parse_files() read: files and folders by path, or Sources
+# (a stream: searcher.readers.stream_source).
+Input = Union[PathLike, "Source"]
 
 Filters = Optional[Mapping[str, FilterValues]]
 
@@ -29,11 +36,14 @@ def default_index_path() -> Path:
     return Path(os.environ.get(INDEX_ENV) or DEFAULT_INDEX)
 
 
-def parse_files(paths: Iterable[PathLike]) -> Iterator[Union[Article, Skipped]]:
-    """What the readers extract from files and folders, without indexing."""
-    from .readers import read_paths
+def parse_files(paths: Iterable[Input]) -> Iterator[Union[Article, Skipped]]:
+    """What the readers extract from files and folders, or from Sources
+    (a stream: ``searcher.readers.stream_source``), without indexing."""
+    from .readers import read_paths, read_source
+    from .readers.source import Source
 
-    return read_paths(paths)
+    for item in paths:
+        yield from read_source(item) if isinstance(item, Source) else read_paths([item])
 
 
 class Archive:
@@ -118,7 +128,7 @@ class Archive:
 
     def add(
         self,
-        items: Union[PathLike, Article, Iterable[Union[PathLike, Article]]],
+        items: Union[Input, Article, Iterable[Union[Input, Article]]],
         *,
         commit_every: Optional[int] = None,
         progress: Optional[Callable[[IndexProgress], None]] = None,
@@ -126,7 +136,14 @@ class Archive:
         wait: Optional[float] = None,
         exclude: Iterable[str] = (),
     ) -> IndexReport:
-        """Index files, folders (recursively) or Article objects.
+        """Index files, folders (recursively), Sources or Article objects.
+
+        A Source is a stream read with one format's reader
+        (``searcher.readers.stream_source(sys.stdin.buffer, "jsonl")``): its
+        records are indexed as they are read, bad ones reported in
+        ``skipped`` (``<stdin>#7``), and nothing of it goes in the manifest
+        (a stream is never "unchanged"); it counts as one file read. Paths
+        and Sources are read in the order given.
 
         Unchanged files (same size and modification time) are not read
         again; an article already indexed under the same id is updated in
@@ -144,17 +161,27 @@ class Archive:
 
         items = _items(items)
         articles = [item for item in items if isinstance(item, Article)]
-        paths = [item for item in items if not isinstance(item, Article)]
-        if articles and paths:
+        inputs = [item for item in items if not isinstance(item, Article)]
+        if articles and inputs:
             raise TypeError("add() takes paths or Articles, not both at once")
         with writer_lock(self.path, wait=wait):
             jobs = jobs_or_default(jobs)
-            writer = self._backend.writer(jobs)
-            indexer = Indexer(writer, self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
-                              parse=getattr(writer, "parse_files", None))
+
+            def indexer() -> "Indexer":
+                writer = self._backend.writer(jobs)
+                return Indexer(writer, self.path, commit_every or DEFAULT_COMMIT_EVERY, jobs=jobs,
+                               parse=getattr(writer, "parse_files", None))
+
             if articles:
-                return indexer.add_articles(articles)
-            return indexer.add_paths(paths, progress=progress, exclude=exclude)
+                return indexer().add_articles(articles)
+            report: Optional[IndexReport] = None
+            # An indexer's run ends with its writer: one run for each stretch of paths, one a stream.
+            for run in _runs(inputs):
+                part = (_add_stream(indexer(), run) if not isinstance(run, list)
+                        else indexer().add_paths(run, progress=progress, exclude=exclude))
+                report = part if report is None else _merged(report, part)
+            assert report is not None
+            return report
 
     def _plans(self) -> "Planner":
         backend = self._backend  # ArchiveClosed after close()
@@ -360,16 +387,65 @@ def _engine(name: str, path: Path) -> "BackendModule":
     return engine.backend_at(path, name)
 
 
-def _items(items: Any) -> list[Union[PathLike, Article]]:
-    """What add() was given, as a list: one path or Article alone is one
-    item (a str is not iterated character by character)."""
-    if isinstance(items, (str, os.PathLike, Article)):
+def _items(items: Any) -> list[Union[Input, Article]]:
+    """What add() was given, as a list: one path, Source or Article alone is
+    one item (a str is not iterated character by character)."""
+    from .readers.source import Source
+
+    single = (str, os.PathLike, Article, Source)
+    if isinstance(items, single):
         return [items]
+    if hasattr(items, "read"):  # iterating a stream would read its lines as "paths"
+        raise TypeError("add() reads a stream as a Source of one format: "
+                        "searcher.readers.stream_source(stream, 'jsonl')")
     try:
         listed = list(items)
     except TypeError:
         raise TypeError(f"add() takes a path, an Article, or an iterable of them, not {type(items).__name__}") from None
     for item in listed:
-        if not isinstance(item, (str, os.PathLike, Article)):
-            raise TypeError(f"add() takes paths (str or os.PathLike) or Articles, not {type(item).__name__}")
+        if not isinstance(item, single):
+            raise TypeError(f"add() takes paths (str or os.PathLike), Sources or Articles, "
+                            f"not {type(item).__name__}")
     return listed
+
+
+def _runs(inputs: list[Input]) -> list[Union[list[PathLike], "Source"]]:
+    """Paths grouped in stretches between Sources, in the order given ([[]] for none)."""
+    from .readers.source import Source
+
+    runs: list[Union[list[PathLike], Source]] = []
+    for item in inputs:
+        if isinstance(item, Source):
+            runs.append(item)
+        elif runs and isinstance(runs[-1], list):
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs or [[]]
+
+
+def _add_stream(indexer: "Indexer", source: "Source") -> IndexReport:
+    """A stream's records indexed as Articles; its bad records, reported."""
+    from .readers import read_source
+
+    skipped: list[Skipped] = []
+
+    def articles() -> Iterator[Article]:
+        for record in read_source(source):
+            if isinstance(record, Skipped):
+                skipped.append(record)
+            else:
+                yield record
+
+    report = indexer.add_articles(articles())
+    report.skipped.extend(skipped)
+    if all(record.origin != str(source) for record in skipped):  # not unreadable as a whole
+        report.files_read += 1
+    return report
+
+
+def _merged(report: IndexReport, part: IndexReport) -> IndexReport:
+    """Two runs' reports as one: counts added, lists joined, the last total."""
+    for name in (f.name for f in fields(IndexReport)):
+        setattr(report, name, getattr(part, name) if name == "total" else getattr(report, name) + getattr(part, name))
+    return report

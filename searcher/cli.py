@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from . import __version__
+from .cli_input import files_named, input_format_option, inputs
 from .cli_progress import _progress
 from .errors import IndexDamaged, IndexLocked, IndexWriteError, SearcherError
 
@@ -221,6 +222,7 @@ def write_options(fn: Callable) -> Callable:
 
 @cli.command("index")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@input_format_option
 @write_options
 @cluster_option
 @click.option("--exclude", multiple=True, metavar="GLOB",
@@ -230,21 +232,24 @@ def write_options(fn: Callable) -> Callable:
               help="Make a new archive of N shards (an article's shard is fixed by its id); "
                    "searched as one index, with the same results.")
 @output_options(("table", "json"))
-def index_cmd(paths: tuple[str, ...], index_dir: str | None, commit_every: int | None, jobs: int | None,
-              quiet: bool, wait: float, exclude: tuple[str, ...], verbose: bool, shards: int | None,
-              fmt: str, tablefmt: str) -> None:
-    """Read articles from files and folders (recursively) into the index.
+def index_cmd(paths: tuple[str, ...], input_format: str | None, index_dir: str | None, commit_every: int | None,
+              jobs: int | None, quiet: bool, wait: float, exclude: tuple[str, ...], verbose: bool,
+              shards: int | None, fmt: str, tablefmt: str) -> None:
+    """Read articles from files and folders (recursively), or from standard
+    input (-: JSON Lines, or --input-format), into the index.
 
     Exit status 1 when some input was skipped (each is listed with its reason)."""
     from .cli_render import index_report
 
+    named = files_named(paths)
+    if named == list(paths) and not any(os.path.lexists(p) for p in named):
+        # Nothing to read: no index is created for it.
+        raise click.UsageError(f"no such file or folder: {', '.join(paths)}")
+    items = inputs(paths, input_format)
     progress = _progress(quiet)
     try:
-        if paths and not any(os.path.lexists(p) for p in paths):
-            # Nothing to read: no index is created for it.
-            raise click.UsageError(f"no such file or folder: {', '.join(paths)}")
         with _open_archive(index_dir, shards=shards, create=True) as archive:
-            report = archive.add(paths, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait,
+            report = archive.add(items, commit_every=commit_every, progress=progress, jobs=jobs, wait=wait,
                                  exclude=exclude)
     finally:
         if progress:
@@ -479,16 +484,18 @@ def show_cmd(article_id: str, index_dir: str | None, fmt: str) -> None:
 
 @cli.command("parse")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
+@input_format_option
 @click.option("--format", "fmt", type=click.Choice(["json"]), default="json", show_default=True,
               help="One JSON object per article per line.")
-def parse_cmd(paths: tuple[str, ...], fmt: str) -> None:
-    """Show what the readers extract from files, without indexing."""
+def parse_cmd(paths: tuple[str, ...], input_format: str | None, fmt: str) -> None:
+    """Show what the readers extract from files, or from standard input (-),
+    without indexing."""
     from .api import parse_files
     from .article import Skipped
     from .cli_render import articles_json_lines
 
     skipped = 0
-    for record in parse_files(paths):
+    for record in parse_files(inputs(paths, input_format)):
         if isinstance(record, Skipped):
             skipped += 1
             click.echo(f"skipped {record.origin}: {record.reason}", err=True)

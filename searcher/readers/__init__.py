@@ -10,7 +10,8 @@ OSError, ...) only when the whole file is unreadable.
 
 A format is chosen by file extension; where several formats share one
 (``.xml``: feeds, NITF, NewsML) or a reader must confirm (``sniff``), the
-first bytes decide.
+first bytes decide. A stream has no name: :func:`stream_source` names its
+format (JSON Lines unless told).
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Optional, Union
+from typing import BinaryIO, Callable, Iterable, Iterator, Optional, Union
 
 from ..article import Article, Skipped
+from ..errors import InvalidArgument
 from ..languages import decided
 from .containers import container_kind, expand, inner_name
 from .source import Source
@@ -87,9 +89,12 @@ def readable_name(name: str) -> bool:
 
 
 def format_for(source: Union[Source, Path]) -> Optional[Format]:
-    """The reader for a file: by extension, confirmed by content where needed."""
+    """The reader for a file: the format it is given (a stream), else by
+    extension, confirmed by content where needed."""
     if isinstance(source, Path):
         source = Source.from_path(source)
+    if source.format is not None:
+        return formats().get(source.format)
     found = candidates(source.name)
     if len(found) == 1 and found[0].sniff is None:
         return found[0]
@@ -100,6 +105,28 @@ def format_for(source: Union[Source, Path]) -> Optional[Format]:
         if fmt.sniff is None or fmt.sniff(head):
             return fmt
     return None
+
+
+STDIN = "<stdin>"  # the origin of standard input's records: <stdin>#3
+DEFAULT_STREAM_FORMAT = "jsonl"
+# Formats whose reader opens its source one time, front to back, so that a
+# stream is read as it comes; the others (XML makes several passes, WARC
+# looks at its head first) read a temporary copy of it.
+_READ_ONCE = frozenset({"jsonl", "json", "text", "html", "reuters"})
+
+
+def stream_source(stream: BinaryIO, format: str = DEFAULT_STREAM_FORMAT, origin: str = STDIN) -> Source:
+    """A binary stream (``sys.stdin.buffer``, a pipe, a socket's file) as a
+    Source of ``format``, one of :func:`formats`' names: ``Archive.add``,
+    ``parse_files`` and :func:`read_source` read it with that format's
+    reader, and its records' origins are ``origin#N``. It is read once, as
+    it comes (JSON Lines, JSON, plain text, HTML, Reuters), or copied to a
+    temporary file first (RSS, Atom, NITF, NewsML, WARC). Raises
+    InvalidArgument for an unknown format."""
+    known = formats()
+    if format not in known:
+        raise InvalidArgument(f"unknown format {format!r}; formats: {', '.join(known)}")
+    return Source.from_stream(origin, stream, format, once=format in _READ_ONCE)
 
 
 def iter_files(

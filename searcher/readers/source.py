@@ -1,21 +1,28 @@
-"""What a reader reads: one file's bytes, from disk or from inside a container.
+"""What a reader reads: one file's bytes, from disk, from inside a container,
+or from a stream (standard input).
 
 A Source looks enough like a Path for readers (``name``, ``read_bytes()``,
 ``str()``) that a reader never needs to know where its bytes live:
-``str(source)`` is the origin shown to users (``bundle.zip!2022/a.json``).
+``str(source)`` is the origin shown to users (``bundle.zip!2022/a.json``,
+``<stdin>``).
 """
 from __future__ import annotations
 
 import io
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Optional
+from typing import IO, Any, BinaryIO, Callable, Optional
 
 HEAD_BYTES = 8192
 # Opened members of containers are read whole into memory only up to this
 # size; larger ones are refused (a decompression bomb must not exhaust memory).
 MAX_MEMBER_BYTES = 512 * 1024 * 1024
 _CHUNK = 1024 * 1024
+# A stream copied for a reader that reads it more than once stays in memory
+# up to this size, then goes to a temporary file (deleted when done).
+_SPOOL_IN_MEMORY = 16 * _CHUNK
 
 
 class TooLarge(ValueError):
@@ -27,6 +34,7 @@ class Source:
     origin: str
     opener: Callable[[], BinaryIO]
     path: Optional[Path] = None  # set when the bytes are a plain file on disk
+    format: Optional[str] = None  # a registered format's name: read as that, whatever the name says
 
     @classmethod
     def from_path(cls, path: Path) -> "Source":
@@ -35,6 +43,14 @@ class Source:
     @classmethod
     def from_bytes(cls, origin: str, data: bytes) -> "Source":
         return cls(origin, lambda: io.BytesIO(data))
+
+    @classmethod
+    def from_stream(cls, origin: str, stream: BinaryIO, format: str, once: bool = True) -> "Source":
+        """A stream read as ``format``. ``once``: read as it comes, by a
+        reader that opens it one time, front to back; else copied to a
+        temporary file when first opened, for readers that open it again
+        (XML readers make several passes). The stream is never closed."""
+        return cls(origin, _Once(stream) if once else _Spooled(stream), None, format)
 
     @property
     def name(self) -> str:
@@ -62,3 +78,59 @@ class Source:
 
     def __str__(self) -> str:
         return self.origin
+
+
+class _Borrowed(io.RawIOBase):
+    """Reads through ``read(n)`` from a stream it does not own: closing this
+    leaves that stream open (standard input stays usable)."""
+
+    def __init__(self, read: Callable[[int], bytes]) -> None:
+        super().__init__()
+        self._read = read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+class _Once:
+    """Opens a stream one time: there is no going back in a pipe."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream: Optional[BinaryIO] = stream
+
+    def __call__(self) -> BinaryIO:
+        if self._stream is None:
+            raise ValueError("a stream can be read only once")
+        stream, self._stream = self._stream, None
+        # read1: what has arrived, without waiting for a full buffer (a slow pipe streams).
+        return io.BufferedReader(_Borrowed(getattr(stream, "read1", stream.read)))
+
+
+class _Spooled:
+    """Opens a stream as often as asked: copied to a temporary file (in memory
+    while small) on the first open, each open then reads the copy from its start."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._copy: Optional[IO[bytes]] = None
+
+    def __call__(self) -> BinaryIO:
+        copy = self._copy
+        if copy is None:
+            copy = self._copy = tempfile.SpooledTemporaryFile(max_size=_SPOOL_IN_MEMORY)
+            shutil.copyfileobj(self._stream, copy, _CHUNK)
+        position = 0
+
+        def read(size: int) -> bytes:
+            nonlocal position
+            copy.seek(position)  # each open keeps its own place in the one copy
+            data = copy.read(size)
+            position += len(data)
+            return data
+
+        return io.BufferedReader(_Borrowed(read))
