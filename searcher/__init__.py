@@ -31,6 +31,7 @@ _EXPORTS = {
     "IndexDamaged": "errors",
     "IndexOutdated": "errors",
     "IndexWriteError": "errors",
+    "IndexingInterrupted": "errors",
     "QueryTooBroad": "errors",
     "ArchiveClosed": "errors",
     "Timeline": "results",
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # "X as X": explicit re-exports, for mypy --strict in user co
     from .errors import ArchiveClosed as ArchiveClosed
     from .errors import ArticleNotFound as ArticleNotFound
     from .errors import IndexDamaged as IndexDamaged
+    from .errors import IndexingInterrupted as IndexingInterrupted
     from .errors import IndexLocked as IndexLocked
     from .errors import IndexNotFound as IndexNotFound
     from .errors import IndexOutdated as IndexOutdated

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Op
 
 from . import engine
 from .article import Article, Skipped
-from .errors import ArchiveClosed, ArticleNotFound
+from .errors import ArchiveClosed, ArticleNotFound, IndexingInterrupted
+from .proc import end_children
 from .query.ranking import DEFAULT_RANKING, Ranking
 from .query.request import Count, FilterValues, Match, SearchRequest, Similarity, Sort, normalise_filters
 from .results import CheckReport, Hit, IndexProgress, IndexReport, RebuildReport, SearchResult, Stats, Story, Timeline
@@ -155,11 +156,25 @@ class Archive:
         One run writes an index at a time: when another holds it, this
         raises IndexLocked at once, or after waiting up to ``wait`` seconds.
         """
+        try:
+            return self._add(_items(items), commit_every, progress, jobs, wait, exclude)
+        except IndexingInterrupted:
+            raise
+        except KeyboardInterrupt:
+            end_children()  # workers leave Ctrl-C to us (proc.worker_started): none may outlive the run
+            raise IndexingInterrupted(self._committed()) from None
+
+    def _committed(self) -> int:
+        try:
+            return self._backend.doc_count()
+        except Exception:  # noqa: BLE001 - the interrupt is what to report
+            return 0
+
+    def _add(self, items, commit_every, progress, jobs, wait, exclude) -> IndexReport:
         from .ingest.indexer import DEFAULT_COMMIT_EVERY, Indexer
         from .ingest.locking import writer_lock
         from .readers.parallel import jobs_or_default
 
-        items = _items(items)
         articles = [item for item in items if isinstance(item, Article)]
         inputs = [item for item in items if not isinstance(item, Article)]
         if articles and inputs:

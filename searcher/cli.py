@@ -22,7 +22,7 @@ import click
 from . import __version__
 from .cli_input import files_named, input_format_option, inputs
 from .cli_progress import _progress
-from .errors import IndexDamaged, IndexLocked, IndexWriteError, SearcherError
+from .errors import IndexDamaged, IndexingInterrupted, IndexLocked, IndexWriteError, SearcherError
 
 if TYPE_CHECKING:
     from .query.request import Count, Match, Sort
@@ -67,6 +67,8 @@ class _Group(click.Group):
             return super().invoke(ctx)
         except SearcherError as exc:
             _fail(ctx, str(exc), exc.exit_code)
+        except IndexingInterrupted as exc:
+            _fail(ctx, str(exc), 130, prefix="")
         except (KeyboardInterrupt, click.Abort):
             # Commits are atomic and the manifest follows them: a re-run resumes.
             _fail(ctx, INTERRUPTED, 130, prefix="")

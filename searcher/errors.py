@@ -93,3 +93,18 @@ class GroupsChanged(SearcherError):
     makes them again and asks once more; changing again meanwhile, try again."""
 
     exit_code = 3
+
+
+class IndexingInterrupted(KeyboardInterrupt):
+    """Ctrl-C (SIGINT) stopped ``Archive.add``: what earlier commits wrote
+    stays (``committed`` articles in the index), the batch in hand is
+    dropped, and the same call again goes on. A KeyboardInterrupt, so code
+    that stops on one still does."""
+
+    def __init__(self, committed: int):
+        super().__init__(committed)
+        self.committed = committed
+
+    def __str__(self) -> str:
+        return (f"Interrupted: {self.committed:,} articles committed stay in the index; "
+                "run the same command again to go on")

@@ -127,3 +127,27 @@ def die_with_parent(parent_pid: Optional[int] = None, sig: int = signal.SIGKILL)
     except Exception:  # noqa: BLE001 - a worker must start whatever happens here
         return False
     return True
+
+
+def worker_started(parent_pid: Optional[int] = None) -> None:
+    """First thing in a worker process that its parent ends and cleans up
+    after: it dies with the parent (:func:`die_with_parent`) and leaves
+    Ctrl-C to it. A terminal sends SIGINT to the whole process group; a
+    worker that took it would print its own traceback mid-task, while the
+    parent, which ends its workers and drops their unfinished files, says
+    in one line what became of the run."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent_pid)
+
+
+def end_children(wait: float = 5.0) -> None:
+    """Kill this process's multiprocessing children still running (parse
+    workers, sub-writers) and reap them: after an interrupt, so that none
+    outlives the run and the interpreter's exit joins none of them."""
+    import multiprocessing
+
+    children = multiprocessing.active_children()
+    for child in children:
+        child.kill()
+    for child in children:
+        child.join(wait)

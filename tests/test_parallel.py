@@ -36,7 +36,7 @@ PARENT = textwrap.dedent("""
         multiprocessing.set_start_method(sys.argv[1])
         parallel.parse_file = sleeper  # what the workers run (by name: __main__.sleeper)
         if sys.argv[3] == "unguarded":
-            parallel.die_with_parent = nothing
+            parallel.worker_started = nothing
         paths = [Path(sys.argv[2]) / f"in-{n}.txt" for n in range(4)]
         for parsed in parallel.parse_files(paths, jobs=2):
             pass

@@ -6,7 +6,9 @@ handed back in order; a window of a few files in flight bounds memory.
 
 Workers do not outlive their parent: on Linux each asks the kernel for
 SIGKILL when the parent dies (:func:`searcher.proc.die_with_parent`), so an
-indexing run killed with SIGKILL leaves no parse worker behind.
+indexing run killed with SIGKILL leaves no parse worker behind. Ctrl-C is
+the parent's alone (:func:`searcher.proc.worker_started`): it ends the
+workers at once, whatever they were reading, and reports the run.
 """
 from __future__ import annotations
 
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from ..article import Skipped
-from ..proc import die_with_parent
+from ..proc import worker_started
 from . import Record, read_file
 
 # Files queued per worker: enough to keep every core busy, few enough that
@@ -123,9 +125,24 @@ def parse_files(paths: Iterable[Path], jobs: Optional[int] = None) -> Iterator[P
     if jobs == 1 or len(paths) < 2:
         yield from map(parse_file, paths)
         return
-    with ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=die_with_parent,
-                             initargs=(os.getpid(),)) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=worker_started,
+                               initargs=(os.getpid(),))
+    try:
         yield from in_order(paths, jobs, lambda path: pool.submit(parse_file, path))
+    except BaseException:
+        _abandon(pool)  # interrupted, or the caller stopped reading: no file is waited for
+        raise
+    pool.shutdown()
+
+
+def _abandon(pool: ProcessPoolExecutor) -> None:
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for worker in workers:
+        if worker.is_alive():
+            worker.kill()
+    for worker in workers:
+        worker.join(5)
 
 
 def _file_size(path: Path) -> int:

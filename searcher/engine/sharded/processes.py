@@ -23,9 +23,9 @@ _STOP = "stop"
 
 
 def _serve(connection, folder: str, ranking: Ranking, parent: int) -> None:
-    from searcher.proc import die_with_parent
+    from searcher.proc import worker_started
 
-    die_with_parent(parent)
+    worker_started(parent)
     host = ShardHost(Path(folder), ranking)
     try:
         while True:

@@ -41,7 +41,7 @@ from searcher.engine.whoosh.accel.analysis import simple_postings
 from searcher.engine.whoosh.accel.mapped import sync_new_segments
 from searcher.engine.whoosh.accel.postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
 from searcher.errors import IndexWriteError
-from searcher.proc import die_with_parent
+from searcher.proc import worker_started
 
 # How long a multi-process commit waits on a queue or a sub-writer before
 # checking that every sub-writer is still alive.
@@ -377,7 +377,7 @@ class _FastSubWriterTask(mp.SubWriterTask):
     def run(self):
         # Runs in the child process. It holds the index's write lock it
         # inherited: it must not outlive a killed indexing run.
-        die_with_parent(self.parent_pid)
+        worker_started(self.parent_pid)
         mp.SegmentWriter = FastSegmentWriter  # its sub-writer is a fast one
         super().run()
 
