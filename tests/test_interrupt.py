@@ -87,6 +87,7 @@ def test_ctrl_c_says_one_line_leaves_nothing_and_the_rerun_completes(corpus, tmp
         r"Interrupted: [\d,]+ articles committed stay in the index; run the same command again to go on",
         lines[0]), stderr
     assert _group_gone(run.pid), "a worker outlived the interrupted run"
+    assert not list(index.glob("*.tmp")), "a writer's temporary folder was left"
 
     if _committed(index):
         checked = subprocess.run([sys.executable, "-m", "searcher", "check", "--index", str(index)],
