@@ -111,8 +111,8 @@ STDIN = "<stdin>"  # the origin of standard input's records: <stdin>#3
 DEFAULT_STREAM_FORMAT = "jsonl"
 # Formats whose reader opens its source one time, front to back, so that a
 # stream is read as it comes; the others (XML makes several passes, WARC
-# looks at its head first) read a temporary copy of it.
-_READ_ONCE = frozenset({"jsonl", "json", "text", "html", "reuters"})
+# and JSON look at its head first) read a temporary copy of it.
+_READ_ONCE = frozenset({"jsonl", "text", "html", "reuters"})
 
 
 def stream_source(stream: BinaryIO, format: str = DEFAULT_STREAM_FORMAT, origin: str = STDIN) -> Source:
@@ -120,8 +120,8 @@ def stream_source(stream: BinaryIO, format: str = DEFAULT_STREAM_FORMAT, origin:
     Source of ``format``, one of :func:`formats`' names: ``Archive.add``,
     ``parse_files`` and :func:`read_source` read it with that format's
     reader, and its records' origins are ``origin#N``. It is read once, as
-    it comes (JSON Lines, JSON, plain text, HTML, Reuters), or copied to a
-    temporary file first (RSS, Atom, NITF, NewsML, WARC). Raises
+    it comes (JSON Lines, plain text, HTML, Reuters), or copied to a
+    temporary file first (JSON, RSS, Atom, NITF, NewsML, WARC). Raises
     InvalidArgument for an unknown format."""
     known = formats()
     if format not in known:

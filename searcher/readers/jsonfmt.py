@@ -7,7 +7,7 @@ import codecs
 import itertools
 import json
 import re
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Optional
 
 from ..article import Article
 from ..dates import date_notes, parse_date
@@ -124,9 +124,10 @@ def _records(data: Any) -> list[Any]:
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
-        for key in _CONTAINERS:
-            if isinstance(data.get(key), list):
-                return data[key]
+        # The first container key holding records (a large file is read so, too: _streamed).
+        lists = [data[key] for key in _CONTAINERS if isinstance(data.get(key), list)]
+        if lists:
+            return next((records for records in lists if records), lists[0])
         return [data]
     raise ValueError("JSON holds neither an object nor an array")
 
@@ -193,7 +194,58 @@ def _array_items(text: str) -> Iterator[tuple[int, Any]]:
             raise ValueError(f"invalid JSON: expected ',' or ']' at char {at}")
 
 
+# A JSON file up to this size is read whole (json.loads is the fastest
+# reader); a larger one record by record (ijson, in C), so that a 1 GB export
+# holds one record in memory, not the whole file and all its objects.
+STREAM_JSON_BYTES = 16 << 20
+_SPACE = b" \t\r\n"
+
+
 def read_json(path: Source) -> Iterator[Record]:
+    head = path.head(STREAM_JSON_BYTES + 1)
+    if len(head) > STREAM_JSON_BYTES and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        streamed = _streamed(path, head.removeprefix(codecs.BOM_UTF8).lstrip(_SPACE)[:1])
+        if streamed is not None:
+            yield from _convert(streamed, path)
+            return
+    yield from _read_whole(path)
+
+
+def _streamed(path: Source, first: bytes) -> Optional[Iterator[tuple[int, Any]]]:
+    """The records of a large file one by one: the elements of a top-level
+    array, or of the first of the container keys (_CONTAINERS, in that
+    order) whose array has an element; None for one large object."""
+    import ijson  # type: ignore[import-untyped]
+
+    if first == b"[":
+        return _numbered(path, "item")
+    if first != b"{":
+        return None
+    for key in _CONTAINERS:
+        records = _numbered(path, f"{key}.item")
+        try:
+            head = next(records)
+        except StopIteration:
+            continue
+        except ijson.JSONError as exc:
+            raise ValueError(f"invalid JSON: {exc}") from None
+        return itertools.chain([head], records)
+    return None
+
+
+def _numbered(path: Source, prefix: str) -> Iterator[tuple[int, Any]]:
+    import ijson
+
+    with path.open() as stream:
+        if stream.read(3) != codecs.BOM_UTF8:
+            stream.seek(0)
+        try:
+            yield from enumerate(ijson.items(stream, prefix, use_float=True), 1)
+        except ijson.JSONError as exc:
+            raise ValueError(f"invalid JSON: {exc}") from None
+
+
+def _read_whole(path: Source) -> Iterator[Record]:
     text = read_text(path)
     try:
         data = json.loads(text)

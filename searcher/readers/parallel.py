@@ -37,12 +37,21 @@ IN_FLIGHT_PER_JOB = 4
 IN_FLIGHT_BYTES_PER_JOB = 16 << 20
 
 
+# A file larger than this is read in this process as its records are
+# indexed, not parsed whole in a worker: its articles never all sit in
+# memory at once (a 1 GB JSON export is millions of them). No parse time
+# limit applies to it (the alarm would stop the indexing, too).
+STREAM_FILE_BYTES = 64 << 20
+
+
 @dataclass
 class ParsedFile:
     path: Path
     size: int = 0
     mtime_ns: int = 0
-    records: list[Record] = field(default_factory=list)
+    # A list, or for a large file an iterator read as it is taken; ``error``
+    # is known once every record has been taken.
+    records: Iterable[Record] = field(default_factory=list)
     error: Optional[str] = None  # the file could not be read at all
 
 
@@ -109,6 +118,45 @@ def parse_file(path: Path) -> ParsedFile:
     return ParsedFile(path, stat.st_size, stat.st_mtime_ns, records, whole[0].reason if whole else None)
 
 
+def streamed_file(path: Path) -> ParsedFile:
+    """A large file as a ParsedFile whose records are read as they are taken."""
+    stat = path.stat()
+    parsed = ParsedFile(path, stat.st_size, stat.st_mtime_ns)
+
+    def records() -> Iterator[Record]:
+        for record in read_file(path):
+            if isinstance(record, Skipped) and record.origin == str(path) and parsed.error is None:
+                parsed.error = record.reason
+            yield record
+
+    parsed.records = records()
+    return parsed
+
+
+def streaming_large(submit: Callable[[Path], "Future[ParsedFile]"]) -> Callable[[Path], "Future[ParsedFile]"]:
+    """``submit`` for files up to STREAM_FILE_BYTES; a larger one is read
+    here, in its turn, while the workers go on with the files after it."""
+
+    def either(path: Path) -> "Future[ParsedFile]":
+        if _file_size(path) <= STREAM_FILE_BYTES:
+            return submit(path)
+        here: Future[ParsedFile] = Future()
+        here.set_result(streamed_file(path))
+        return here
+
+    return either
+
+
+def in_flight(path: Path) -> int:
+    """Bytes a file in flight stands for: a streamed one holds no parsed records."""
+    size = _file_size(path)
+    return 0 if size > STREAM_FILE_BYTES else size
+
+
+def _read(path: Path) -> ParsedFile:
+    return streamed_file(path) if _file_size(path) > STREAM_FILE_BYTES else parse_file(path)
+
+
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
@@ -123,12 +171,13 @@ def parse_files(paths: Iterable[Path], jobs: Optional[int] = None) -> Iterator[P
     paths = list(paths)
     jobs = jobs_or_default(jobs)
     if jobs == 1 or len(paths) < 2:
-        yield from map(parse_file, paths)
+        yield from map(_read, paths)
         return
     pool = ProcessPoolExecutor(max_workers=min(jobs, len(paths)), initializer=worker_started,
                                initargs=(os.getpid(),))
+
     try:
-        yield from in_order(paths, jobs, lambda path: pool.submit(parse_file, path))
+        yield from in_order(paths, jobs, streaming_large(lambda path: pool.submit(parse_file, path)), in_flight)
     except BaseException:
         _abandon(pool)  # interrupted, or the caller stopped reading: no file is waited for
         raise

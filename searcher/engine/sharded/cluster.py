@@ -195,7 +195,7 @@ class DaskRunner(RunnerBase):
         """Files parsed on the workers when every worker sees them (a shared
         file system: the first file is looked for), in order, a few per
         worker in flight; else here on ``jobs`` processes."""
-        from searcher.readers.parallel import in_order, parse_file, parse_files
+        from searcher.readers.parallel import in_flight, in_order, parse_file, parse_files, streaming_large
 
         if not paths:
             return
@@ -206,7 +206,8 @@ class DaskRunner(RunnerBase):
             return
         executor = self.client.get_executor(pure=False)
         slots = sum(info.get("nthreads", 1) for info in self.client.scheduler_info()["workers"].values())
-        yield from in_order(paths, max(1, slots), lambda path: executor.submit(parse_file, path))
+        yield from in_order(paths, max(1, slots), streaming_large(lambda path: executor.submit(parse_file, path)),
+                            in_flight)
 
     def _lost(self, worker: str, calls: Calls, exc: BaseException) -> dict[int, ShardUnavailable]:
         self._actors.pop(worker, None)
