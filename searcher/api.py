@@ -150,7 +150,8 @@ class Archive:
         again; an article already indexed under the same id is updated in
         place, or counted unchanged when its content is the same. Files are
         parsed, and large batches indexed, on ``jobs`` processes (default:
-        every core); ``progress`` is called after each file read. In folders,
+        every core); ``progress`` is called before reading, after each file
+        and every 1,000 articles inside a large file. In folders,
         files and folders matching a glob in ``exclude`` are left out.
 
         One run writes an index at a time: when another holds it, this

@@ -293,14 +293,20 @@ def articles_json_lines(articles: Iterable[Article]) -> Iterable[str]:
 
 # -- index / stats --------------------------------------------------------
 def _kinds(records: Sequence[Skipped]) -> list[tuple[str, int]]:
-    """Passed-over files by extension, most first: [(".pdf", 3), ...]."""
+    """Passed-over files by extension, most first: [(".pdf", 3), (".txt by content", 2), ...]."""
     from collections import Counter
     from pathlib import PurePath
 
     from .readers import UNSUPPORTED
+    from .readers.textshape import is_not_an_article
 
-    counts = Counter((PurePath(r.origin.split("!")[-1]).suffix.lower() or "without extension")
-                     if r.reason == UNSUPPORTED else "symbolic link loops" for r in records)
+    def kind(record: Skipped) -> str:
+        extension = PurePath(record.origin.split("!")[-1]).suffix.lower() or "without extension"
+        if is_not_an_article(record.reason):
+            return f"{extension} by content"  # read, and found a list, a table, a README
+        return extension if record.reason == UNSUPPORTED else "symbolic link loops"
+
+    counts = Counter(kind(r) for r in records)
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 

@@ -171,11 +171,30 @@ def _with_missing(found: dict[str, Any], missing: list[str]) -> dict[str, Any]:
 
 @dataclass
 class IndexProgress:
-    """Where an indexing run is, for progress displays."""
+    """Where an indexing run is, for progress displays. Bytes are those of
+    the files this run reads (new or changed; by their size on disk), so
+    the share done and the time left follow the reading, the slow part."""
 
     files_total: int = 0
-    files_done: int = 0
+    files_done: int = 0  # read, passed over or unchanged
     articles: int = 0
+    bytes_total: int = 0
+    bytes_done: int = 0
+
+    @property
+    def fraction_done(self) -> float:
+        """The share of the run done, 0 to 1: by bytes, else by files."""
+        if self.bytes_total:
+            return min(1.0, self.bytes_done / self.bytes_total)
+        return min(1.0, self.files_done / self.files_total) if self.files_total else 1.0
+
+    def seconds_left(self, seconds: float, bytes_then: int = 0) -> Optional[float]:
+        """The time left, estimated from the bytes read in the last ``seconds``
+        (``bytes_then`` of them done when those began); None before any."""
+        read = self.bytes_done - bytes_then
+        if read <= 0 or seconds <= 0 or not self.bytes_total:
+            return None
+        return max(0, self.bytes_total - self.bytes_done) * seconds / read
 
 
 @dataclass
@@ -190,7 +209,7 @@ class IndexReport:
     files_unchanged: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     total: int = 0
-    ignored: int = 0  # files in folders or bundles that are not articles (images, sitemaps)
+    ignored: int = 0  # files in folders or bundles that are not articles (images, sitemaps, word lists)
     warnings: list[str] = field(default_factory=list)  # indexed, but worth knowing (ids two files share)
     passed_over: list[Skipped] = field(default_factory=list)  # the ``ignored`` files, with why
 

@@ -10,6 +10,7 @@ from ..article import Article, Skipped
 from ..languages import decided
 from ..readers import UNSUPPORTED, iter_files
 from ..readers.parallel import ParsedFile, jobs_or_default, parse_files
+from ..readers.textshape import is_not_an_article
 from ..results import IndexProgress, IndexReport
 from .manifest import FileEntry, Manifest, file_key
 
@@ -27,6 +28,7 @@ DEFAULT_COMMIT_EVERY = 25_000
 # generated 715-word articles, all of Reuters-21578 in one batch).
 TEXT_PER_WRITER = 12_000_000
 _NAMED_WARNINGS = 20  # warnings of a run named one by one; past that, counted
+PROGRESS_ARTICLES = 1000  # inside one file, progress is told every this many articles
 
 Progress = Callable[[IndexProgress], None]
 
@@ -37,6 +39,19 @@ def _digest(fingerprint: str) -> bytes:
         return bytes.fromhex(fingerprint)
     except ValueError:
         return b""
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it says why
+
+
+def _not_an_article(reason: Optional[str]) -> bool:
+    """A file no reader takes, or text without an article's shape (a word
+    list, a table): in folders and bundles, passed over; named, reported."""
+    return reason == UNSUPPORTED or is_not_an_article(reason)
 
 
 def _file_of(origin: str) -> str:
@@ -92,12 +107,7 @@ class Indexer:
                 self.report.files_unchanged += 1
                 self.report.unchanged += len(entry.ids)
                 state.files_done += 1
-            for parsed in self.parse(changed, self.jobs):
-                self._add_parsed(parsed)
-                state.files_done += 1
-                state.articles = self.report.new + self.report.updated + self.report.unchanged
-                if progress:
-                    progress(state)
+            self._read_changed(changed, state, progress)
             self._flush()
             return self._finish()
         finally:
@@ -113,14 +123,33 @@ class Indexer:
             self.writer.close()
 
     # -- internals --------------------------------------------------------
-    def _add_parsed(self, parsed: ParsedFile) -> None:
+    def _read_changed(self, changed: list[Path], state: IndexProgress, progress: Optional[Progress]) -> None:
+        """Parse and add the files to read, telling ``progress`` after each
+        (and before the first, with the bytes to read), and every
+        PROGRESS_ARTICLES articles inside a large file."""
+        sizes = {path: _size(path) for path in changed}
+        state.bytes_total = sum(sizes.values())
+
+        def tell() -> None:
+            state.articles = self.report.new + self.report.updated + self.report.unchanged
+            if progress:
+                progress(state)
+
+        tell()
+        for parsed in self.parse(changed, self.jobs):
+            self._add_parsed(parsed, tell if progress else None)
+            state.files_done += 1
+            state.bytes_done += sizes.get(parsed.path, parsed.size)
+            tell()
+
+    def _add_parsed(self, parsed: ParsedFile, tell: Optional[Callable[[], None]] = None) -> None:
         path = parsed.path
         ids: list[str] = []
         bad_records = False
         for record in parsed.records:
             if isinstance(record, Skipped):
-                if record.reason == UNSUPPORTED and (record.origin != str(path) or path not in self._named):
-                    self.report.ignored += 1  # not an article file, and not asked for by name
+                if _not_an_article(record.reason) and (record.origin != str(path) or path not in self._named):
+                    self.report.ignored += 1  # not an article, and not asked for by name
                     self.report.passed_over.append(record)
                 elif record.origin != str(path):
                     self.report.skipped.append(record)
@@ -128,7 +157,10 @@ class Indexer:
                 continue
             self._add_article(record)
             ids.append(record.id)
-        if parsed.error == UNSUPPORTED and path not in self._named:
+            if tell and len(ids) % PROGRESS_ARTICLES == 0:
+                tell()  # a large file's articles are seen to come
+        if _not_an_article(parsed.error) and path not in self._named:
+            self._forget(path)
             return
         if parsed.error is not None:
             # The file failed as a whole (what it yielded before failing is
@@ -161,6 +193,15 @@ class Indexer:
             else:
                 self.report.ignored += 1
                 self.report.passed_over.append(record)
+
+    def _forget(self, path: Path) -> None:
+        """A file passed over: what an earlier run took from it (read by an
+        older version as an article) goes, and it is no longer a skipped file."""
+        key = file_key(path)
+        previous = self.manifest.files.pop(key, None)
+        if previous:
+            self._stale.update(previous.ids)
+        self.manifest.skipped.pop(key, None)
 
     def _skip_file(self, path: Path, reason: str) -> None:
         self.report.skipped.append(Skipped(str(path), reason))

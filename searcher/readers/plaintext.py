@@ -16,6 +16,9 @@ The layout, as scraped news pages flatten to text::
 Everything after the SOURCE line is the trailer. Without one, the trailer is
 recognised from the end: a bio naming the short line before it, that name
 line, and a short title-cased tags line before that.
+
+A text without an article's shape (a word list, a table, a README: see
+``textshape``) is passed over as "not an article (...)".
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from .names import byline, split_names, unique
 from .outlets import split_sources
 from .source import Source
 from .text import read_text
+from .textshape import NOT_AN_ARTICLE, not_an_article
 
 Block = list[str]  # one paragraph: its non-blank lines
 
@@ -67,9 +71,12 @@ _RELATED_TAIL_LINE = 200  # lines under a final "Related Articles" are headlines
 
 
 def read(path: Source) -> Iterator[Record]:
-    article = parse(read_text(path), path)
+    text = read_text(path)
+    article = parse(text, path)
     if article is None:
         yield Skipped(str(path), "empty file")
+    elif why := not_an_article(text, article.title, article.body):
+        yield Skipped(str(path), f"{NOT_AN_ARTICLE} ({why})")
     else:
         yield article
 
