@@ -84,3 +84,17 @@ def test_a_large_file_is_indexed_as_it_is_read(tmp_path, monkeypatch):
             assert [h.id for h in streamed.search("harbour", limit=100, sort="date").hits] == expected_hits
             again = streamed.add([folder], jobs=jobs)  # the broken file is tried again, the others unchanged
             assert (again.new, again.unchanged, len(again.skipped)) == (0, expected.new, 1)
+
+
+def test_a_plain_text_file_too_long_for_an_article_is_not_read(tmp_path, monkeypatch):
+    from searcher.readers import plaintext
+
+    monkeypatch.setattr(plaintext, "MAX_ARTICLE_BYTES", 4096)
+    paragraph = "The council met on Tuesday and agreed to reopen the harbour to ferries next month. "
+    (tmp_path / "long.txt").write_text("A very long story\n\n" + (paragraph * 6 + "\n\n") * 20, encoding="utf-8")
+    (tmp_path / "short.txt").write_text("A short story\n\n" + paragraph * 3 + "\n", encoding="utf-8")
+    with Archive.create(tmp_path / "index") as archive:
+        report = archive.add([tmp_path / "long.txt", tmp_path / "short.txt"])
+    assert report.new == 1 and [s.origin for s in report.skipped] == [str(tmp_path / "long.txt")]
+    assert report.skipped[0].reason == ("larger than 4096 bytes, too long for one plain-text article "
+                                        "(a .txt file is one article); not read")

@@ -32,8 +32,8 @@ from ..dates import parse_date
 from . import Record, Skipped, register
 from .names import byline, split_names, unique
 from .outlets import split_sources
-from .source import Source
-from .text import read_text
+from .source import Source, TooLarge
+from .text import decode
 from .textshape import NOT_AN_ARTICLE, not_an_article
 
 Block = list[str]  # one paragraph: its non-blank lines
@@ -70,8 +70,20 @@ _NAME_LINE_WORDS = 10  # room for "Jane Doe and John Roe"
 _RELATED_TAIL_LINE = 200  # lines under a final "Related Articles" are headlines
 
 
+# A plain-text file is one article, read whole: past this size it is no
+# article (a long book is 3 MB) and reading it would take gigabytes (the
+# text, its lines, then every word's postings at once).
+MAX_ARTICLE_BYTES = 16 << 20
+
+
 def read(path: Source) -> Iterator[Record]:
-    text = read_text(path)
+    try:
+        source = Source.from_path(path) if isinstance(path, Path) else path
+        text = decode(source.read_bytes(MAX_ARTICLE_BYTES))
+    except TooLarge:
+        limit = f"{MAX_ARTICLE_BYTES >> 20} MB" if MAX_ARTICLE_BYTES >= 1 << 20 else f"{MAX_ARTICLE_BYTES} bytes"
+        raise ValueError(f"larger than {limit}, too long for one plain-text article "
+                         "(a .txt file is one article); not read") from None
     article = parse(text, path)
     if article is None:
         yield Skipped(str(path), "empty file")
