@@ -46,7 +46,14 @@ def _index(corpus: Path, index: Path) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "searcher", "index", str(corpus), "--index", str(index),
                              "--jobs", "2", "--commit-every", "3000"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                            env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=index.parent)
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, cwd=index.parent,
+                            preexec_fn=_ctrl_c_as_on_a_terminal)
+
+
+def _ctrl_c_as_on_a_terminal() -> None:
+    # A job started in the background (CI, nohup) inherits SIGINT ignored,
+    # and Python then leaves it so: the run as a user starts it takes it.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _group_gone(pgid: int, within: float = 10.0) -> bool:
