@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from . import __version__
-from .cli_input import files_named, input_format_option, inputs
+from .cli_input import QueryCommand, files_named, input_format_option, inputs
 from .cli_progress import _progress
 from .errors import IndexDamaged, IndexingInterrupted, IndexLocked, IndexWriteError, SearcherError
+from .query.fields import FACETS
 
 if TYPE_CHECKING:
     from .query.request import Count, Match, Sort
@@ -328,7 +329,7 @@ def _say_partial(missing: list[str]) -> None:
                    "totals and counts are those of the other shards.", err=True)
 
 
-@cli.command("search")
+@cli.command("search", cls=QueryCommand)
 @click.argument("query")
 @index_option
 @cluster_option
@@ -341,7 +342,7 @@ def _say_partial(missing: list[str]) -> None:
               help="any: articles with any of the words, best score first.")
 @click.option("--plain", is_flag=True, help="Read QUERY as plain words: no operators, fields or wildcards.")
 @click.option("--facet", "facets", multiple=True, metavar="NAME",
-              help="Count tags, sources, authors, publisher, year or month over all matches (repeatable).")
+              help="Count tags, sources, authors, publisher, language, year or month over all matches (repeatable).")
 @click.option("--facet-limit", type=click.IntRange(min=1), default=10, show_default=True)
 @query_options
 @click.option("--fields", default=None, help="Columns, comma-separated (rank,id,date,title,authors,"
@@ -379,8 +380,8 @@ def search_cmd(query: str, index_dir: str | None, limit: int, page: int | None, 
     click.echo(search_result(result, fmt, tablefmt, _fields(fields), width, bold), color=bold)
 
 
-@cli.command("facets")
-@click.argument("facet", type=click.Choice(["tags", "sources", "authors", "publisher", "year", "month"]))
+@cli.command("facets", cls=QueryCommand)
+@click.argument("facet", type=click.Choice(list(FACETS)))
 @click.argument("query", default="")
 @index_option
 @cluster_option
@@ -398,7 +399,7 @@ def facets_cmd(facet: str, query: str, index_dir: str | None, filters: tuple[str
     click.echo(facet_output(facet, counts, fmt, tablefmt, counting))
 
 
-@cli.command("timeline")
+@cli.command("timeline", cls=QueryCommand)
 @click.argument("query", default="")
 @index_option
 @cluster_option

@@ -1,4 +1,6 @@
-"""What `index` and `parse` read: paths, and `-` for standard input.
+"""What commands read from their arguments: `index` and `parse` paths, and
+`-` for standard input; `search`, `facets` and `timeline` a QUERY that may
+begin with `-`.
 
 `-` is standard input, read as JSON Lines unless ``--input-format`` names
 another reader (the library's ``readers.stream_source``). The readers are
@@ -70,3 +72,21 @@ def _stdin() -> Any:
 def files_named(paths: tuple[str, ...]) -> list[str]:
     """The paths that name files or folders (not standard input)."""
     return [path for path in paths if path != STDIN_ARG]
+
+
+class QueryCommand(click.Command):
+    """A command taking a QUERY, which may begin with '-' (`-y*`: every
+    article without a word starting with y). Click reads such a query as an
+    unknown option; the error then says how to pass it."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.NoSuchOption as exc:
+            if exc.option_name.startswith("--"):
+                raise  # a mistyped option, not a query
+            query = next((arg for arg in given if arg.startswith(exc.option_name)), exc.option_name)
+            raise click.UsageError(
+                f"{exc.format_message()} A query that begins with '-' goes after '--', the options before "
+                f"it: searcher {ctx.info_name} [OPTIONS] -- '{query}'", ctx) from None
