@@ -256,26 +256,47 @@ class Archive:
                                       syntax=syntax, fallback=fallback, snippets=snippets, collapse=collapse,
                                       count=count, similarity=similarity))
 
+    def iter_hits(self, query: str, *, sort: Sort = "relevance", match: Match = "all", filters: Filters = None,
+                  since: Optional[str] = None, until: Optional[str] = None, syntax: bool = True,
+                  collapse: bool = False, similarity: Similarity = None, snippets: bool = False,
+                  batch: int = 1000) -> Iterator[Hit]:
+        """Every hit of a search, in the order asked for, fetched ``batch``
+        at a time: an export of a whole result set holds one batch in
+        memory. The query is answered as given (no any-word fallback)."""
+        from .query.request import check_count
+
+        check_count("batch", batch, least=1)
+        offset = 0
+        while True:
+            result = self.search(query, limit=batch, offset=offset, sort=sort, match=match, filters=filters,
+                                 since=since, until=until, syntax=syntax, fallback=False, snippets=snippets,
+                                 collapse=collapse, similarity=similarity)
+            yield from result.hits
+            offset += len(result.hits)
+            if len(result.hits) < batch:
+                return
+
     def run(self, request: SearchRequest) -> SearchResult:
         """``search()`` for a request built beforehand (``searcher.query.request``)."""
         return self._plans().search(request)
 
     def facet(self, name: str, query: str = "", *, filters: Filters = None,
               since: Optional[str] = None, until: Optional[str] = None, count: Count = "articles",
-              similarity: Similarity = None) -> list[tuple[str, int]]:
+              similarity: Similarity = None, syntax: bool = True) -> list[tuple[str, int]]:
         """Every value of one facet with its article count (all articles when
         no query); ``count="stories"``: near-copy groups, each counted once
-        for every value its matching copies have."""
-        return self._plans().facet(name, query, normalise_filters(filters), since, until, count, similarity)
+        for every value its matching copies have. ``syntax`` as in ``search``."""
+        return self._plans().facet(name, query, normalise_filters(filters), since, until, count, similarity,
+                                   syntax)
 
     def timeline(self, query: str = "", *, by: str = "month", match: Match = "all", filters: Filters = None,
                  since: Optional[str] = None, until: Optional[str] = None, count: Count = "articles",
-                 similarity: Similarity = None) -> Timeline:
+                 similarity: Similarity = None, syntax: bool = True) -> Timeline:
         """Matching articles per year, month, week or day, zeros included;
         ``count="stories"``: near-copy groups, each in the period of its
-        earliest matching copy."""
+        earliest matching copy. ``syntax`` as in ``search``."""
         return self._plans().timeline(query, by, normalise_filters(filters), match, since, until, count,
-                                      similarity)
+                                      similarity, syntax)
 
     def duplicates(self, article_id: str, *, similarity: Similarity = None) -> list[Hit]:
         """The article's near-copy group, itself first, then by date: each

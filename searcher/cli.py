@@ -437,11 +437,12 @@ def similar_cmd(article_id: str, index_dir: str | None, limit: int, fields: str 
                 tablefmt: str) -> None:
     """The articles closest in content to ARTICLE_ID (itself excluded)."""
     from .cli_render import hits_output, to_json
+    from .export import similar_dict
 
     with _open_archive(index_dir) as archive:
         hits = archive.similar(article_id, limit=limit)
     if fmt == "json":
-        click.echo(to_json({"id": article_id, "hits": [hit.to_dict() for hit in hits]}))
+        click.echo(to_json(similar_dict(article_id, hits)))
     else:
         default = ["rank", "date", "title", "authors", "sources", "score"]
         click.echo(hits_output(hits, fmt, tablefmt, _fields(fields) or default, 160, False))
@@ -519,6 +520,26 @@ def stats_cmd(index_dir: str | None, fmt: str, tablefmt: str) -> None:
     with _open_archive(index_dir) as archive:
         stats = archive.stats()
     click.echo(stats_report(stats, fmt, tablefmt))
+
+
+@cli.command("serve")
+@index_option
+@cluster_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; anything but this machine's own lets others read the archive.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: any free port.")
+def serve_cmd(index_dir: str | None, host: str, port: int) -> None:
+    """Search the archive in a web browser (read-only; Ctrl-C stops)."""
+    from .web.server import LOCAL_HOSTS, serve
+
+    if host not in LOCAL_HOSTS:
+        click.echo(f"Note: listening on {host}: anyone who can reach this machine can read the archive.", err=True)
+    with _open_archive(index_dir) as archive:
+        try:
+            serve(archive, host, port, started=lambda url: click.echo(f"Serving the archive at {url} (Ctrl-C stops)",
+                                                                      err=True))
+        except KeyboardInterrupt:
+            click.echo("Stopped.", err=True)
 
 
 @cli.command("check")

@@ -7,33 +7,17 @@ and return strings; cli.py prints.
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
-from datetime import datetime
 from typing import Any, Iterable, Optional, Sequence
 
 from .article import Article, Skipped
+from .export import COLLAPSED_CSV_FIELDS, CSV_FIELDS, LIST_SEP, copies_dict, day_text, hit_cell, to_csv
 from .results import CheckReport, Hit, IndexReport, SearchResult, Stats, Story, Timeline
-
-LIST_SEP = "; "
-
-
-def _day(value: Optional[datetime]) -> str:
-    return value.strftime("%Y-%m-%d") if value else ""
 
 
 def to_json(data: Any) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2)
-
-
-def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().rstrip("\n")
 
 
 def table(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "simple",
@@ -49,29 +33,12 @@ def table(header: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str = "simp
 HIT_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "publisher", "url",
               "score", "snippet", "group", "copies", "outlets")
 TABLE_FIELDS = ("rank", "date", "title", "authors", "sources", "score", "snippet")
-CSV_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "url", "score", "snippet")
 # A collapsed search: each hit stands for its group.
 COLLAPSED_TABLE_FIELDS = ("rank", "date", "title", "copies", "outlets", "score", "snippet")
-COLLAPSED_CSV_FIELDS = CSV_FIELDS + ("group", "copies", "outlets")
 # Wrap widths for table cells; the snippet takes what the terminal has left.
 _WRAP = {"title": 40, "authors": 22, "sources": 22, "tags": 22, "publisher": 20, "url": 40, "id": 30,
          "outlets": 22}
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
-
-
-def _cell(hit: Hit, name: str, for_table: bool) -> str:
-    value = getattr(hit, name)
-    if name == "date":
-        if value and hit.date_precision:  # known only to the year or month: shown so
-            return value.strftime("%Y" if hit.date_precision == "year" else "%Y-%m")
-        return _day(value) if for_table else (value.isoformat() if value else "")
-    if name == "score":
-        return "" if value is None else (f"{value:.2f}" if for_table else f"{value:.4f}")
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return (", " if for_table else LIST_SEP).join(value)
-    return str(value)
 
 
 # Columns never wrapped: an id or URL must stay whole to be pasted into `show`.
@@ -131,7 +98,7 @@ def _embolden(text: str, hits: Sequence[Hit]) -> str:
 def hits_table(hits: Sequence[Hit], fields: Sequence[str], tablefmt: str, width: int, color: bool) -> str:
     from tabulate import tabulate
 
-    rows = [[_cell(hit, f, True) for f in fields] for hit in hits]
+    rows = [[hit_cell(hit, f, True) for f in fields] for hit in hits]
     wraps = _widths(fields, rows, width)
     align = ["right" if f in ("rank", "score") else "left" for f in fields]
     text = tabulate(rows, headers=list(fields), tablefmt=tablefmt, disable_numparse=True,
@@ -145,7 +112,7 @@ def hits_output(hits: Sequence[Hit], fmt: str, tablefmt: str, fields: Optional[S
         return "\n".join(json.dumps(hit.to_dict(), ensure_ascii=False) for hit in hits)
     if fmt == "csv":
         names = fields or (COLLAPSED_CSV_FIELDS if collapsed else CSV_FIELDS)
-        return to_csv(names, [[_cell(hit, f, False) for f in names] for hit in hits])
+        return to_csv(names, [[hit_cell(hit, f, False) for f in names] for hit in hits])
     default = COLLAPSED_TABLE_FIELDS if collapsed else TABLE_FIELDS
     return hits_table(hits, fields or fit_fields(default, width), "github" if fmt == "markdown" else tablefmt,
                       width, color)
@@ -239,9 +206,8 @@ COPY_FIELDS = ("rank", "date", "publisher", "title", "similarity", "id")
 def copies_output(hits: Sequence[Hit], fmt: str, tablefmt: str) -> str:
     """An article's near-copies (``score``: the similarity), the article first."""
     if fmt == "json":
-        return to_json({"id": hits[0].id, "group": hits[0].group, "copies": [
-            {**hit.to_dict(), "similarity": None if hit.score is None else round(hit.score, 4)} for hit in hits]})
-    rows = [[_cell(hit, "rank", False), _cell(hit, "date", fmt != "csv"), hit.publisher, hit.title,
+        return to_json(copies_dict(hits))
+    rows = [[hit_cell(hit, "rank", False), hit_cell(hit, "date", fmt != "csv"), hit.publisher, hit.title,
              f"{hit.score:.2f}" if hit.score is not None else "", hit.id] for hit in hits]
     if fmt == "csv":
         return to_csv(COPY_FIELDS, rows)
@@ -258,7 +224,7 @@ def stories_output(stories: Sequence[Story], fmt: str, tablefmt: str) -> str:
     """The most republished stories."""
     if fmt == "json":
         return to_json([story.to_dict() for story in stories])
-    rows = [[str(rank), str(story.copies), _day(story.date) if fmt != "csv" else
+    rows = [[str(rank), str(story.copies), day_text(story.date) if fmt != "csv" else
              (story.date.isoformat() if story.date else ""), story.title,
              (", " if fmt != "csv" else LIST_SEP).join(story.outlets), story.group]
             for rank, story in enumerate(stories, 1)]
@@ -335,7 +301,7 @@ def index_report(report: IndexReport, fmt: str, verbose: bool = False) -> str:
 def stats_report(stats: Stats, fmt: str, tablefmt: str = "simple") -> str:
     if fmt == "json":
         return to_json(stats.to_dict())
-    span = f"{_day(stats.first_date)} to {_day(stats.last_date)}" if stats.first_date else "no dates"
+    span = f"{day_text(stats.first_date)} to {day_text(stats.last_date)}" if stats.first_date else "no dates"
     lines = [
         f"index:     {stats.path}",
         f"articles:  {stats.articles}",

@@ -99,14 +99,17 @@ class Planner:
 
     # -- facets and timelines -----------------------------------------------
     def facet(self, name: str, text: str, filters: Optional[Filters], since: Optional[str],
-              until: Optional[str], count: str = "articles", similarity: Similarity = None) -> list[tuple[str, int]]:
+              until: Optional[str], count: str = "articles", similarity: Similarity = None,
+              syntax: bool = True) -> list[tuple[str, int]]:
         check_facet(name)
-        node = within(parse(text), date_span(since, until))
+        node = within((parse if syntax else parse_plain)(text), date_span(since, until))
         return ranked(self.backend.facet(node, filters, name, _stories(count, similarity)), None)
 
     def timeline(self, text: str, by: str, filters: Optional[Filters], match: str, since: Optional[str],
-                 until: Optional[str], count: str = "articles", similarity: Similarity = None) -> Timeline:
-        node = parse(text, default_operator="or" if check_match(match) == "any" else "and")
+                 until: Optional[str], count: str = "articles", similarity: Similarity = None,
+                 syntax: bool = True) -> Timeline:
+        read = parse if syntax else parse_plain
+        node = read(text, default_operator="or" if check_match(match) == "any" else "and")
         if match == "any":  # the same articles as search(match="any")
             node, _ignored = self.without_stop_words(node)
         check_period(by)

@@ -1,6 +1,9 @@
 """Did you mean: which words of a query a backend is asked to correct."""
 from __future__ import annotations
 
+import re
+from typing import Mapping, Sequence
+
 from . import tree
 from .fields import TEXT_FIELDS
 
@@ -18,3 +21,13 @@ def query_words(node: tree.Node) -> list[tuple[str, str]]:
     if isinstance(node, tree.AtLeast):
         return query_words(node.term)
     return []
+
+
+def corrected_query(query: str, suggestions: Mapping[str, Sequence[str]]) -> str:
+    """``query`` with every word that has suggestions replaced by the first
+    of them (whole words, any case): the query a "did you mean" link runs."""
+    for word, options in suggestions.items():
+        if options:
+            query = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", lambda _, best=options[0]: best, query,
+                           flags=re.IGNORECASE)
+    return query
