@@ -12,7 +12,17 @@ import re
 from typing import Any, Iterable, Optional, Sequence
 
 from .article import Article, Skipped
-from .export import COLLAPSED_CSV_FIELDS, CSV_FIELDS, LIST_SEP, copies_dict, day_text, hit_cell, to_csv
+from .export import (
+    COLLAPSED_CSV_FIELDS,
+    CSV_FIELDS,
+    LIST_SEP,
+    copies_dict,
+    day_text,
+    facet_list,
+    hit_cell,
+    timeline_list,
+    to_csv,
+)
 from .results import CheckReport, Hit, IndexReport, SearchResult, Stats, Story, Timeline
 
 
@@ -159,7 +169,7 @@ def facet_table(name: str, counts: Sequence[tuple[str, int]], tablefmt: str = "s
 def facet_output(name: str, counts: Sequence[tuple[str, int]], fmt: str, tablefmt: str,
                  counting: str = "articles") -> str:
     if fmt == "json":
-        return to_json([{"value": v, "count": c} for v, c in counts])
+        return to_json(facet_list(counts))
     if fmt == "csv":
         return to_csv(("value", "count"), counts)
     return facet_table(name, counts, "github" if fmt == "markdown" else tablefmt, counting)
@@ -170,7 +180,7 @@ BAR_WIDTH = 40
 
 def timeline_output(timeline: Timeline, fmt: str, tablefmt: str) -> str:
     if fmt == "json":
-        return to_json([{"period": p, "count": c} for p, c in timeline.periods])
+        return to_json(timeline_list(timeline))
     if fmt == "csv":
         return to_csv(("period", "count"), timeline.periods)
     top = max((c for _, c in timeline.periods), default=0)

@@ -8,7 +8,7 @@ import json
 from datetime import datetime
 from typing import Any, Iterable, Iterator, Optional, Sequence
 
-from .results import Hit
+from .results import Hit, Timeline
 
 LIST_SEP = "; "
 CSV_FIELDS = ("rank", "id", "date", "title", "authors", "sources", "tags", "url", "score", "snippet")
@@ -75,3 +75,13 @@ def copies_dict(hits: Sequence[Hit]) -> dict[str, Any]:
     """The JSON of an article's near-copy group, the article first (``score``: the similarity)."""
     return {"id": hits[0].id, "group": hits[0].group, "copies": [
         {**hit.to_dict(), "similarity": None if hit.score is None else round(hit.score, 4)} for hit in hits]}
+
+
+def timeline_list(timeline: Timeline) -> list[dict[str, Any]]:
+    """The JSON of a timeline (CLI ``timeline``, web API): its periods and counts."""
+    return [{"period": period, "count": count} for period, count in timeline.periods]
+
+
+def facet_list(counts: Sequence[tuple[str, int]]) -> list[dict[str, Any]]:
+    """The JSON of one facet's counts (CLI ``facets``, web API)."""
+    return [{"value": value, "count": count} for value, count in counts]

@@ -14,7 +14,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Op
 from urllib.parse import parse_qs
 
 from ..errors import ArticleNotFound, InvalidArgument, QuerySyntaxError, QueryTooBroad, SearcherError
-from ..export import COLLAPSED_CSV_FIELDS, CSV_FIELDS, copies_dict, hits_csv, hits_json_lines, similar_dict
+from ..export import (
+    COLLAPSED_CSV_FIELDS,
+    CSV_FIELDS,
+    copies_dict,
+    facet_list,
+    hits_csv,
+    hits_json_lines,
+    similar_dict,
+    timeline_list,
+)
 from ..query.fields import check_facet, check_period
 from .pages import Pages
 from .state import PAGE_FACETS, PAGE_SIZE, SearchState, state_from
@@ -23,6 +32,7 @@ if TYPE_CHECKING:
     from ..api import Archive
 
 StartResponse = Callable[..., Any]
+USAGE = InvalidArgument.exit_code
 STATIC = Path(__file__).parent / "static"
 _STATIC_TYPES = {".css": "text/css; charset=utf-8", ".js": "text/javascript; charset=utf-8",
                  ".svg": "image/svg+xml"}
@@ -83,20 +93,22 @@ class WebApp:
             return self.static(path[len("/static/"):])
         handler = self.routes.get(path)
         if handler is None:
-            return self._error(path, HTTPStatus.NOT_FOUND, f"No page at {path}.")
+            return self._error(path, params, HTTPStatus.NOT_FOUND, f"No page at {path}.")
         try:
             return handler(params)
         except ArticleNotFound as exc:
-            return self._error(path, HTTPStatus.NOT_FOUND, str(exc))
-        except (InvalidArgument, QueryTooBroad) as exc:
-            return self._error(path, HTTPStatus.BAD_REQUEST, str(exc))
-        except SearcherError as exc:  # a damaged or unreadable index: said, not a traceback
-            return self._error(path, HTTPStatus.INTERNAL_SERVER_ERROR, str(exc))
+            return self._error(path, params, HTTPStatus.NOT_FOUND, str(exc))
+        except SearcherError as exc:
+            # The asker's mistake (the CLI's exit status 2: a malformed query, a bad
+            # value) or the index's state (damaged, unreadable): said, never a traceback.
+            status = HTTPStatus.BAD_REQUEST if exc.exit_code == USAGE else HTTPStatus.INTERNAL_SERVER_ERROR
+            return self._error(path, params, status, str(exc))
 
-    def _error(self, path: str, status: HTTPStatus, message: str) -> Response:
+    def _error(self, path: str, params: Mapping[str, list[str]], status: HTTPStatus, message: str) -> Response:
         if path.startswith("/api/") or path.startswith("/export"):
             return _json({"error": message, "status": int(status)}, int(status))
-        return Response(self.pages.error(int(status), message), int(status))
+        # The search box keeps what was asked, to be corrected.
+        return Response(self.pages.error(int(status), message, _state_or_default(params)), int(status))
 
     def static(self, name: str) -> Response:
         # Only the package's own files, by plain name: no path leads elsewhere.
@@ -191,7 +203,7 @@ class WebApp:
         with self.lock:
             counts = self.archive.facet(name, state.q, syntax=not state.plain,
                                         **state.query_args())  # type: ignore[arg-type]
-        return _json([{"value": value, "count": count} for value, count in counts])
+        return _json(facet_list(counts))
 
     def api_timeline(self, params: Mapping[str, list[str]]) -> Response:
         state = state_from(params)
@@ -199,7 +211,7 @@ class WebApp:
         with self.lock:
             timeline = self.archive.timeline(state.q, by=check_period(by), syntax=not state.plain,
                                              match=state.effective_match, **state.query_args())  # type: ignore[arg-type]
-        return _json(timeline.to_dict())
+        return _json(timeline_list(timeline))
 
     def api_article(self, params: Mapping[str, list[str]]) -> Response:
         with self.lock:

@@ -64,11 +64,11 @@ class Pages:
         self.env.filters.update(day=day, href=safe_href, number=lambda n: f"{n:,}")
         self.env.globals.update(labels=FACET_LABELS)
 
-    def _render(self, name: str, **context: Any) -> str:
-        return self.env.get_template(name).render(**context)
+    def _render(self, template: str, **context: Any) -> str:
+        return self.env.get_template(template).render(**context)
 
-    def error(self, status: int, message: str) -> str:
-        return self._render("error.html", status=status, message=message, state=SearchState())
+    def error(self, status: int, message: str, state: Optional[SearchState] = None) -> str:
+        return self._render("error.html", status=status, message=message, state=state or SearchState())
 
     def search(self, state: SearchState, result: Optional[SearchResult] = None, timeline: Optional[Timeline] = None,
                error: str = "", syntax_error: Optional[QuerySyntaxError] = None) -> str:
