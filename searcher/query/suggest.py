@@ -28,6 +28,6 @@ def corrected_query(query: str, suggestions: Mapping[str, Sequence[str]]) -> str
     of them (whole words, any case): the query a "did you mean" link runs."""
     for word, options in suggestions.items():
         if options:
-            query = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", lambda _, best=options[0]: best, query,
-                           flags=re.IGNORECASE)
+            best = options[0].replace("\\", "\\\\")  # a replacement template: backslashes are literal
+            query = re.sub(rf"(?<!\w){re.escape(word)}(?!\w)", best, query, flags=re.IGNORECASE)
     return query

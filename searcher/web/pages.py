@@ -4,6 +4,7 @@ built here (snippets with their marks, the chart) escape their text first."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional, Sequence
@@ -125,10 +126,10 @@ def _facet_views(state: SearchState, result: SearchResult) -> list[dict[str, Any
 def _chips(state: SearchState) -> list[dict[str, str]]:
     chips = [{"label": FACET_LABELS.get(name, name), "value": value, "link": state.link_without(name, value)}
              for name, values in state.filters for value in values]
-    for name in ("since", "until"):
-        if getattr(state, name):
-            chips.append({"label": name.capitalize(), "value": getattr(state, name),
-                          "link": state.url(**{name: "", "page": 1})})
+    if state.since:
+        chips.append({"label": "Since", "value": state.since, "link": replace(state, since="", page=1).url()})
+    if state.until:
+        chips.append({"label": "Until", "value": state.until, "link": replace(state, until="", page=1).url()})
     return chips
 
 
