@@ -120,3 +120,28 @@ def test_a_real_run_reports_the_bytes_it_reads(tmp_path):
         archive.add([folder], jobs=1, progress=lambda s: seen.append(dataclasses.replace(s)))
     # Nothing changed: nothing to read, and the run is done at once.
     assert [(s.files_done, s.files_total, s.bytes_total, s.fraction_done) for s in seen] == [(5, 5, 0, 1.0)]
+
+
+@pytest.mark.parametrize("name", ["big.json", "big.jsonl"])
+def test_progress_moves_inside_one_large_file(tmp_path, monkeypatch, name):
+    from searcher.ingest import indexer
+    from searcher.readers import jsonfmt, parallel
+
+    monkeypatch.setattr(parallel, "STREAM_FILE_BYTES", 1000)  # read as it is indexed
+    monkeypatch.setattr(jsonfmt, "STREAM_JSON_BYTES", 1000)
+    monkeypatch.setattr(indexer, "PROGRESS_ARTICLES", 100)
+    records = [{"id": f"r{i}", "title": f"Harbour report {i}", "body": f"The harbour reopened {i}. " * 20}
+               for i in range(3000)]
+    path = tmp_path / name
+    text = json.dumps(records) if name.endswith(".json") else "\n".join(map(json.dumps, records))
+    path.write_text(text, encoding="utf-8")
+    seen: list[IndexProgress] = []
+    with Archive.create(tmp_path / "index") as archive:
+        archive.add([path], jobs=1, progress=lambda s: seen.append(dataclasses.replace(s)))
+    inside = [s.bytes_done for s in seen if s.files_done == 0]
+    size = path.stat().st_size
+    assert [s.bytes_done for s in seen] == sorted(s.bytes_done for s in seen)
+    assert seen[-1].bytes_done == size
+    # The share read grows while the one file is read, not only at its end.
+    assert len({b for b in inside if 0 < b < size}) >= 5
+    assert max(inside) >= size // 2

@@ -137,9 +137,16 @@ class Indexer:
 
         tell()
         for parsed in self.parse(changed, self.jobs):
-            self._add_parsed(parsed, tell if progress else None)
+            before, size = state.bytes_done, sizes.get(parsed.path, parsed.size)
+
+            def inside(parsed: ParsedFile = parsed, before: int = before, size: int = size) -> None:
+                if parsed.bytes_read is not None:  # a large file read as it is indexed
+                    state.bytes_done = before + min(parsed.bytes_read(), size)
+                tell()
+
+            self._add_parsed(parsed, inside if progress else None)
             state.files_done += 1
-            state.bytes_done += sizes.get(parsed.path, parsed.size)
+            state.bytes_done = before + size
             tell()
 
     def _add_parsed(self, parsed: ParsedFile, tell: Optional[Callable[[], None]] = None) -> None:

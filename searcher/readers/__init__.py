@@ -249,9 +249,10 @@ _READ_ERRORS = (OSError, EOFError, UnicodeError, ValueError, zipfile.BadZipFile,
                 lzma.LZMAError, zlib.error, NotImplementedError)
 
 
-def read_file(path: Path) -> Iterator[Record]:
-    """Every record of one file, or of every file a bundle or compressed file holds."""
-    top = Source.from_path(path)
+def read_file(path: Path, top: Optional[Source] = None) -> Iterator[Record]:
+    """Every record of one file, or of every file a bundle or compressed file
+    holds; ``top``: the file as a Source opened some other way (to see how far it is read)."""
+    top = top or Source.from_path(path)
     special = special_file(path)
     if special:
         yield Skipped(str(top), special)

@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Iterator, Optional
 from ..article import Skipped
 from ..proc import worker_started
 from . import Record, read_file
+from .source import ReadPosition
 
 # Files queued per worker: enough to keep every core busy, few enough that
 # parsed articles do not pile up while the index writer catches up...
@@ -53,6 +54,8 @@ class ParsedFile:
     # is known once every record has been taken.
     records: Iterable[Record] = field(default_factory=list)
     error: Optional[str] = None  # the file could not be read at all
+    # For a file read as it is taken: how many of its bytes are read so far.
+    bytes_read: Optional[Callable[[], int]] = None
 
 
 # One file may take this long to parse (seconds; 0: no limit). Generous:
@@ -121,10 +124,11 @@ def parse_file(path: Path) -> ParsedFile:
 def streamed_file(path: Path) -> ParsedFile:
     """A large file as a ParsedFile whose records are read as they are taken."""
     stat = path.stat()
-    parsed = ParsedFile(path, stat.st_size, stat.st_mtime_ns)
+    position = ReadPosition(path)
+    parsed = ParsedFile(path, stat.st_size, stat.st_mtime_ns, bytes_read=position.bytes_read)
 
     def records() -> Iterator[Record]:
-        for record in read_file(path):
+        for record in read_file(path, position.source()):
             if isinstance(record, Skipped) and record.origin == str(path) and parsed.error is None:
                 parsed.error = record.reason
             yield record

@@ -80,6 +80,32 @@ class Source:
         return self.origin
 
 
+class ReadPosition:
+    """How far into one file on disk its readers have got: the furthest
+    offset any open of it reached (a reader may open a file more than once).
+    Progress inside a large file read as it is indexed."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._open: list[BinaryIO] = []
+        self._furthest = 0
+
+    def source(self) -> Source:
+        return Source(str(self.path), self._opened, self.path)
+
+    def _opened(self) -> BinaryIO:
+        stream = open(self.path, "rb")
+        self._open.append(stream)
+        return stream
+
+    def bytes_read(self) -> int:
+        for stream in self._open:
+            if not stream.closed:
+                self._furthest = max(self._furthest, stream.tell())
+        self._open = [stream for stream in self._open if not stream.closed]
+        return self._furthest
+
+
 class _Borrowed(io.RawIOBase):
     """Reads through ``read(n)`` from a stream it does not own: closing this
     leaves that stream open (standard input stays usable)."""
