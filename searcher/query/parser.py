@@ -40,6 +40,12 @@ MAX_SLOP = 1000
 MAX_FUZZY_DISTANCE = 3
 MAX_ATLEAST = 1000
 MAX_DEPTH = 100  # nested groups/negations; keeps hostile input from exhausting the stack
+# Words, phrase words and other leaves in one query (Lucene's default
+# maxClauseCount): the slowest shape at this size answers in about a second
+# on Reuters-21578; bench/README.md "Query size limits".
+MAX_CLAUSES = 1024
+# Words of one NEAR/PRE chain: each neighbouring pair is a proximity check of its own.
+MAX_NEAR_CHAIN = 100
 LITERAL_FIELDS = ("url", "id")  # values taken as typed: URLs and ids hold ':', '/', '?', '*'
 
 _WORD, _PHRASE, _LPAREN, _RPAREN, _SIGN, _NEAR, _EOF = (
@@ -92,9 +98,17 @@ def parse_plain(text: str, default_operator: str = "and") -> Node:
     if mode not in ("and", "or"):
         raise ValueError(f"default_operator must be 'and' or 'or', not {default_operator!r}")
     terms = tuple(Term(word) for word in text.replace('"', " ").split())
+    if len(terms) > MAX_CLAUSES:
+        raise QuerySyntaxError(f"more than {MAX_CLAUSES:,} words", _word_start(text, MAX_CLAUSES), text)
     if not terms:
         return MatchAll()
     return terms[0] if len(terms) == 1 else (And if mode == "and" else Or)(terms)
+
+
+def _word_start(text: str, index: int) -> int:
+    """Where the ``index``-th (0-based) whitespace-separated word of ``text`` starts."""
+    found = list(re.finditer(r"\S+", text.replace('"', " ")))
+    return found[index].start() if index < len(found) else 0
 
 
 class _Parser:
@@ -102,8 +116,18 @@ class _Parser:
         self.text = text
         self.mode = mode
         self.tokens = self._tokenize()
+        self._check_size()
         self.at = 0
         self.depth = 0
+
+    def _check_size(self) -> None:
+        """At most MAX_CLAUSES words (a phrase counts its words), said at the first one past it."""
+        count = 0
+        for tok in self.tokens:
+            if tok.kind in (_WORD, _PHRASE):
+                count += max(1, len(tok.text.split())) if tok.kind == _PHRASE else 1
+                if count > MAX_CLAUSES:
+                    raise self.fail(f"more than {MAX_CLAUSES:,} words and clauses", tok.pos)
 
     def fail(self, message: str, position: int) -> QuerySyntaxError:
         return QuerySyntaxError(message, position, self.text)
@@ -284,6 +308,8 @@ class _Parser:
         # Chains `a NEAR/3 b NEAR/3 c` mean each neighbouring pair: And(Near(a,b), Near(b,c)).
         while self.peek().kind == _NEAR:
             op = self.next()
+            if len(pairs) + 2 > MAX_NEAR_CHAIN:
+                raise self.fail(f"a NEAR/PRE chain of more than {MAX_NEAR_CHAIN} words", op.pos)
             if self.peek().kind not in (_WORD, _PHRASE, _LPAREN):
                 raise self.fail(f"'{op.text}' needs a word or quoted phrase on each side", op.pos)
             right = self.primary(field)
