@@ -7,6 +7,7 @@ import pytest
 
 from searcher.article import Article, Skipped
 from searcher.readers import read_file
+from searcher.readers.source import size_text
 
 
 def _records(path):
@@ -95,7 +96,7 @@ def test_jsonl_line_over_the_limit_is_skipped_and_the_rest_read(tmp_path, monkey
     assert [(s.origin, s.reason) for s in skipped] == [
         (f"{path}#2", "line 2 is longer than 1000 bytes; skipped"),
         (f"{path}#5", "line 5 is longer than 1000 bytes; skipped")]
-    assert jsonfmt._size(64 << 20) == "64 MiB"
+    assert size_text(64 << 20) == "64 MB" and size_text(4096) == "4096 bytes"
 
 
 def _bomb_line(n, size):
@@ -249,6 +250,7 @@ _READ_AND_PRINT = """
 import json, sys
 from pathlib import Path
 from searcher.readers import read_file
+from searcher.readers.source import size_text
 for r in read_file(Path(sys.argv[1])):
     print(json.dumps(r.to_dict() if hasattr(r, "to_dict") else {"skipped": r.origin, "reason": r.reason}))
 """

@@ -13,7 +13,7 @@ from ..article import Article
 from ..dates import date_notes, parse_date
 from . import Record, Skipped, record_failure, register
 from .names import split_names, unique
-from .source import Source
+from .source import Source, size_text
 from .text import decode, read_text
 
 # First present key wins; order says which name is preferred.
@@ -259,10 +259,6 @@ def _read_whole(path: Source) -> Iterator[Record]:
     yield from _convert(enumerate(_records(data), 1), path)
 
 
-def _size(n: int) -> str:
-    return f"{n >> 20} MiB" if n >= 1 << 20 else f"{n} bytes"
-
-
 def read_jsonl(path: Source) -> Iterator[Record]:
     """One record a line, streamed: memory stays that of the longest line
     (at most MAX_LINE_BYTES); each line is read on its own, whatever the
@@ -276,7 +272,7 @@ def read_jsonl(path: Source) -> Iterator[Record]:
                 while raw and not raw.endswith(b"\n"):
                     raw = stream.readline(_CHUNK)
                 yield Skipped(f"{path}#{number}",
-                              f"line {number} is longer than {_size(MAX_LINE_BYTES)}; skipped")
+                              f"line {number} is longer than {size_text(MAX_LINE_BYTES)}; skipped")
                 continue
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)

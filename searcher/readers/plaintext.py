@@ -32,7 +32,7 @@ from ..dates import parse_date
 from . import Record, Skipped, register
 from .names import byline, split_names, unique
 from .outlets import split_sources
-from .source import Source, TooLarge
+from .source import Source, TooLarge, size_text
 from .text import decode
 from .textshape import NOT_AN_ARTICLE, not_an_article
 
@@ -81,8 +81,7 @@ def read(path: Source) -> Iterator[Record]:
         source = Source.from_path(path) if isinstance(path, Path) else path
         text = decode(source.read_bytes(MAX_ARTICLE_BYTES))
     except TooLarge:
-        limit = f"{MAX_ARTICLE_BYTES >> 20} MB" if MAX_ARTICLE_BYTES >= 1 << 20 else f"{MAX_ARTICLE_BYTES} bytes"
-        raise ValueError(f"larger than {limit}, too long for one plain-text article "
+        raise ValueError(f"larger than {size_text(MAX_ARTICLE_BYTES)}, too long for one plain-text article "
                          "(a .txt file is one article); not read") from None
     article = parse(text, path)
     if article is None:

@@ -29,6 +29,11 @@ class TooLarge(ValueError):
     """A stream held more bytes than a reader may take."""
 
 
+def size_text(n: int) -> str:
+    """A size limit as messages say it: "64 MB" (MB of 2**20 bytes), or bytes below one."""
+    return f"{n >> 20} MB" if n >= 1 << 20 else f"{n} bytes"
+
+
 @dataclass
 class Source:
     origin: str
@@ -68,7 +73,7 @@ class Source:
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > limit:
-                    raise TooLarge(f"larger than {limit // (1024 * 1024)} MB "
+                    raise TooLarge(f"larger than {size_text(limit)} "
                                    "(the limit for a file read whole); not read")
         return b"".join(chunks)
 
