@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Op
 from . import engine
 from .article import Article, Skipped
 from .errors import ArchiveClosed, ArticleNotFound, IndexingInterrupted
-from .proc import end_children
+from .proc import children, end_children
 from .query.ranking import DEFAULT_RANKING, Ranking
 from .query.request import Count, FilterValues, Match, SearchRequest, Similarity, Sort, normalise_filters
 from .results import CheckReport, Hit, IndexProgress, IndexReport, RebuildReport, SearchResult, Stats, Story, Timeline
@@ -157,12 +157,14 @@ class Archive:
         One run writes an index at a time: when another holds it, this
         raises IndexLocked at once, or after waiting up to ``wait`` seconds.
         """
+        before = children()
         try:
             return self._add(_items(items), commit_every, progress, jobs, wait, exclude)
         except IndexingInterrupted:
             raise
         except KeyboardInterrupt:
-            end_children()  # workers leave Ctrl-C to us (proc.worker_started): none may outlive the run
+            # Workers leave Ctrl-C to us (proc.worker_started): none of this run's may outlive it.
+            end_children(spare=before)
             raise IndexingInterrupted(self._committed()) from None
 
     def _committed(self) -> int:

@@ -25,7 +25,7 @@ import os
 import signal
 import sys
 import time
-from typing import Optional
+from typing import Any, Iterable, Optional
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
@@ -140,14 +140,23 @@ def worker_started(parent_pid: Optional[int] = None) -> None:
     die_with_parent(parent_pid)
 
 
-def end_children(wait: float = 5.0) -> None:
-    """Kill this process's multiprocessing children still running (parse
-    workers, sub-writers) and reap them: after an interrupt, so that none
-    outlives the run and the interpreter's exit joins none of them."""
+def children() -> set[Any]:
+    """This process's multiprocessing children now running."""
     import multiprocessing
 
-    children = multiprocessing.active_children()
-    for child in children:
+    return set(multiprocessing.active_children())
+
+
+def end_children(spare: Iterable[Any] = (), wait: float = 5.0) -> None:
+    """Kill this process's multiprocessing children still running (parse
+    workers, sub-writers), but those in ``spare`` (started before the run:
+    another Archive's shard hosts), and reap them: after an interrupt, so
+    that none outlives the run and the interpreter's exit joins none of them."""
+    import multiprocessing
+
+    kept = set(spare)
+    running = [child for child in multiprocessing.active_children() if child not in kept]
+    for child in running:
         child.kill()
-    for child in children:
+    for child in running:
         child.join(wait)

@@ -108,3 +108,37 @@ def test_ctrl_c_says_one_line_leaves_nothing_and_the_rerun_completes(corpus, tmp
         assert len(archive) == FILES * PER_FILE
         assert archive.search("id:a7-123").total == 1
         assert archive.search("pipeline", limit=1).total == archive.search("pipeline", limit=1, sort="date").total
+
+
+def _sleep() -> None:
+    time.sleep(60)
+
+
+def test_an_interrupted_add_ends_its_own_processes_only(tmp_path, monkeypatch):
+    """Processes running before add() (another Archive's shard hosts, the
+    caller's own) survive its interrupt; those the run started do not."""
+    import multiprocessing
+
+    from searcher import IndexingInterrupted
+
+    context = multiprocessing.get_context("fork")
+    before = context.Process(target=_sleep, daemon=True)
+    before.start()
+    started = []
+
+    def interrupted_run(self, *args, **kwargs):
+        child = context.Process(target=_sleep, daemon=True)
+        child.start()
+        started.append(child)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Archive, "_add", interrupted_run)
+    try:
+        with Archive.create(tmp_path / "index") as archive:
+            with pytest.raises(IndexingInterrupted):
+                archive.add([tmp_path])
+        assert not started[0].is_alive()
+        assert before.is_alive()
+    finally:
+        before.kill()
+        before.join(5)
