@@ -416,3 +416,13 @@ def test_serve_on_a_busy_port_is_one_line(index_path, archive):
 def test_every_author_is_listed_once(app):
     page = get(app, "/?q=report")
     assert set(_facet_rows(page, "authors")) <= set(AUTHORS)
+
+
+def test_the_date_boxes_narrow_the_search(app):
+    matching = with_word(records())
+    page = get(app, f"/?q={WORD}&since=2015&until=2016-06")
+    assert _total(page) == sum("2015-01-01" <= r["date"][:10] <= "2016-06-30" for r in matching)
+    assert page.doc.xpath('//input[@id="since"]/@value') == ["2015"]
+    assert page.doc.xpath('//input[@id="until"]/@value') == ["2016-06"]
+    bad = get(app, f"/?q={WORD}&since=someday")
+    assert bad.status == 400 and "cannot read date 'someday'" in bad.doc.xpath('//p[@id="error"]')[0].text

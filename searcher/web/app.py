@@ -136,6 +136,8 @@ class WebApp:
                     match=result.fallback or state.effective_match,  # type: ignore[arg-type]
                     count="stories" if state.collapse else "articles", **state.query_args())  # type: ignore[arg-type]
         except QuerySyntaxError as exc:
+            if exc.position is None:  # not in the query box: a date that cannot be read
+                return Response(self.pages.search(state, error=str(exc)), 400)
             return Response(self.pages.search(state, syntax_error=exc), 400)
         except (InvalidArgument, QueryTooBroad) as exc:
             return Response(self.pages.search(state, error=str(exc)), 400)
