@@ -114,11 +114,11 @@ def main() -> None:
     print(f"{args.index}: {archive.stats().articles:,} articles; {args.rounds} rounds, ms")
     print(f"{'page':<22} {'web p50':>8} {'web p90':>8} {'library p50':>12} {'ratio':>6}")
     for kind in page:
-        print(f"{kind:<22} {median(page[kind]):8.1f} {percentile(page[kind], 90):8.1f} "
+        print(f"{kind:<22} {median(page[kind]):8.1f} {percentile(page[kind], 0.9):8.1f} "
               f"{median(direct[kind]):12.1f} {median(page[kind]) / max(median(direct[kind]), 1e-9):6.2f}")
     every = [t for times in page.values() for t in times]
     every_direct = [t for times in direct.values() for t in times]
-    print(f"{'all pages':<22} {median(every):8.1f} {percentile(every, 90):8.1f} {median(every_direct):12.1f} "
+    print(f"{'all pages':<22} {median(every):8.1f} {percentile(every, 0.9):8.1f} {median(every_direct):12.1f} "
           f"{median(every) / median(every_direct):6.2f}")
     archive.close()
 
