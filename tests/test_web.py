@@ -426,3 +426,32 @@ def test_the_date_boxes_narrow_the_search(app):
     assert page.doc.xpath('//input[@id="until"]/@value') == ["2016-06"]
     bad = get(app, f"/?q={WORD}&since=someday")
     assert bad.status == 400 and "cannot read date 'someday'" in bad.doc.xpath('//p[@id="error"]')[0].text
+
+
+def test_ctrl_c_stops_the_server_in_one_line(index_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    process = subprocess.Popen([sys.executable, "-m", "searcher", "serve", "--index", str(index_path), "--port", "0"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    try:
+        first = process.stderr.readline()
+        url = first.split(" at ", 1)[1].split(" ", 1)[0]
+        deadline = time.monotonic() + 20
+        while True:  # the line is said once the socket listens
+            try:
+                with urllib.request.urlopen(url + "api/stats", timeout=5) as response:
+                    assert json.load(response)["articles"] == len(records())
+                break
+            except OSError:
+                assert time.monotonic() < deadline
+                time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _out, rest = process.communicate(timeout=20)
+    finally:
+        process.kill()
+    assert process.returncode == 0
+    assert first.startswith("Serving the archive at http://127.0.0.1:") and rest == "Stopped.\n"
