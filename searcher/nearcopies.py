@@ -326,22 +326,37 @@ class Pairs:
 def candidate_pairs(hashes: np.ndarray, sizes: np.ndarray) -> Pairs:
     """Pairs of rows that share a band, with their estimated containment
     (rows with size 0 have no signature and pair with nothing)."""
+    return pairs_from_keys(band_keys(hashes), sizes, lambda rows: hashes[rows])
+
+
+def pairs_from_keys(keys: np.ndarray, sizes: np.ndarray, rows_of: Callable[[np.ndarray], np.ndarray]) -> Pairs:
+    """``candidate_pairs`` from each row's band keys (``band_keys``), reading
+    whole signatures (``rows_of(rows)`` -> their hashes) only for the rows
+    that pair: an index's signatures need not all be in memory at once."""
     rows = np.flatnonzero(sizes > 0)
-    found = [_band_pairs(_band_keys(hashes, rows, band)) for band in range(BANDS)]
+    found = [_band_pairs(keys[rows, band]) for band in range(BANDS)]
     first = np.concatenate([rows[a] for a, _ in found]) if found else np.empty(0, np.int64)
     second = np.concatenate([rows[b] for _, b in found]) if found else np.empty(0, np.int64)
     low, high = np.minimum(first, second), np.maximum(first, second)
-    keys = np.unique(low.astype(np.int64) * len(sizes) + high)
-    first, second = keys // max(1, len(sizes)), keys % max(1, len(sizes))
-    return Pairs(first, second, containments(hashes, sizes, first, second))
+    pair_keys = np.unique(low.astype(np.int64) * len(sizes) + high)
+    first, second = pair_keys // max(1, len(sizes)), pair_keys % max(1, len(sizes))
+    paired = np.unique(np.concatenate((first, second)))
+    hashes = rows_of(paired)  # the paired rows' signatures, in ``paired`` order
+    at_a, at_b = np.searchsorted(paired, first), np.searchsorted(paired, second)
+    return Pairs(first, second, containments(hashes, sizes[paired], at_a, at_b))
 
 
-def _band_keys(hashes: np.ndarray, rows: np.ndarray, band: int) -> np.ndarray:
-    part = hashes[rows, band * ROWS:(band + 1) * ROWS].astype(np.uint64)  # this band's columns only
-    key = np.zeros(len(rows), dtype=np.uint64)
-    for column in range(part.shape[1]):  # equal bands give equal keys; a rare collision is decided later
-        key = key * _MULTIPLIER + part[:, column]
-    return key
+def band_keys(hashes: np.ndarray) -> np.ndarray:
+    """(rows, BANDS) uint64: each row's key in every band (equal bands give
+    equal keys; a rare collision is decided later, by the containment)."""
+    keys = np.empty((len(hashes), BANDS), dtype=np.uint64)
+    for band in range(BANDS):
+        part = hashes[:, band * ROWS:(band + 1) * ROWS].astype(np.uint64)  # this band's columns only
+        key = np.zeros(len(hashes), dtype=np.uint64)
+        for column in range(part.shape[1]):
+            key = key * _MULTIPLIER + part[:, column]
+        keys[:, band] = key
+    return keys
 
 
 def _band_pairs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -431,13 +446,12 @@ def named_outlets(outlets: dict[str, int]) -> tuple[str, ...]:
 
 
 def pairs_of(path: Optional[Path], count: int,
-             read: Callable[[], tuple[np.ndarray, np.ndarray]]) -> tuple[Pairs, np.ndarray]:
+             make: Callable[[], tuple[Pairs, np.ndarray]]) -> tuple[Pairs, np.ndarray]:
     """(pairs, sizes) of ``count`` rows: saved at ``path`` for this version,
-    else made from ``read()``'s (hashes, sizes) and saved there."""
+    else made by ``make()`` and saved there."""
     saved = load_pairs(path, count) if path is not None else None
     if saved is None:
-        hashes, sizes = read()
-        saved = candidate_pairs(hashes, sizes), sizes
+        saved = make()
         if path is not None:
             save_pairs(path, *saved)
     return saved

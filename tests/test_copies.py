@@ -380,3 +380,30 @@ def test_sub_writer_processes_sign_their_documents(tmp_path, monkeypatch):
             found[jobs] = {i: (h.tobytes(), int(s)) for i, h, s in zip(ids, hashes, sizes)}
         assert set(handed) == ({str} if jobs == 2 else {bytes})  # bodies to sub-writers, records here
     assert found[1] == found[2] and all(size > 0 for _, size in found[2].values())
+
+
+def test_pairs_made_a_segment_at_a_time_are_those_of_all_signatures(tmp_path, monkeypatch):
+    """reader_pairs (band keys read in chunks, signatures only of paired
+    rows) gives exactly the pairs and containments of candidate_pairs over
+    every signature at once, deleted documents included."""
+    from searcher import nearcopies
+    from searcher.engine.whoosh import copies
+    from searcher.engine.whoosh.store import open_index
+
+    articles = _archive_articles(seed=5)
+    with Archive.create(tmp_path / "ix") as archive:
+        archive.add(articles[:30])
+        archive.add(articles[30:])
+        archive.add([Article(id=a.id, title=a.title, body=a.body + " changed", date=a.date) for a in articles[::7]])
+    monkeypatch.setattr(copies, "_KEYS_AT_ONCE", 5)  # several chunks in every segment
+    reader = open_index(tmp_path / "ix").reader()
+    try:
+        assert len(list(reader.leaf_readers())) > 1 and reader.has_deletions()
+        lean, lean_sizes = copies.reader_pairs(reader)
+        whole = nearcopies.candidate_pairs(*copies.signatures(reader))
+        assert np.array_equal(lean_sizes, copies.signatures(reader)[1])
+    finally:
+        reader.close()
+    assert len(whole.first) > 20
+    assert np.array_equal(lean.first, whole.first) and np.array_equal(lean.second, whole.second)
+    assert np.array_equal(lean.containment, whole.containment)

@@ -37,7 +37,8 @@ class ArchiveGroups:
         self.shard_of_row = np.repeat(np.arange(len(counts)), counts)
         key = hashlib.sha1("/".join(keys).encode()).hexdigest()[:20]
         path = Path(folder) / FOLDER / f"{key}.npz" if folder is not None else None
-        self.pairs, _ = nearcopies.pairs_of(path, len(sizes), lambda: (hashes, sizes))
+        self.pairs, _ = nearcopies.pairs_of(path, len(sizes),
+                                            lambda: (nearcopies.candidate_pairs(hashes, sizes), sizes))
         self._labels: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._alone: dict[float, np.ndarray] = {}
 

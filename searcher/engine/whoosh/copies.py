@@ -21,6 +21,7 @@ from searcher import nearcopies
 
 FOLDER = "copies"
 FIELD = "nearcopy"
+_KEYS_AT_ONCE = 16384  # signatures read at a time into band keys (8 MB)
 
 
 def index_key(reader) -> str:
@@ -54,6 +55,30 @@ def signatures(reader) -> tuple[np.ndarray, np.ndarray]:
         if segment_reader.has_deletions():
             sizes[offset + np.fromiter(segment_reader.segment().deleted_docs(), dtype=np.int64)] = 0
     return hashes, sizes
+
+
+def reader_pairs(reader) -> tuple[nearcopies.Pairs, np.ndarray]:
+    """The candidate pairs of every document and their sizes: band keys made
+    a segment at a time (296 bytes a document, not the signatures' 516), and
+    whole signatures read only for the documents that pair."""
+    count = reader.doc_count_all()
+    keys = np.zeros((count, nearcopies.BANDS), dtype=np.uint64)
+    sizes = np.zeros(count, dtype=np.int64)
+    for segment_reader, offset in reader.leaf_readers():
+        column = _column(segment_reader)
+        if column is None:
+            continue
+        stored = column._count  # documents past it have no signature (the column's default)
+        for start in range(0, stored, _KEYS_AT_ONCE):
+            part = min(_KEYS_AT_ONCE, stored - start)
+            part_hashes, part_sizes = nearcopies.records(column._dbfile.get(
+                column._basepos + start * nearcopies.RECORD_BYTES, part * nearcopies.RECORD_BYTES))
+            keys[offset + start:offset + start + part] = nearcopies.band_keys(part_hashes)
+            sizes[offset + start:offset + start + part] = part_sizes
+        if segment_reader.has_deletions():
+            sizes[offset + np.fromiter(segment_reader.segment().deleted_docs(), dtype=np.int64)] = 0
+    pairs = nearcopies.pairs_from_keys(keys, sizes, lambda rows: signature_rows(reader, rows)[0])
+    return pairs, sizes
 
 
 def signature_rows(reader, docnums: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -92,7 +117,7 @@ class CopyGroups:
         self.signed = FIELD in reader.schema
         self._reader = reader
         path = Path(folder) / FOLDER / f"{index_key(reader)}.npz" if folder is not None else None
-        self.pairs, self.sizes = nearcopies.pairs_of(path, self.count, lambda: signatures(reader))
+        self.pairs, self.sizes = nearcopies.pairs_of(path, self.count, lambda: reader_pairs(reader))
         self._labels: dict[float, np.ndarray] = {}
         self._alone: dict[float, np.ndarray] = {}
 
