@@ -50,6 +50,16 @@ def parse_files(paths: Iterable[Input]) -> Iterator[Union[Article, Skipped]]:
 class Archive:
     """A searchable news archive stored in one index folder.
 
+    One Archive may be shared by threads: every read (``search``, ``run``,
+    ``facet``, ``timeline``, ``get``, ``similar``, ``duplicates``,
+    ``stories``, ``stats``, ``len``) may run on any number of threads at
+    once and gives the answer it gives on one thread, on a sharded archive
+    too. Each read answers from the newest commit when it starts, including
+    one that ``add()`` makes meanwhile (from a thread of this Archive or from
+    another process); a read still running on the version before keeps
+    reading it. ``rebuild()`` and ``close()`` are not for a moment when
+    other threads read: reads meanwhile may raise ArchiveClosed.
+
     >>> with Archive.create("index") as archive:          # doctest: +SKIP
     ...     archive.add(["corpus/"])
     ...     result = archive.search('"gas pipeline"', sort="-date")

@@ -94,10 +94,11 @@ class ShardedBackend:
     def groups(self) -> ArchiveGroups:
         """The archive's groups for the shards' current versions."""
         keys = self._all("copy_key")
-        if self._groups is None or self._groups.keys != keys:
+        groups = self._groups  # once: another thread may regroup meanwhile
+        if groups is None or groups.keys != keys:
             folder = self.path if self.path.is_dir() else None  # a cluster's client may hold no folder
-            self._groups = ArchiveGroups.gather(self._all("copy_signatures"), folder)
-        return self._groups
+            groups = self._groups = ArchiveGroups.gather(self._all("copy_signatures"), folder)
+        return groups
 
     def _regroup(self) -> None:
         self._groups = None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
@@ -148,23 +149,26 @@ class DaskRunner(RunnerBase):
         self._owns_client = owns_client
         self._actors: dict[str, tuple[Any, Any]] = {}  # worker -> (the future that made it, the actor)
         self._stale = False  # a worker was lost: ask the cluster again where the shards are
+        self._placing = threading.RLock()  # threads searching at once make one actor a worker
 
     def _label(self, shard: int) -> str:
         return shard_label(Path(self.root) / shard_name(shard))
 
     def _actor(self, worker: str) -> Any:
-        if worker not in self._actors:
-            made = self.client.submit(WorkerShards, self.root, self.ranking, actor=True,
-                                      workers=[worker], allow_other_workers=False, pure=False)
-            # The future is kept: Dask deletes an actor once no future holds it.
-            self._actors[worker] = (made, made.result())
-        return self._actors[worker][1]
+        with self._placing:
+            if worker not in self._actors:
+                made = self.client.submit(WorkerShards, self.root, self.ranking, actor=True,
+                                          workers=[worker], allow_other_workers=False, pure=False)
+                # The future is kept: Dask deletes an actor once no future holds it.
+                self._actors[worker] = (made, made.result())
+            return self._actors[worker][1]
 
     def run(self, calls: Calls) -> dict[int, Answer]:
-        if self._stale:
-            self._close_actors()
-            self.layout, self.served = placement(self.client, self.root)
-            self._stale = False
+        with self._placing:
+            if self._stale:
+                self._close_actors()
+                self.layout, self.served = placement(self.client, self.root)
+                self._stale = False
         answers: dict[int, Answer] = {}
         by_worker: dict[str, Calls] = {}
         for shard, call in calls.items():

@@ -61,8 +61,8 @@ class ArchiveGroups:
             high = np.zeros(len(labels), dtype=np.int64)
             np.minimum.at(low, labels, self.shard_of_row)
             np.maximum.at(high, labels, self.shard_of_row)
+            self._alone[threshold] = nearcopies.alone(labels)  # first: given() reads it once labels are in
             self._labels[threshold] = labels, low[labels] != high[labels]
-            self._alone[threshold] = nearcopies.alone(labels)
         return self._labels[threshold]
 
     def given(self, threshold: float) -> list[GivenGroups]:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import multiprocessing
 import os
 import pickle
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Optional
 
@@ -83,6 +85,10 @@ class Processes(RunnerBase):
         self.names = [folder.name for folder in folders]
         self.ranking = ranking
         self._workers: dict[int, _Worker] = {}
+        # A worker answers its pipe's requests in the order sent: one
+        # thread's round at a time, else threads would take each other's answers.
+        self._round = threading.Lock()
+        self._starter: Optional[ThreadPoolExecutor] = None
 
     def worker_pid(self, shard: int) -> Optional[int]:
         worker = self._workers.get(shard)
@@ -93,10 +99,24 @@ class Processes(RunnerBase):
         if worker is None or not worker.process.is_alive():
             if worker is not None:
                 worker.stop()
-            worker = self._workers[shard] = _Worker(self.folders[shard], self.ranking)
+            worker = self._workers[shard] = self._start(shard)
         return worker
 
+    def _start(self, shard: int) -> _Worker:
+        """A shard's process, started by a thread that lives as long as the
+        archive: a child dies with the thread that started it (proc.py,
+        PR_SET_PDEATHSIG), and a caller's thread may end before the archive."""
+        if threading.current_thread() is threading.main_thread():
+            return _Worker(self.folders[shard], self.ranking)
+        if self._starter is None:
+            self._starter = ThreadPoolExecutor(1, thread_name_prefix="searcher-shard-starter")
+        return self._starter.submit(_Worker, self.folders[shard], self.ranking).result()
+
     def run(self, calls: Calls) -> dict[int, Answer]:
+        with self._round:
+            return self._run(calls)
+
+    def _run(self, calls: Calls) -> dict[int, Answer]:
         answers: dict[int, Answer] = {}
         sent = []
         for shard, call in calls.items():
@@ -134,6 +154,10 @@ class Processes(RunnerBase):
                                 f"the process serving it ended ({ended}; {type(exc).__name__})")
 
     def close(self) -> None:
-        for worker in self._workers.values():
-            worker.stop()
-        self._workers.clear()
+        with self._round:
+            for worker in self._workers.values():
+                worker.stop()
+            self._workers.clear()
+            if self._starter is not None:
+                self._starter.shutdown()
+                self._starter = None

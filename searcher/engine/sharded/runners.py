@@ -12,6 +12,7 @@ query, an unknown facet) are the same on every shard and pass through.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -53,13 +54,16 @@ class ShardHost:
         self.ranking = ranking
         self._backend: Any = None
         self._writer: Any = None
+        self._opening = threading.Lock()
 
     @property
     def backend(self) -> Any:
         if self._backend is None:
-            from searcher.engine import whoosh
+            with self._opening:  # threads' first calls at once open the shard once
+                if self._backend is None:
+                    from searcher.engine import whoosh
 
-            self._backend = whoosh.open(self.folder, self.ranking)
+                    self._backend = whoosh.open(self.folder, self.ranking)
         return self._backend
 
     def call(self, method: str, args: tuple) -> Any:
@@ -130,7 +134,8 @@ class RunnerBase:
 
 
 class InProcess(RunnerBase):
-    """Every shard opened in this process and read one after the other."""
+    """Every shard opened in this process and read one after the other (by
+    any number of threads at once: a shard's reads are thread-safe)."""
 
     def __init__(self, folders: list[Path], ranking: Ranking):
         self.names = [folder.name for folder in folders]

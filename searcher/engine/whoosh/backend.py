@@ -1,6 +1,7 @@
 """The Whoosh backend: an open index answering the engine interface (base.Backend)."""
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Optional
@@ -41,7 +42,8 @@ class WhooshAnalysis:
 
 
 class WhooshBackend:
-    """One open Whoosh index; the searcher is opened on the first read."""
+    """One open Whoosh index; the searcher is opened on the first read.
+    Every read may run on many threads at once (execute.Searching)."""
 
     def __init__(self, path: Path, ix, ranking: Ranking):
         self.path = Path(path)
@@ -49,11 +51,14 @@ class WhooshBackend:
         self.ranking = ranking
         self._searching: Optional[Searching] = None
         self._analysis: Optional[WhooshAnalysis] = None
+        self._opening = threading.Lock()
 
     @property
     def searching(self) -> Searching:
         if self._searching is None:
-            self._searching = self._open_searching()
+            with self._opening:  # threads' first reads at once open one searcher, not one each
+                if self._searching is None:
+                    self._searching = self._open_searching()
         return self._searching
 
     @reads_index
@@ -178,9 +183,9 @@ class WhooshBackend:
         return similar.similar_to(self.searching.snapshot(), terms, article_id, limit, stats)
 
     def get(self, article_id: str) -> Optional[Article]:
-        from .store import get_article
-
-        return get_article(self.ix, article_id)
+        # From the search snapshot, as fetch: a reader opened for each call
+        # cost 1.4 ms of its 1.5 (Reuters).
+        return self.fetch([article_id])[0]
 
     @reads_index
     def fetch(self, article_ids: list[str]) -> list[Optional[Article]]:

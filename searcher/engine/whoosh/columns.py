@@ -7,6 +7,7 @@ set is then one pass over its document numbers.
 """
 from __future__ import annotations
 
+import threading
 from array import array
 from collections import Counter
 from pathlib import Path
@@ -129,7 +130,8 @@ class DateColumn:
 
 
 class FacetCache:
-    """Columns for one open reader; rebuilt when the index changes."""
+    """Columns for one open reader; rebuilt when the index changes. Shared
+    by threads: each column is built once, under a lock, then read freely."""
 
     def __init__(self, reader, folder: Optional[Path] = None):
         self.reader = reader
@@ -139,42 +141,58 @@ class FacetCache:
         self._orders: dict[str, array] = {}
         self._copies: Optional[CopyGroups] = None
         self._key: Optional[str] = None
+        self._building = threading.RLock()  # re-entrant: copies() reads index_key
 
     def values(self, facet: str) -> ValueColumn:
-        if facet not in self._values:
-            self._values[facet] = ValueColumn(self.reader, VALUE_FACETS[facet], self.folder)
-        return self._values[facet]
+        found = self._values.get(facet)
+        if found is None:
+            with self._building:
+                found = self._values.get(facet)
+                if found is None:
+                    found = self._values[facet] = ValueColumn(self.reader, VALUE_FACETS[facet], self.folder)
+        return found
 
     def dates(self) -> DateColumn:
         if self._dates is None:
-            self._dates = DateColumn(self.reader)
+            with self._building:
+                if self._dates is None:
+                    self._dates = DateColumn(self.reader)
         return self._dates
 
     @property
     def index_key(self) -> str:
         """copies.index_key of this reader (a shard checks it on every grouped request)."""
         if self._key is None:
-            self._key = index_key(self.reader)
+            with self._building:
+                if self._key is None:
+                    self._key = index_key(self.reader)
         return self._key
 
     def copies(self) -> CopyGroups:
         """The near-copy groups of this index version (copies.py)."""
         if self._copies is None:
-            self._copies = CopyGroups(self.reader, self.folder)
+            with self._building:
+                if self._copies is None:
+                    self._copies = CopyGroups(self.reader, self.folder)
         return self._copies
 
     def date_order(self, newest_first: bool) -> array:
         """A sort key per document for date order, undated last either way
         (full precision; ties are left to document order)."""
         key = "newest" if newest_first else "oldest"
-        if key not in self._orders:
-            values = date_values(self.reader)
-            last = 2 ** 63 - 1
-            if newest_first:
-                self._orders[key] = array("q", (last if v is None else -v for v in values))
-            else:
-                self._orders[key] = array("q", (last if v is None else v for v in values))
-        return self._orders[key]
+        found = self._orders.get(key)
+        if found is None:
+            with self._building:
+                found = self._orders.get(key)
+                if found is None:
+                    values = date_values(self.reader)
+                    last = 2 ** 63 - 1
+                    if newest_first:
+                        found = array("q", (last if v is None else -v for v in values))
+                    else:
+                        found = array("q", (last if v is None else v for v in values))
+                    self._orders[key] = found
+        return found
 
     def count(self, facet: str, docnums: list[int], labels: Optional[np.ndarray] = None) -> Counter:
         """Documents per value of ``facet`` among ``docnums``; with ``labels``

@@ -2,11 +2,16 @@
 
 One ``Searching`` per open archive keeps a searcher and the facet columns
 for the current index version, and refreshes both when a writer has
-committed; each operation reads one ``Snapshot`` of them.
+committed; each operation reads one ``Snapshot`` of them. Threads share
+them: files are read at each thread's own position (accel/mapped.py), a
+Snapshot is one operation's own, and an old version's reader is closed
+when the last Snapshot reading it is gone, not while another thread reads it.
 """
 from __future__ import annotations
 
 import heapq
+import threading
+import weakref
 from collections import Counter
 from pathlib import Path
 from typing import Optional
@@ -39,32 +44,47 @@ class Searching:
     def __init__(self, ix, ranking: Ranking):
         folder = getattr(getattr(ix, "storage", None), "folder", None)
         self._folder = Path(folder) if folder else None  # where value columns are saved
-        self._searcher = ix.searcher(weighting=ArchiveBM25(ranking))
-        self._facets = FacetCache(self._searcher.reader(), self._folder)
+        searcher = ix.searcher(weighting=ArchiveBM25(ranking))
+        # One tuple, replaced whole: a thread never pairs a searcher with another version's columns.
+        self._current = (searcher, FacetCache(searcher.reader(), self._folder))
+        self._refreshing = threading.Lock()
         # Whoosh re-reads and unpickles the schema on every ix.schema access;
         # one copy also keeps the analyzers' word caches warm.
-        self.schema = self._searcher.schema
+        self.schema = searcher.schema
         self.ranking = ranking
         self.evaluator = Evaluator(ranking.k1, ranking.b)
 
     def close(self) -> None:
         self.evaluator.close()
-        self._searcher.close()
+        self._current[0].close()
 
     def snapshot(self) -> "Snapshot":
         """The index as of now, for one operation: checked for a newer commit
         once (a folder listing), and every part of the answer from that one reader."""
-        if not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
-            self._facets = FacetCache(self._searcher.reader(), self._folder)
-        return Snapshot(self, self._searcher, self._facets)
+        searcher, facets = self._current
+        if not searcher.up_to_date():
+            with self._refreshing:  # one thread opens the new version; the others take it
+                searcher, facets = self._current
+                if not searcher.up_to_date():
+                    searcher = self._fresh(searcher)
+                    self._current = searcher, FacetCache(searcher.reader(), self._folder)
+                    facets = self._current[1]
+        return Snapshot(self, searcher, facets)
 
-    def compile(self, node: tree.Node) -> "wq.Query":
-        return Compiler(self.schema, title_boost=self.ranking.title_boost,
-                        combine_fields=self.ranking.combine_fields, holds=self._holds).compile(node)
+    @staticmethod
+    def _fresh(old):
+        """A searcher of the newest version. Not ``old.refresh()``: that closes
+        the old reader at once, under the threads still reading it; it is
+        closed when the last of them lets it go."""
+        fresh = old._ix.searcher(weighting=old.weighting)
+        weakref.finalize(old, old.ixreader.close)
+        return fresh
 
-    def _holds(self, field: str, term: str) -> bool:
-        return (field, term) in self._searcher.reader()
+    def compile(self, node: tree.Node, reader=None) -> "wq.Query":
+        """``node`` for Whoosh; ``reader``: the one whose words it is compiled against (default: the newest)."""
+        reader = reader if reader is not None else self._current[0].reader()
+        return Compiler(self.schema, title_boost=self.ranking.title_boost, combine_fields=self.ranking.combine_fields,
+                        holds=lambda field, term: (field, term) in reader).compile(node)
 
 
 class Snapshot:
@@ -74,11 +94,14 @@ class Snapshot:
         self.searcher = searcher
         self.facets = facets
         self.schema = searching.schema
-        self.compile = searching.compile
+        self._searching = searching
         self._evaluator = searching.evaluator
         self.expanded: dict[int, frozenset[bytes]] = {}  # pattern words met by evaluate, by id(leaf)
         self.given_stats: Optional[CorpusStats] = None  # the archive's, for a shard of a sharded one
         self.given: Optional[GivenGroups] = None  # the archive's near-copy groups, likewise
+
+    def compile(self, node: tree.Node) -> "wq.Query":
+        return self._searching.compile(node, self.searcher.reader())
 
     def labels(self, similarity: float) -> np.ndarray:
         """Each docnum's near-copy group at ``similarity``: the sharded
@@ -163,7 +186,7 @@ def execute(snapshot: Snapshot, plan: Plan, stats: Optional[CorpusStats] = None,
     """The plan's page, total and facets; scored with ``stats`` and grouped
     by ``given`` when given (a shard of a sharded archive), else with the index's own."""
     snapshot.given_stats, snapshot.given = stats, given
-    with scoring_with(snapshot.searcher, stats):
+    with scoring_with(snapshot.searcher, stats) as snapshot.searcher:
         return _execute(snapshot, plan)
 
 

@@ -74,7 +74,7 @@ def similar_to(snapshot, terms: list[tuple[str, float]], article_id: str, limit:
     query = wq.Or([wq.Term(FIELD, word, boost=weight) for word, weight in terms])
     docnum = searcher.document_number(id=article_id)
     snapshot.given_stats = stats
-    with scoring_with(searcher, stats):
+    with scoring_with(searcher, stats) as snapshot.searcher:
         best = [(d, score) for d, score in snapshot.evaluate(query).top(limit + 1) if d != docnum][:limit]
     page: list[tuple[Article, Optional[float]]] = [(to_article(searcher.stored_fields(d)), s) for d, s in best]
     return Execution(total=len(page), page=page, order=[-score for _, score in best])

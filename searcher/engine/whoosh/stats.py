@@ -11,7 +11,7 @@ document as one index of the whole archive would.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from searcher.query.ranking import idf
 
@@ -107,16 +107,21 @@ last_missing: set[tuple[str, str]] = set()
 
 
 @contextmanager
-def scoring_with(searcher, stats: Optional[CorpusStats]) -> Iterator[None]:
-    """Within the block, ``searcher`` scores with ``stats`` (None: its own)."""
+def scoring_with(searcher, stats: Optional[CorpusStats]) -> Iterator[Any]:
+    """A searcher of ``searcher``'s reader that scores with ``stats`` (None:
+    ``searcher`` itself, with its own). Its own object, not ``searcher``
+    patched: threads sharing ``searcher`` score each with their statistics."""
     if stats is None:
-        yield
+        yield searcher
         return
-    given = _GivenStats(searcher, stats)
-    searcher.idf, searcher.avg_field_length = given.idf, given.avg_field_length
+    from .accel.imports import searching
+
+    given_to = searching.Searcher(searcher.reader(), weighting=searcher.weighting, closereader=False,
+                                  fromindex=getattr(searcher, "_ix", None))
+    given = _GivenStats(given_to, stats)
+    given_to.idf, given_to.avg_field_length = given.idf, given.avg_field_length
     try:
-        yield
+        yield given_to
     finally:
-        del searcher.idf, searcher.avg_field_length  # the class's methods again
         last_missing.clear()
         last_missing.update(given.missing)

@@ -1,4 +1,4 @@
-"""Opening and creating the on-disk index; facts about it (stats, get).
+"""Opening and creating the on-disk index; facts about it (stats).
 
 Readers never lock: :func:`open_index` returns an index whose reads of the
 table of contents survive a concurrent commit (accel/snapshot.py). What
@@ -13,11 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-from searcher.article import Article, Skipped
+from searcher.article import Skipped
 from searcher.engine.whoosh.accel.imports import index as whoosh_index
 from searcher.engine.whoosh.accel.snapshot import SnapshotIndex, latest_generation
 from searcher.engine.whoosh.accel.valuecolumns import numeric_column, term_ids
-from searcher.engine.whoosh.documents import to_article
 from searcher.engine.whoosh.schema import build_schema
 from searcher.engine.whoosh.stemming import ANALYSIS_VERSION, analysis_version
 from searcher.errors import IndexDamaged, IndexNotFound, IndexOutdated, InvalidArgument
@@ -136,12 +135,6 @@ def create_index(index_dir: Path) -> SnapshotIndex:
 
 
 # -- facts -----------------------------------------------------------------------
-
-
-def get_article(ix: "whoosh_index.Index", article_id: str) -> Optional[Article]:
-    with ix.searcher() as searcher:
-        fields = searcher.document(id=article_id)
-    return to_article(fields) if fields else None
 
 
 def _value_counts(reader, field: str, top: int) -> list[tuple[str, int]]:

@@ -6,14 +6,19 @@ opens (terms, postings, columns) in a BufferFile whose BytesIO copies the
 whole part; :class:`MappedStorage` hands out each part as a view of the
 mapped file, read where it lies (the same bytes). Also ``rename_file``:
 the table of contents, written under a temporary name, reaches the disk
-before its name does.
+before its name does. And every file it opens reads at a position of each
+thread's own (positional reads: ``os.pread``, or a view's offset), so that
+one reader can serve many threads: Whoosh's readers seek, then read.
 Why: the copies cost every open time and the index's size in memory
-(figures: bench/README.md, "Session 2" and "Scale").
+(figures: bench/README.md, "Session 2" and "Scale"); a shared position let
+one thread's seek move another's read (issue 21: UnpicklingError, EOFError
+on an intact index).
 Same answers as Whoosh: tests/test_fastread.py::test_rankings_scores_and_matches_are_whooshs
 (an index opened through MappedStorage against Whoosh's FileStorage);
 tests/test_startup.py::test_view_reads_like_a_file (the view against
 BytesIO), ::test_mapped_storage_answers_as_whoosh_storage_does,
-::test_writing_through_mapped_storage; the syncing: tests/test_durability.py.
+::test_writing_through_mapped_storage; the syncing: tests/test_durability.py;
+threads sharing one reader: tests/test_threads.py.
 
 Use ``MappedStorage(folder)`` wherever ``FileStorage(folder)`` opens an index.
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import threading
 import weakref
 
 from searcher.engine.whoosh.accel.imports import index as _whoosh_index  # noqa: F401  (Whoosh imported quietly first)
@@ -32,26 +38,34 @@ from whoosh.filedb.structfile import BufferFile, StructFile
 from searcher.durable import fsync_dir, fsync_enabled, fsync_path
 
 
+class _Here(threading.local):
+    """A read position, each thread's own."""
+
+    at = 0
+
+
 class _View:
     """The file methods Whoosh's readers call (read, readline, peek,
-    readinto, seek, tell, close), over a memoryview, without copying it."""
+    readinto, seek, tell, close), over a memoryview, without copying it;
+    each thread reads at its own position."""
 
-    __slots__ = ("_buf", "_len", "_pos", "closed")
+    __slots__ = ("_buf", "_len", "_here", "closed")
 
     def __init__(self, buf: memoryview) -> None:
         self._buf = buf
         self._len = len(buf)
-        self._pos = 0
+        self._here = _Here()
         self.closed = False
 
-    def _end(self, size) -> int:
+    def _end(self, pos: int, size) -> int:
         if size is None or size < 0:
-            return max(self._len, self._pos)
-        return max(min(self._pos + size, self._len), self._pos)
+            return max(self._len, pos)
+        return max(min(pos + size, self._len), pos)
 
     def read(self, size=-1) -> bytes:
         # Whoosh reads term tables a few bytes at a time: keep this short.
-        pos = self._pos
+        here = self._here
+        pos = here.at
         if size is None or size < 0:
             end = self._len
         else:
@@ -60,27 +74,31 @@ class _View:
                 end = self._len
         if end <= pos:
             return b""
-        self._pos = end
+        here.at = end
         return self._buf[pos:end].tobytes()
 
     def readline(self, size=-1) -> bytes:
-        start, end = self._pos, self._end(size)
-        data = self._buf[start:end].tobytes()
+        here = self._here
+        start = here.at
+        data = self._buf[start:self._end(start, size)].tobytes()
         cut = data.find(b"\n")
         if cut >= 0:
             data = data[:cut + 1]
-        self._pos = start + len(data)
+        here.at = start + len(data)
         return data
 
     def peek(self, size: int = 1) -> bytes:
         """The bytes ahead, without moving: lets pickle.load read a pickle in a few calls."""
-        return self._buf[self._pos:self._end(max(size, 1))].tobytes()
+        pos = self._here.at
+        return self._buf[pos:self._end(pos, max(size, 1))].tobytes()
 
     def readinto(self, target) -> int:
         try:
-            count = max(0, min(len(target), self._len - self._pos))
-            target[:count] = self._buf[self._pos:self._pos + count]
-            self._pos += count
+            here = self._here
+            pos = here.at
+            count = max(0, min(len(target), self._len - pos))
+            target[:count] = self._buf[pos:pos + count]
+            here.at = pos + count
             return count
         except BaseException:
             # ``target`` is the caller's buffer (pickle's bytearray): not to be
@@ -89,20 +107,120 @@ class _View:
             raise
 
     def seek(self, offset: int, whence: int = 0) -> int:
+        here = self._here
         if whence == 1:
-            offset += self._pos
+            offset += here.at
         elif whence == 2:
             offset += len(self._buf)
         if offset < 0:
             raise ValueError(f"negative seek position {offset}")
-        self._pos = offset
+        here.at = offset
         return offset
 
     def tell(self) -> int:
-        return self._pos
+        return self._here.at
 
     def close(self) -> None:
         self.closed = True
+
+
+_PEEK = 8192  # what a BufferedReader's peek gives at most: pickle.load asks for 128 KB
+
+
+class _FileAt:
+    """The same file methods over a file opened for reading (or ``length``
+    bytes of it from ``start``), read with os.pread at each thread's own
+    position: the file's own offset is never moved."""
+
+    def __init__(self, raw, start: int = 0, length=None, owner: bool = True) -> None:
+        self._raw = raw
+        self._fd = raw.fileno()
+        self._start = start
+        self._length = length  # None: to the end of the file, whatever it is when read
+        self._owner = owner  # closing closes the file (a part of it leaves that to the whole)
+        self._here = _Here()
+        self._lock = None if hasattr(os, "pread") else threading.Lock()
+
+    @property
+    def closed(self) -> bool:
+        return self._raw.closed
+
+    def _size(self) -> int:
+        return self._length if self._length is not None else os.fstat(self._fd).st_size - self._start
+
+    def _at(self, pos: int, size) -> bytes:
+        if size is None or size < 0:
+            size = self._size() - pos
+        elif self._length is not None:
+            size = min(size, self._length - pos)
+        if size <= 0:
+            return b""
+        if self._lock is not None:  # no os.pread (Windows): seek and read as one step
+            with self._lock:
+                self._raw.seek(self._start + pos)
+                return self._raw.read(size)
+        data = os.pread(self._fd, size, self._start + pos)
+        while 0 < len(data) < size:  # short only at the end, or interrupted
+            more = os.pread(self._fd, size - len(data), self._start + pos + len(data))
+            if not more:
+                break
+            data += more
+        return data
+
+    def read(self, size=-1) -> bytes:
+        here = self._here
+        data = self._at(here.at, size)
+        here.at += len(data)
+        return data
+
+    def readline(self, size=-1) -> bytes:
+        here = self._here
+        line = b""
+        while size is None or size < 0 or len(line) < size:
+            chunk = self._at(here.at + len(line), 256 if size is None or size < 0 else min(256, size - len(line)))
+            cut = chunk.find(b"\n")
+            line += chunk if cut < 0 else chunk[:cut + 1]
+            if not chunk or cut >= 0:
+                break
+        here.at += len(line)
+        return line
+
+    def peek(self, size: int = 1) -> bytes:
+        return self._at(self._here.at, min(max(size, 1), _PEEK))
+
+    def readinto(self, target) -> int:
+        data = self.read(len(target))
+        target[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 1:
+            offset += self._here.at
+        elif whence == 2:
+            offset += self._size()
+        if offset < 0:
+            raise ValueError(f"negative seek position {offset}")
+        self._here.at = offset
+        return offset
+
+    def tell(self) -> int:
+        return self._here.at
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def __iter__(self):
+        return iter(self.readline, b"")
+
+    def __enter__(self) -> "_FileAt":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._owner:
+            self._raw.close()
 
 
 class _PartFile(BufferFile):
@@ -120,17 +238,24 @@ class _PartFile(BufferFile):
 
 
 class _SegmentFile(StructFile):
-    """A file opened from the index folder; asked for a part of itself (what
-    a compound segment does), it maps itself once and hands out a view."""
+    """A file opened from the index folder, read positionally (_FileAt);
+    asked for a part of itself (what a compound segment does), it maps
+    itself once and hands out a view."""
 
     _map = None
 
+    def __init__(self, raw, name=None, onclose=None) -> None:
+        super().__init__(_FileAt(raw), name=name, onclose=onclose)
+        self._mapping = threading.Lock()
+
     def subset(self, position, length, name=None):
-        if self._map is None:
-            try:
-                self._map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):  # an empty file, no address space left: read it as Whoosh does
-                return StructFile.subset(self, position, length, name=name)
+        with self._mapping:  # two threads opening parts at once map the file once
+            if self._map is None:
+                try:
+                    self._map = mmap.mmap(self.file.fileno(), 0, access=mmap.ACCESS_READ)
+                except (OSError, ValueError):  # an empty file, no address space left: read it as a file
+                    return StructFile(_FileAt(self.file._raw, position, length, owner=False),
+                                      name=name or self._name)
         return _PartFile(memoryview(self._map)[position:position + length], name=name or self._name)
 
     def release_pages(self) -> None:
