@@ -456,3 +456,14 @@ def test_ctrl_c_stops_the_server_in_one_line(index_path):
     assert process.returncode == 0
     assert first.startswith("Serving the archive at http://127.0.0.1:")
     assert rest.splitlines() == ['127.0.0.1 "GET /api/stats HTTP/1.1" 200 ' + rest.split(" 200 ")[1].split()[0], "Stopped."]
+
+
+def test_pages_answered_on_many_threads_are_those_of_one(app):
+    from concurrent.futures import ThreadPoolExecutor
+
+    urls = [f"/?q={WORD}", f"/?q={WORD}&sort=date&page=2", "/?tags=Energy", "/article?id=https://news.test/4",
+            "/api/timeline?by=year", "/facet?name=authors", f"/export.csv?q={WORD}", "/api/stats"] * 10
+    alone = [get(app, url).body for url in urls]
+    with ThreadPoolExecutor(8) as pool:
+        together = list(pool.map(lambda url: get(app, url).body, urls))
+    assert together == alone

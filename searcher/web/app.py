@@ -7,7 +7,6 @@ state is in its URL (state.py); /api/ answers with the CLI's JSON.
 from __future__ import annotations
 
 import json
-import threading
 from http import HTTPStatus
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Optional
@@ -64,10 +63,8 @@ def _json(data: Any, status: int = 200) -> Response:
 class WebApp:
     """``WebApp(archive)`` is a WSGI application (wsgiref, waitress, gunicorn...)."""
 
-    def __init__(self, archive: "Archive", lock: Optional[threading.RLock] = None):
-        self.archive = archive
-        # One request reads the archive at a time.
-        self.lock = lock or threading.RLock()
+    def __init__(self, archive: "Archive"):
+        self.archive = archive  # shared by the server's threads (an Archive is safe to share)
         self.pages = Pages()
         self.routes: dict[str, Callable[[Mapping[str, list[str]]], Response]] = {
             "/": self.search_page, "/article": self.article_page, "/facet": self.facet_page,
@@ -126,15 +123,14 @@ class WebApp:
         except InvalidArgument as exc:
             return Response(self.pages.search(SearchState(), error=str(exc)), 400)
         try:
-            with self.lock:
-                result = self.archive.search(
-                    state.q, limit=PAGE_SIZE, offset=state.offset, sort=state.effective_sort,
-                    match=state.effective_match, facets=PAGE_FACETS, facet_limit=10, syntax=not state.plain,
-                    collapse=state.collapse, **state.query_args())  # type: ignore[arg-type]
-                timeline = self.archive.timeline(
-                    state.q, by=state.timeline_by(), syntax=not state.plain,
-                    match=result.fallback or state.effective_match,  # type: ignore[arg-type]
-                    count="stories" if state.collapse else "articles", **state.query_args())  # type: ignore[arg-type]
+            result = self.archive.search(
+                state.q, limit=PAGE_SIZE, offset=state.offset, sort=state.effective_sort,
+                match=state.effective_match, facets=PAGE_FACETS, facet_limit=10, syntax=not state.plain,
+                collapse=state.collapse, **state.query_args())  # type: ignore[arg-type]
+            timeline = self.archive.timeline(
+                state.q, by=state.timeline_by(), syntax=not state.plain,
+                match=result.fallback or state.effective_match,  # type: ignore[arg-type]
+                count="stories" if state.collapse else "articles", **state.query_args())  # type: ignore[arg-type]
         except QuerySyntaxError as exc:
             if exc.position is None:  # not in the query box: a date that cannot be read
                 return Response(self.pages.search(state, error=str(exc)), 400)
@@ -146,18 +142,16 @@ class WebApp:
     def article_page(self, params: Mapping[str, list[str]]) -> Response:
         article_id = _required(params, "id")
         state = _state_or_default(params)
-        with self.lock:
-            article = self.archive.get(article_id)
-            similar = self.archive.similar(article_id, limit=10)
-            copies = self.archive.duplicates(article_id)
+        article = self.archive.get(article_id)
+        similar = self.archive.similar(article_id, limit=10)
+        copies = self.archive.duplicates(article_id)
         return Response(self.pages.article(state, article, similar, copies))
 
     def facet_page(self, params: Mapping[str, list[str]]) -> Response:
         name = check_facet(_required(params, "name"))
         state = state_from(params)
-        with self.lock:
-            counts = self.archive.facet(name, state.q, syntax=not state.plain,
-                                        **state.query_args())  # type: ignore[arg-type]
+        counts = self.archive.facet(name, state.q, syntax=not state.plain,
+                                    **state.query_args())  # type: ignore[arg-type]
         return Response(self.pages.facet(state, name, counts))
 
     # -- exports: the whole result set, streamed -----------------------------
@@ -166,11 +160,10 @@ class WebApp:
         hits = self.archive.iter_hits(state.q, sort=state.effective_sort, match=state.effective_match,
                                       syntax=not state.plain, collapse=state.collapse, batch=EXPORT_BATCH,
                                       **state.query_args())  # type: ignore[arg-type]
-        with self.lock:  # the first batch here: a malformed query fails before the response starts
-            first = next(hits, None)
+        first = next(hits, None)  # the first batch here: a malformed query fails before the response starts
         if first is None:
             return iter(())
-        return _chained(first, _locked(hits, self.lock))
+        return _chained(first, hits)
 
     def export_csv(self, params: Mapping[str, list[str]]) -> Response:
         fields = COLLAPSED_CSV_FIELDS if state_from(params).collapse else CSV_FIELDS
@@ -191,47 +184,40 @@ class WebApp:
         limit = _number(params, "limit", PAGE_SIZE, 1, API_LIMIT)
         offset = _number(params, "offset", state.offset, 0, 10**9)
         facets = [check_facet(name) for name in params.get("facet", []) if name]
-        with self.lock:
-            result = self.archive.search(state.q, limit=limit, offset=offset, sort=state.effective_sort,
-                                         match=state.effective_match, facets=facets, syntax=not state.plain,
-                                         collapse=state.collapse, fallback=False,
-                                         facet_limit=_number(params, "facet_limit", 10, 1, 10**6),
-                                         **state.query_args())  # type: ignore[arg-type]
+        result = self.archive.search(state.q, limit=limit, offset=offset, sort=state.effective_sort,
+                                     match=state.effective_match, facets=facets, syntax=not state.plain,
+                                     collapse=state.collapse, fallback=False,
+                                     facet_limit=_number(params, "facet_limit", 10, 1, 10**6),
+                                     **state.query_args())  # type: ignore[arg-type]
         return _json(result.to_dict())
 
     def api_facets(self, params: Mapping[str, list[str]]) -> Response:
         name = check_facet(_required(params, "facet"))
         state = state_from(params)
-        with self.lock:
-            counts = self.archive.facet(name, state.q, syntax=not state.plain,
-                                        **state.query_args())  # type: ignore[arg-type]
+        counts = self.archive.facet(name, state.q, syntax=not state.plain,
+                                    **state.query_args())  # type: ignore[arg-type]
         return _json(facet_list(counts))
 
     def api_timeline(self, params: Mapping[str, list[str]]) -> Response:
         state = state_from(params)
         by = state.by if state.by != "auto" else "month"
-        with self.lock:
-            timeline = self.archive.timeline(state.q, by=check_period(by), syntax=not state.plain,
-                                             match=state.effective_match, **state.query_args())  # type: ignore[arg-type]
+        timeline = self.archive.timeline(state.q, by=check_period(by), syntax=not state.plain,
+                                         match=state.effective_match, **state.query_args())  # type: ignore[arg-type]
         return _json(timeline_list(timeline))
 
     def api_article(self, params: Mapping[str, list[str]]) -> Response:
-        with self.lock:
-            return _json(self.archive.get(_required(params, "id")).to_dict())
+        return _json(self.archive.get(_required(params, "id")).to_dict())
 
     def api_similar(self, params: Mapping[str, list[str]]) -> Response:
         article_id = _required(params, "id")
-        with self.lock:
-            hits = self.archive.similar(article_id, limit=_number(params, "limit", 10, 1, API_LIMIT))
+        hits = self.archive.similar(article_id, limit=_number(params, "limit", 10, 1, API_LIMIT))
         return _json(similar_dict(article_id, hits))
 
     def api_copies(self, params: Mapping[str, list[str]]) -> Response:
-        with self.lock:
-            return _json(copies_dict(self.archive.duplicates(_required(params, "id"))))
+        return _json(copies_dict(self.archive.duplicates(_required(params, "id"))))
 
     def api_stats(self, params: Mapping[str, list[str]]) -> Response:
-        with self.lock:
-            return _json(self.archive.stats().to_dict())
+        return _json(self.archive.stats().to_dict())
 
 
 def _state_or_default(params: Mapping[str, list[str]]) -> SearchState:
@@ -264,16 +250,6 @@ def _attachment(ext: str) -> list[tuple[str, str]]:
 def _chained(first: Any, rest: Iterator[Any]) -> Iterator[Any]:
     yield first
     yield from rest
-
-
-def _locked(items: Iterator[Any], lock: threading.RLock) -> Iterator[Any]:
-    """``items`` advanced under ``lock``: other requests run between an export's batches."""
-    while True:
-        with lock:
-            item = next(items, None)
-        if item is None:
-            return
-        yield item
 
 
 def _json_array(hits: Iterator[Any]) -> Iterator[str]:
