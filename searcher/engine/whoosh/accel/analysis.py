@@ -156,33 +156,15 @@ class FastText(fields.TEXT):
         for term, poslist in positions.items():
             yield term.encode("utf-8"), len(poslist), len(poslist) * boost, _encoded(poslist)
 
-    def index_postings(self, value, terms: dict, docnum: int, boost: float) -> Optional[tuple[int, int]]:
+    def index_postings(self, value, terms, docnum: int, boost: float) -> Optional[tuple[int, int]]:
         """Add this value's postings for document ``docnum`` straight to a
-        writer's per-term lists (term bytes -> [(docnum, weight, encoded
-        positions)]), exactly what ``index()`` yields; returns (field length,
-        postings added), or None when this value needs the general path."""
+        writer's buffered field (buffer.FieldPostings), exactly what
+        ``index()`` yields; returns (field length, postings added), or None
+        when this value needs the general path."""
         positions = self._term_positions(value)
         if positions is None:
             return None
-        field_boost = self.format.field_boost
-        length = 0
-        for term, poslist in positions.items():
-            count = len(poslist)
-            length += count
-            weight = count * field_boost * boost
-            if count < 64 and weight == count:
-                weight = _COUNTS[count]  # one float object shared by every posting
-            posting = (docnum, weight, _encoded(poslist))
-            key = term.encode("utf-8")
-            existing = terms.get(key)
-            if existing is None:
-                terms[key] = [posting]
-            else:
-                existing.append(posting)
-        return length, len(positions)
-
-
-_COUNTS = [float(n) for n in range(64)]
+        return terms.add_positions(docnum, positions, self.format.field_boost, boost)
 
 
 def _encoded(poslist: list[int]) -> bytes:

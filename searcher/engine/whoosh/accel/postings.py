@@ -3,7 +3,7 @@ Whoosh's posting pool.
 
 Replaces: ``whoosh.writing.PostingPool`` and ``W3FieldWriter.add_postings``
 for FastSegmentWriter (writers.py). Postings are kept per term in memory
-(documents arrive in document-number order, so only the terms are sorted)
+(buffer.py; documents arrive in document-number order, so only the terms are sorted)
 and each term's blocks are built from slices in one pass; segments merged
 in (``SegmentSource``) are read term by term from their term tables and
 posting files, a term of one segment without deletions block-copied with
@@ -37,47 +37,21 @@ from typing import Callable, Iterable, Iterator, Optional, Sequence, Union
 import numpy as np
 
 from searcher.engine.whoosh.accel.arrays import ArraysWriter, Positions, SegmentArrays, encoded_positions
+from searcher.engine.whoosh.accel.buffer import FieldPostings, PostingBuffer, Records, term_postings
 from searcher.engine.whoosh.accel.imports import formats, length_to_byte
 
 HEADER_MAGIC = b"W3Bl"  # whoosh.codec.whoosh3.WHOOSH3_HEADER_MAGIC
 MIN_COMPRESS = 256
-# Rough bytes a buffered posting costs (a tuple, its list slot, a share of
-# the term's entry): decides when the buffer moves to Whoosh's spilling pool.
-POSTING_BYTES = 100
 
-# (document number, weight, value bytes): one posting of a term in the buffer.
+# (document number, weight, value bytes): one posting of a term.
 Posting = tuple[int, float, Optional[bytes]]
 # Quantised field length of a document (0 or None: none).
 LengthOf = Callable[[int], Optional[int]]
 # A term of one merged segment: (its source, its term info bytes, a function
 # appending its postings to a _Columns).
 _SourceTerm = tuple["SegmentSource", bytes, Callable[["_Columns"], None]]
-# A term's postings as write_postings meets them.
-_TermPostings = Union[list[Posting], "_Columns", _SourceTerm]
-
-
-class PostingBuffer:
-    """field name -> term bytes -> [(docnum, weight, value bytes), ...] in
-    docnum order, plus each document's quantised field length."""
-
-    def __init__(self) -> None:
-        self.fields: dict[str, dict[bytes, list[Posting]]] = {}
-        self.lengths: dict[str, dict[int, int]] = {}
-        self.count = 0
-
-    def __bool__(self) -> bool:
-        return self.count > 0
-
-    def drain_into(self, pool) -> None:
-        """Move every posting into a Whoosh PostingPool (which sorts and, past
-        its memory limit, spills to disk); lengths stay for the writer."""
-        add = pool.add
-        for fieldname, terms in self.fields.items():
-            for btext, postings in terms.items():
-                for docnum, weight, value in postings:
-                    add((fieldname, btext, docnum, weight, value))
-        self.fields.clear()
-        self.count = 0
+# A term's postings as write_postings meets them: the buffer's records, or merged ones.
+_TermPostings = Union[Records, "_Columns", _SourceTerm]
 
 
 def write_postings(fieldwriter, schema, buffer: PostingBuffer, blocklimit: int, compression: int,
@@ -110,7 +84,7 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
     for source in sources:
         fieldnames.update(name for name in source.fieldnames() if name in schema)
     for fieldname in sorted(fieldnames):
-        terms = buffer.fields.get(fieldname, {})
+        field = buffer.fields.get(fieldname)
         fieldobj = schema[fieldname]
         fixedsize = fieldobj.format.fixed_value_size()
         joined = fixedsize is not None and fixedsize > 0
@@ -122,10 +96,10 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
         if sources:
             assert field_lengths is not None, "sources need field_lengths"
             length_of = field_lengths(fieldname)
-            stream = _merged_terms(terms, [source.terms(fieldname, fixedsize) for source in sources])
+            stream = _merged_terms(field, [source.terms(fieldname, fixedsize) for source in sources])
         else:
             length_of = buffer.lengths.get(fieldname, {}).get
-            stream = ((btext, terms[btext]) for btext in sorted(terms))
+            stream = term_postings(field)
         started = False
         prefix = b""
         offset = 0
@@ -136,20 +110,14 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
             weights: _Weights
             values: Optional[Sequence[Optional[bytes]]] = None
             positions: Optional[Positions] = None
-            if isinstance(postings, list):
-                block, termbytes = _term_postings(postings, length_of, blocklimit, compression, min_compress,
-                                                  keep_values, joined)
-                ids, weights = [p[0] for p in postings], [p[1] for p in postings]
-                if with_positions:
-                    values = [p[2] for p in postings]
-            elif isinstance(postings, _Columns):
+            if isinstance(postings, _Columns):
                 if not postings.ids:
                     continue  # every document of the term was deleted
                 block, termbytes = _term_blocks(postings.ids, postings.weights, postings.values, length_of,
                                                 blocklimit, compression, min_compress, keep_values, joined)
                 ids, weights = postings.ids, postings.weights
                 values = postings.values if with_positions else None
-            else:
+            elif isinstance(postings, tuple):
                 # Postings of one merged segment only: its blocks, renumbered.
                 source, terminfo, read = postings
                 copied = source.copy_term(terminfo, compression, min_compress)
@@ -165,6 +133,17 @@ def _write_fields(fieldwriter, schema, buffer, blocklimit, compression, min_comp
                 else:
                     ids, weights, positions, values = source.term_arrays(terminfo, read, with_positions)
                 block, termbytes = copied
+            else:
+                # The buffer's records of the term (buffer.py).
+                assert field is not None
+                # Values only where the blocks or the arrays part keep them.
+                term_ids, term_weights, found = field.postings(postings, keep_values or with_positions)
+                term_values = found if found is not None else (None,) * len(term_ids)
+                block, termbytes = _term_blocks(term_ids, term_weights, term_values, length_of, blocklimit,
+                                                compression, min_compress, keep_values, joined)
+                ids, weights = term_ids, term_weights
+                if with_positions:
+                    values = term_values
             if not started:
                 fieldwriter.start_field(fieldname, fieldobj)
                 prefix = _USHORT.pack(fieldwriter._fieldid)
@@ -280,7 +259,7 @@ def _term_blocks(all_ids: Sequence[int], all_weights: Sequence[float], all_value
     return b"".join(out), termbytes
 
 
-def _merged_terms(terms: dict[bytes, list[Posting]], sources: list[Iterator[tuple[bytes, int, _SourceTerm]]]
+def _merged_terms(field: Optional[FieldPostings], sources: list[Iterator[tuple[bytes, int, _SourceTerm]]]
                   ) -> Iterator[tuple[bytes, Union[_Columns, _SourceTerm]]]:
     """(term bytes, postings) in term order over the buffer's terms and the
     sources' (each an iterator of (term bytes, source index, (source, term
@@ -288,6 +267,7 @@ def _merged_terms(terms: dict[bytes, list[Posting]], sources: list[Iterator[tupl
     buffer's then each source's, as _Columns; or, for a term of one source
     only, that (source, term info bytes, read function)."""
     # The buffer's terms come as (term, -1, None), the sources' with their index and entry.
+    terms = field.terms if field is not None else {}
     streams: list[Iterator[tuple[bytes, int, Optional[_SourceTerm]]]] = [
         ((btext, -1, None) for btext in sorted(terms))]
     streams.extend(sources)
@@ -302,7 +282,9 @@ def _merged_terms(terms: dict[bytes, list[Posting]], sources: list[Iterator[tupl
         columns = _Columns()
         for _, _, entry in group:
             if entry is None:  # the buffer's
-                ids, weights, values = zip(*terms[btext])
+                assert field is not None
+                ids, weights, values = field.postings(terms[btext])
+                assert values is not None
                 columns.ids.extend(ids)
                 columns.weights.extend(weights)
                 columns.values.extend(values)

@@ -38,8 +38,9 @@ from whoosh.reading import SegmentReader
 from whoosh.util import random_name
 
 from searcher.engine.whoosh.accel.analysis import simple_postings
+from searcher.engine.whoosh.accel.buffer import POSTING_BYTES, FieldPostings, PostingBuffer
 from searcher.engine.whoosh.accel.mapped import sync_new_segments
-from searcher.engine.whoosh.accel.postings import POSTING_BYTES, PostingBuffer, SegmentSource, write_postings
+from searcher.engine.whoosh.accel.postings import SegmentSource, write_postings
 from searcher.errors import IndexWriteError
 from searcher.proc import worker_started
 
@@ -166,9 +167,9 @@ class _DurableCommit:
 
 
 class FastSegmentWriter(_DurableCommit, writing.SegmentWriter):
-    """A SegmentWriter that keeps new documents' postings per term (see
-    postings.py) and their field lengths in memory, and writes the posting
-    blocks itself.
+    """A SegmentWriter that keeps new documents' postings per term (16-byte
+    records, buffer.py) and their field lengths in memory, and writes the
+    posting blocks itself (postings.py).
 
     Segments merged in by ``add_reader`` (Whoosh's merge policies, at
     commit) are not read posting by posting into Whoosh's pool: their
@@ -279,7 +280,7 @@ class FastSegmentWriter(_DurableCommit, writing.SegmentWriter):
                 boost = self._field_boost(fields, fieldname, docboost)
                 terms = postings.get(fieldname)
                 if terms is None:
-                    terms = postings[fieldname] = {}
+                    terms = postings[fieldname] = FieldPostings()
                     self.pool.fieldnames.add(fieldname)
                 fast = getattr(field, "index_postings", None)
                 counts = fast(value, terms, docnum, boost) if fast else None
@@ -289,15 +290,11 @@ class FastSegmentWriter(_DurableCommit, writing.SegmentWriter):
                 else:
                     scorable = field.scorable
                     items = simple_postings(field, value)
+                    add = terms.add
                     for tbytes, freq, weight, vbytes in field.index(value) if items is None else items:
                         if scorable:
                             length += freq
-                        posting = (docnum, weight * boost, vbytes)
-                        existing = terms.get(tbytes)
-                        if existing is None:
-                            terms[tbytes] = [posting]
-                        else:
-                            existing.append(posting)
+                        add(tbytes, docnum, weight * boost, vbytes)
                         added += 1
                 if length:
                     buffer.lengths.setdefault(fieldname, {})[docnum] = byte_to_length(length_to_byte(length))
