@@ -136,7 +136,19 @@ class Indexer:
                 progress(state)
 
         tell()
-        for parsed in self.parse(changed, self.jobs):
+        # Closed as soon as anything (Ctrl-C) ends the loop: its worker pool
+        # is ended then, not whenever the garbage collector gets to it.
+        parsed_files = self.parse(changed, self.jobs)
+        try:
+            self._add_all(parsed_files, state, sizes, tell, progress)
+        finally:
+            close = getattr(parsed_files, "close", None)
+            if close is not None:
+                close()
+
+    def _add_all(self, parsed_files: Iterator[ParsedFile], state: IndexProgress, sizes: dict,
+                 tell: Callable[[], None], progress: Optional[Progress]) -> None:
+        for parsed in parsed_files:
             before, size = state.bytes_done, sizes.get(parsed.path, parsed.size)
 
             def inside(parsed: ParsedFile = parsed, before: int = before, size: int = size) -> None:

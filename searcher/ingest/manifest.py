@@ -81,9 +81,11 @@ class Manifest:
             os.replace(tmp, self.path)
             if fsync_enabled():
                 fsync_dir(self.path.parent)
-        except OSError as exc:
+        except BaseException as exc:  # a failed write, or Ctrl-C in the middle of it
             try:
                 tmp.unlink()  # half written: the saved manifest stays as it was
             except OSError:
                 pass
-            raise write_error(self.path.parent, exc) from exc
+            if isinstance(exc, OSError):
+                raise write_error(self.path.parent, exc) from exc
+            raise

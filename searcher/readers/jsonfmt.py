@@ -204,7 +204,9 @@ _SPACE = b" \t\r\n"
 def read_json(path: Source) -> Iterator[Record]:
     head = path.head(STREAM_JSON_BYTES + 1)
     if len(head) > STREAM_JSON_BYTES and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        streamed = _streamed(path, head.removeprefix(codecs.BOM_UTF8).lstrip(_SPACE)[:1])
+        first = head.removeprefix(codecs.BOM_UTF8).lstrip(_SPACE)[:1]
+        del head  # 16 MB this generator would otherwise hold for the whole stream
+        streamed = _streamed(path, first)
         if streamed is not None:
             yield from _convert(streamed, path)
             return

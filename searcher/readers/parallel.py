@@ -182,20 +182,28 @@ def parse_files(paths: Iterable[Path], jobs: Optional[int] = None) -> Iterator[P
 
     try:
         yield from in_order(paths, jobs, streaming_large(lambda path: pool.submit(parse_file, path)), in_flight)
+        pool.shutdown()
     except BaseException:
-        _abandon(pool)  # interrupted, or the caller stopped reading: no file is waited for
+        _abandon(pool)  # interrupted (even while shutting down), or the caller stopped reading
         raise
-    pool.shutdown()
 
 
 def _abandon(pool: ProcessPoolExecutor) -> None:
     workers = list((getattr(pool, "_processes", None) or {}).values())
+    results = getattr(pool, "_result_queue", None)  # shutdown() forgets it
     pool.shutdown(wait=False, cancel_futures=True)
     for worker in workers:
         if worker.is_alive():
             worker.kill()
     for worker in workers:
         worker.join(5)
+    # A worker killed in the middle of sending its result leaves the pool's
+    # thread waiting for the rest of the message, and the interpreter's exit
+    # waiting for that thread, for ever. With this process's end of the pipe
+    # closed too (it never writes there), the thread reads end-of-file instead.
+    writer = getattr(results, "_writer", None)
+    if writer is not None and not any(worker.is_alive() for worker in workers):
+        writer.close()
 
 
 def _file_size(path: Path) -> int:

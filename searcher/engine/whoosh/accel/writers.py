@@ -22,6 +22,7 @@ writing and multiprocessing modules.
 """
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import queue
@@ -457,7 +458,15 @@ class FastMpWriter(_DurableCommit, mp.MpWriter):
         task = _FastSubWriterTask(self.storage, self.indexname, self.jobqueue, self.resultqueue,
                                   self.subargs, self.multisegment)
         self.tasks.append(task)
-        task.start()
+        # The fork shares this process's pages (the batch of articles among
+        # them) until they are written; the child's garbage collector would
+        # write to every object it inherits, copying them all, unless they
+        # are frozen out of its reach (bench/README.md, Memory).
+        gc.freeze()
+        try:
+            task.start()
+        finally:
+            gc.unfreeze()
         return task
 
     # -- every wait bounded, every sub-writer accounted for ------------------
