@@ -128,6 +128,14 @@ def _identifier():
     return _detector
 
 
+def release_model() -> None:
+    """Let go of the detector's model (78 MB; loaded again, in 0.9 s, when
+    next needed): a large indexing run does so before its end-of-run work,
+    whose memory would otherwise come on top."""
+    global _detector
+    _detector = None
+
+
 def decided(article: "Article") -> "Article":
     """``article`` with its language as one code: the record's own, else
     detected from its title and body ('' when neither says)."""

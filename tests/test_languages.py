@@ -251,3 +251,23 @@ def test_did_you_mean_reads_every_language_held(archive):
     assert offered.fallback == "any" and "Häuser" not in offered.suggestions
     # A slip in a German word is corrected to a word German articles use, as written there.
     assert "stadtrat" in archive.search("Stadtrut").suggestions.get("Stadtrut", [])
+
+
+ENGLISH = "The central bank raised interest rates again on Thursday, citing inflation."
+
+
+def test_a_large_run_lets_go_of_the_detector_model_and_it_comes_back(tmp_path, monkeypatch):
+    from searcher import languages
+    from searcher.ingest import indexer
+
+    articles = [Article(id=f"a{n}", title="Rates", body=f"{ENGLISH} Item {n}.") for n in range(4)]
+    monkeypatch.setattr(indexer, "RELEASE_MODEL_AFTER", 5)
+    with Archive.create(tmp_path / "small") as archive:
+        archive.add(articles)  # 4 articles: under the threshold, the model stays
+    assert languages._detector is not None
+    monkeypatch.setattr(indexer, "RELEASE_MODEL_AFTER", 4)
+    with Archive.create(tmp_path / "large") as archive:
+        archive.add(articles)
+        assert languages._detector is None
+        assert archive.search("language:en").total == 4  # detected before it was let go
+    assert decided(Article(id="b", title="Rates", body=ENGLISH)).language == "en"  # loaded again
