@@ -288,3 +288,37 @@ def test_a_killed_indexing_run_leaves_no_sub_writers(tmp_path):
     script = tmp_path / "subwriters.py"
     script.write_text(SUBWRITER_PARENT)
     _kill_once_children_run([sys.executable, str(script), str(tmp_path / "ix")], tmp_path, "sub-writers", 120)
+
+
+def _half_sent_result() -> None:
+    """In a pool worker: the start of a 1 MB result message on the pool's
+    result pipe, and no more (a worker killed in the middle of sending)."""
+    import gc
+    import struct
+    from multiprocessing.queues import SimpleQueue
+
+    (queue,) = [obj for obj in gc.get_objects() if isinstance(obj, SimpleQueue)]  # the result queue
+    os.write(queue._writer.fileno(), struct.pack("!i", 1 << 20) + b"x" * 100)
+    time.sleep(60)
+
+
+def test_an_abandoned_pool_whose_worker_died_mid_result_lets_the_process_exit():
+    # Its thread would wait for the rest of the message for ever, and the
+    # interpreter's exit (threading._shutdown) would wait for that thread.
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1)
+    pool.submit(_half_sent_result)
+    thread = None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        thread = pool._executor_manager_thread
+        frames = sys._current_frames()
+        if thread is not None and thread.ident in frames and "_recv" in repr(frames[thread.ident].f_code):
+            break  # reading the half-sent message
+        time.sleep(0.05)
+    else:
+        pytest.fail("the pool's thread never started reading the result")
+    parallel._abandon(pool)
+    thread.join(10)
+    assert not thread.is_alive()
