@@ -46,6 +46,17 @@ _LIMIT = _PAYLOAD  # positions and inline values past it are kept as objects (te
 Records = Union[bytes, bytearray]
 
 
+def _append(terms: dict, key: bytes, record: bytes) -> None:
+    """One record after the term's others (bytes while it is the only one)."""
+    found = terms.get(key)
+    if found is None:
+        terms[key] = record
+    elif type(found) is bytes:
+        terms[key] = bytearray(found) + record
+    else:
+        found += record
+
+
 class FieldPostings:
     """One field's buffered postings: ``terms`` (term bytes -> records in
     document-number order) and the values the records refer to."""
@@ -68,15 +79,7 @@ class FieldPostings:
             ref = _EMPTY
         else:
             ref = self._kept(value)  # a 1-byte value may be CPython's shared one
-        record = _RECORD.pack(docnum, weight, ref)
-        terms = self.terms
-        found = terms.get(tbytes)
-        if found is None:
-            terms[tbytes] = record
-        elif type(found) is bytes:
-            terms[tbytes] = bytearray(found) + record
-        else:
-            found += record
+        _append(self.terms, tbytes, _RECORD.pack(docnum, weight, ref))
 
     def add_positions(self, docnum: int, positions: dict[str, list[int]], field_boost: float,
                       boost: float) -> tuple[int, int]:
@@ -101,15 +104,7 @@ class FieldPostings:
                 ends.append(len(data))
             else:
                 ref = self._kept(_encode_positions(poslist))
-            record = pack(docnum, count * field_boost * boost, ref)
-            key = term.encode("utf-8")
-            found = terms.get(key)
-            if found is None:
-                terms[key] = record
-            elif type(found) is bytes:
-                terms[key] = bytearray(found) + record
-            else:
-                found += record
+            _append(terms, term.encode("utf-8"), pack(docnum, count * field_boost * boost, ref))
         return length, len(positions)
 
     def _inline(self, value: bytes) -> int:
